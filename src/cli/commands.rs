@@ -1,0 +1,253 @@
+//! One function per admin command: build the request, run it, print the answer.
+
+use super::backend::Backend;
+use super::output::{self, print_json};
+use super::{CliError, Command};
+use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use clap::{Args, Subcommand};
+use serde_json::Value;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCommand {
+    /// Create a project (a customer's environment)
+    Create {
+        slug: String,
+        /// Display name [default: the slug]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List projects
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Issue a token; the private key is shown this one time only
+    Create {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        label: Option<String>,
+        /// Write (or merge into) this auth.json
+        #[arg(long, value_name = "PATH")]
+        auth_json: Option<PathBuf>,
+        /// Host (and :port, when the repository URL has one) Composer uses for this server
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: Option<String>,
+    },
+    /// List tokens (never shows private keys)
+    List {
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Revoke a token; its next request fails
+    Revoke { public_key: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LicenceCommand {
+    /// Create a licence for packages (exact names or globs such as acme/*)
+    Create {
+        #[arg(long)]
+        holder: String,
+        #[arg(long = "package", value_name = "PATTERN", num_args = 1.., required = true)]
+        packages: Vec<String>,
+        /// End of the access window (YYYY-MM-DD = end of that day, UTC; or RFC 3339); perpetual without
+        #[arg(long, value_name = "DATE")]
+        access_until: Option<String>,
+    },
+    /// Let a project's tokens see what the licence grants
+    Activate {
+        id: String,
+        #[arg(long)]
+        project: String,
+    },
+    /// Stop a project's tokens seeing what the licence grants
+    Deactivate {
+        id: String,
+        #[arg(long)]
+        project: String,
+    },
+    /// Revoke a licence everywhere
+    Revoke { id: String },
+    /// List licences
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PackageCommand {
+    /// Publish release zips (a file, or a folder searched for zips)
+    Publish {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Version [default: composer.json "version", else the file name, e.g. 1.4.2.zip]
+        #[arg(long)]
+        version: Option<String>,
+        /// Release time [default: composer.json "time", else now]
+        #[arg(long, value_name = "DATE")]
+        released_at: Option<String>,
+    },
+    /// List packages
+    List,
+    /// Show a package's versions
+    Show { name: String },
+}
+
+#[derive(Args, Debug)]
+pub struct DownloadsArgs {
+    /// How many recent events to show
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Keep printing new events as they happen (needs a running server)
+    #[arg(long)]
+    pub follow: bool,
+}
+
+pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliError> {
+    match command {
+        Command::Serve(_) => unreachable!("serve is dispatched before a backend is chosen"),
+        Command::Project(command) => project(backend, command, json),
+        Command::Token(command) => token(backend, command, json),
+        Command::Licence(command) => licence(backend, command, json),
+        Command::Package(command) => package(backend, command, json),
+        Command::Downloads(args) => downloads(backend, args, json),
+    }
+}
+
+fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(), CliError> {
+    let value = match command {
+        ProjectCommand::Create { slug, name } => backend.call(AdminRequest::ProjectCreate { slug, name })?,
+        ProjectCommand::List => backend.call(AdminRequest::ProjectList)?,
+    };
+    if json { print_json(&value) } else { output::projects(&value) }
+    Ok(())
+}
+
+fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        TokenCommand::Create { project, label, auth_json, host } => {
+            let created: CreatedToken = backend.call_as(AdminRequest::TokenCreate { project, label })?;
+            let host = host.unwrap_or_else(default_host);
+            if let Some(path) = &auth_json {
+                output::merge_auth_json(path, &host, &created)?;
+            }
+            output::created_token(&created, &host, auth_json.as_deref(), json);
+        }
+        TokenCommand::List { project } => {
+            let tokens: Vec<TokenSummary> = backend.call_as(AdminRequest::TokenList { project })?;
+            if json { print_json(&tokens) } else { output::tokens(&tokens) }
+        }
+        TokenCommand::Revoke { public_key } => {
+            let token: TokenSummary = backend.call_as(AdminRequest::TokenRevoke { public_key })?;
+            if json { print_json(&token) } else { println!("revoked token {} of project {}", token.public_key, token.project) }
+        }
+    }
+    Ok(())
+}
+
+fn default_host() -> String {
+    let listen = std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| super::serve::DEFAULT_LISTEN.into());
+    listen.replace("0.0.0.0", "127.0.0.1")
+}
+
+fn licence(backend: &Backend, command: LicenceCommand, json: bool) -> Result<(), CliError> {
+    let request = match command {
+        LicenceCommand::Create { holder, packages, access_until } => {
+            AdminRequest::LicenceCreate { holder, packages, access_until }
+        }
+        LicenceCommand::Activate { id, project } => AdminRequest::LicenceActivate { id, project },
+        LicenceCommand::Deactivate { id, project } => AdminRequest::LicenceDeactivate { id, project },
+        LicenceCommand::Revoke { id } => AdminRequest::LicenceRevoke { id },
+        LicenceCommand::List => {
+            let licences: Vec<LicenceSummary> = backend.call_as(AdminRequest::LicenceList)?;
+            if json { print_json(&licences) } else { output::licences(&licences) }
+            return Ok(());
+        }
+    };
+    let licence: LicenceSummary = backend.call_as(request)?;
+    if json { print_json(&licence) } else { output::licences(std::slice::from_ref(&licence)) }
+    Ok(())
+}
+
+fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        PackageCommand::Publish { paths, version, released_at } => publish(backend, paths, version, released_at, json),
+        PackageCommand::List => {
+            let value = backend.call(AdminRequest::PackageList)?;
+            if json { print_json(&value) } else { output::packages(&value) }
+            Ok(())
+        }
+        PackageCommand::Show { name } => {
+            let value = backend.call(AdminRequest::PackageShow { name })?;
+            if json { print_json(&value) } else { output::package(&value) }
+            Ok(())
+        }
+    }
+}
+
+/// Publishes each archive on its own so one bad zip in a bulk import does not stop the rest;
+/// progress goes to stderr, results to stdout.
+fn publish(
+    backend: &Backend,
+    paths: Vec<PathBuf>,
+    version: Option<String>,
+    released_at: Option<String>,
+    json: bool,
+) -> Result<(), CliError> {
+    let mut archives = Vec::new();
+    for path in &paths {
+        let absolute = std::fs::canonicalize(path)
+            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+        archives.extend(find_archives(&absolute)?);
+    }
+    if archives.is_empty() {
+        return Err(CliError::msg("no .zip archives found in the given paths"));
+    }
+    if version.is_some() && archives.len() > 1 {
+        return Err(CliError::msg("--version applies to a single archive; name files after their versions for bulk imports"));
+    }
+    let (mut published, mut failures) = (Vec::new(), 0);
+    for (index, path) in archives.iter().enumerate() {
+        let request = PublishRequest { path: path.clone(), version: version.clone(), released_at: released_at.clone() };
+        match backend.call_as::<PublishOutcome>(AdminRequest::PackagePublish(request)) {
+            Ok(outcome) => {
+                output::publish_progress(index + 1, archives.len(), &outcome, json);
+                published.push(outcome);
+            }
+            Err(error) => {
+                failures += 1;
+                eprintln!("[{}/{}] {}: {error}", index + 1, archives.len(), path.display());
+            }
+        }
+    }
+    if json {
+        print_json(&published);
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(CliError::msg(format!("{n} of {} archives were not published", archives.len()))),
+    }
+}
+
+fn downloads(backend: &Backend, args: DownloadsArgs, json: bool) -> Result<(), CliError> {
+    let events = backend.call(AdminRequest::Downloads { limit: args.limit })?;
+    if json && !args.follow {
+        print_json(&events);
+    } else if let Value::Array(list) = &events {
+        // Following reads like a log, oldest first; a one-off listing shows the newest first.
+        if args.follow {
+            list.iter().rev().for_each(|event| output::download(event, json));
+        } else {
+            list.iter().for_each(|event| output::download(event, json));
+        }
+    }
+    if !args.follow {
+        return Ok(());
+    }
+    let socket = backend
+        .socket()
+        .ok_or_else(|| CliError::msg("--follow needs a running server (start it with `packagento serve`)"))?;
+    super::admin_client::follow(socket, |event| output::download(&event, json))
+}

@@ -1,0 +1,199 @@
+//! Human-readable output, and the auth.json a customer needs.
+
+use super::CliError;
+use crate::domain::time::to_rfc3339;
+use crate::service::admin::{CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::publish::PublishOutcome;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+
+pub fn print_json<T: Serialize + ?Sized>(value: &T) {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    println!("{text}");
+}
+
+fn when(unix: Option<i64>) -> String {
+    unix.map(to_rfc3339).unwrap_or_else(|| "never".into())
+}
+
+pub fn projects(value: &Value) {
+    let list = match value {
+        Value::Array(list) => list.clone(),
+        single => vec![single.clone()],
+    };
+    if list.is_empty() {
+        println!("no projects yet: packagento project create SLUG");
+    }
+    for project in list {
+        println!("{:<24} {}", project["slug"].as_str().unwrap_or(""), project["name"].as_str().unwrap_or(""));
+    }
+}
+
+fn auth_json_for(host: &str, token: &CreatedToken) -> Value {
+    json!({ "http-basic": { host: { "username": token.public_key, "password": token.private_key } } })
+}
+
+pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>, json: bool) {
+    let auth = auth_json_for(host, token);
+    let command = format!(
+        "composer config --global http-basic.{host} {} {}",
+        token.public_key, token.private_key
+    );
+    if json {
+        print_json(&json!({
+            "public_key": token.public_key,
+            "private_key": token.private_key,
+            "project": token.project,
+            "label": token.label,
+            "created_at": token.created_at,
+            "host": host,
+            "auth_json": auth,
+            "composer_config": command,
+            "auth_json_path": written_to.map(|p| p.display().to_string()),
+        }));
+        return;
+    }
+    println!("Token created for project {}.", token.project);
+    println!("  public key:  {}", token.public_key);
+    println!("  private key: {}  (shown this one time only: store it now)", token.private_key);
+    println!();
+    println!("auth.json (next to composer.json):");
+    println!("{}", serde_json::to_string_pretty(&auth).unwrap_or_default());
+    println!();
+    println!("or run:");
+    println!("  {command}");
+    if let Some(path) = written_to {
+        println!();
+        println!("written to {}", path.display());
+    }
+}
+
+/// Adds this host's credentials to an auth.json, keeping everything else in it. Written to a
+/// temporary file and renamed, readable by the owner only: it holds a secret.
+pub fn merge_auth_json(path: &Path, host: &str, token: &CreatedToken) -> Result<(), CliError> {
+    let mut document = match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str::<Value>(&text)
+            .map_err(|e| CliError::msg(format!("{} is not valid JSON ({e}); not changed", path.display())))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(e) => return Err(CliError::msg(format!("cannot read {}: {e}", path.display()))),
+    };
+    let Some(root) = document.as_object_mut() else {
+        return Err(CliError::msg(format!("{} is not a JSON object; not changed", path.display())));
+    };
+    let basic = root.entry("http-basic").or_insert_with(|| json!({}));
+    let Some(basic) = basic.as_object_mut() else {
+        return Err(CliError::msg(format!("\"http-basic\" in {} is not an object; not changed", path.display())));
+    };
+    basic.insert(host.to_string(), json!({ "username": token.public_key, "password": token.private_key }));
+    write_private(path, &serde_json::to_string_pretty(&document).unwrap_or_default())
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let temp = path.with_extension("json.tmp");
+    let fail = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&temp)
+        .map_err(fail)?;
+    file.write_all(format!("{text}\n").as_bytes()).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    std::fs::rename(&temp, path).map_err(fail)
+}
+
+pub fn tokens(tokens: &[TokenSummary]) {
+    if tokens.is_empty() {
+        println!("no tokens: packagento token create --project SLUG");
+    }
+    for token in tokens {
+        let state = if token.revoked_at.is_some() { "revoked" } else { "active" };
+        println!(
+            "{}  {:<20} {:<8} created {}  last used {}{}",
+            token.public_key,
+            token.project,
+            state,
+            when(Some(token.created_at)),
+            when(token.last_used_at),
+            token.last_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default(),
+        );
+    }
+}
+
+pub fn licences(licences: &[LicenceSummary]) {
+    if licences.is_empty() {
+        println!("no licences: packagento licence create --holder NAME --package 'vendor/*'");
+    }
+    for licence in licences {
+        let window = licence.access_until.as_deref().map(|d| format!(" until {d}")).unwrap_or_default();
+        let state = if licence.revoked { " REVOKED" } else { "" };
+        println!(
+            "{}  {} ({}{window}){state}\n    packages: {}\n    projects: {}",
+            licence.id,
+            licence.holder,
+            licence.kind,
+            licence.packages.join(", "),
+            if licence.projects.is_empty() { "none".to_string() } else { licence.projects.join(", ") },
+        );
+    }
+}
+
+pub fn packages(value: &Value) {
+    let list = value.as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        println!("no packages: packagento package publish PATH");
+    }
+    for package in list {
+        println!(
+            "{:<40} {:>4} versions  latest {}",
+            package["name"].as_str().unwrap_or(""),
+            package["versions"],
+            package["latest"].as_str().unwrap_or("-")
+        );
+    }
+}
+
+pub fn package(value: &Value) {
+    println!("{}", value["name"].as_str().unwrap_or(""));
+    for version in value["versions"].as_array().cloned().unwrap_or_default() {
+        println!(
+            "  {:<20} released {}  {:>9} bytes  sha1 {}",
+            version["version"].as_str().unwrap_or(""),
+            version["released_at"].as_str().unwrap_or(""),
+            version["size"],
+            version["shasum"].as_str().unwrap_or("")
+        );
+    }
+}
+
+pub fn publish_progress(done: usize, total: usize, outcome: &PublishOutcome, json: bool) {
+    let line = format!("[{done}/{total}] {} {} {}", outcome.name, outcome.version, outcome.status);
+    if json || total > 1 {
+        eprintln!("{line}");
+    } else {
+        println!("{line} (sha1 {})", outcome.shasum);
+    }
+}
+
+pub fn download(event: &Value, json: bool) {
+    if json {
+        println!("{event}");
+        return;
+    }
+    let micros = event["at_micros"].as_i64().unwrap_or(0);
+    println!(
+        "{}  {:<6} {} {}  project {}  token {}  {}  {}",
+        to_rfc3339(micros / 1_000_000),
+        event["kind"].as_str().unwrap_or(""),
+        event["package"].as_str().unwrap_or(""),
+        event["version"].as_str().unwrap_or(""),
+        event["project"].as_str().unwrap_or(""),
+        event["public_key"].as_str().unwrap_or(""),
+        event["ip"].as_str().unwrap_or(""),
+        event["user_agent"].as_str().unwrap_or(""),
+    );
+}

@@ -1,0 +1,9 @@
+//! Pure types and rules: no I/O, no clocks other than `time::now`.
+
+pub mod licence;
+pub mod metadata;
+pub mod names;
+pub mod records;
+pub mod time;
+#[path = "version_stub.rs"]
+pub mod version;

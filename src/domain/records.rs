@@ -1,0 +1,86 @@
+//! The records the appliance keeps. Plain data; the store persists them as JSON.
+
+use super::names::{PackageName, ProjectSlug, PublicKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    pub slug: ProjectSlug,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    pub public_key: PublicKey,
+    pub project: ProjectSlug,
+    pub label: String,
+    /// argon2 PHC string of the private key; the key itself is never stored.
+    pub secret_hash: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    #[serde(default)]
+    pub last_used: Option<TokenUse>,
+}
+
+/// Hand-written so the hash can never reach a log line.
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("public_key", &self.public_key)
+            .field("project", &self.project)
+            .field("label", &self.label)
+            .field("secret_hash", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .field("revoked_at", &self.revoked_at)
+            .field("last_used", &self.last_used)
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUse {
+    pub at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// One published version. Immutable once stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub name: PackageName,
+    pub version: String,
+    pub version_normalized: String,
+    pub released_at: i64,
+    pub published_at: i64,
+    /// Lowercase hex SHA-1 of the archive bytes, as Composer checks it.
+    pub shasum: String,
+    /// Lowercase hex SHA-256 of the archive bytes: the archive's file name on disk.
+    pub sha256: String,
+    pub size: u64,
+    pub composer_json: Map<String, Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DownloadKind {
+    /// An archive transfer from this server.
+    Dist,
+    /// Composer's install report, sent also for packages served from its own cache.
+    Notify,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadEvent {
+    /// Unix microseconds.
+    pub at_micros: i64,
+    pub kind: DownloadKind,
+    pub package: String,
+    pub version: String,
+    pub project: ProjectSlug,
+    pub public_key: PublicKey,
+    pub ip: String,
+    pub user_agent: String,
+}

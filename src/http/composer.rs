@@ -1,0 +1,256 @@
+//! The Composer-facing routes. Each route: path → method → extractors → handler; handlers never
+//! reject, they answer, so every status is decided in `error.rs`.
+
+use super::error::ApiError;
+use super::responses::{dist_response, metadata_response};
+use crate::domain::records::{DownloadEvent, DownloadKind, TokenUse};
+use crate::domain::time;
+use crate::service::App;
+use crate::service::auth::Caller;
+use crate::service::catalog::{Catalog, ProjectView};
+use bytes::Bytes;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use warp::Filter;
+use warp::http::HeaderMap;
+use warp::reply::Response;
+
+/// Largest notify-batch body accepted; Composer's reports are a few KiB even for big projects.
+pub const MAX_NOTIFY_BODY: u64 = 256 * 1024;
+
+pub fn routes(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    packages_json(app.clone())
+        .or(p2(app.clone()))
+        .unify()
+        .or(dist(app.clone()))
+        .unify()
+        .or(notify_batch(app))
+        .unify()
+}
+
+/// What every Composer request carries that the handlers need.
+pub struct RequestContext {
+    pub headers: HeaderMap,
+    pub remote: Option<SocketAddr>,
+}
+
+fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
+    warp::header::headers_cloned()
+        .and(warp::addr::remote())
+        .map(|headers, remote| RequestContext { headers, remote })
+}
+
+fn with_app(app: Arc<App>) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
+    warp::any().map(move || app.clone())
+}
+
+fn packages_json(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("packages.json")
+        .and(warp::get().or(warp::head()).unify())
+        .and(with_app(app))
+        .and(context())
+        .then(|app: Arc<App>, ctx: RequestContext| async move {
+            respond(serve_root(&app, &ctx).await)
+        })
+}
+
+fn p2(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("p2" / String / String)
+        .and(warp::get().or(warp::head()).unify())
+        .and(with_app(app))
+        .and(context())
+        .then(|vendor: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
+            respond(serve_p2(&app, &ctx, &vendor, &file).await)
+        })
+}
+
+fn dist(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("dist" / String / String / String)
+        .and(warp::get().or(warp::head()).unify())
+        .and(with_app(app))
+        .and(context())
+        .then(|vendor: String, name: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
+            respond(serve_dist(&app, &ctx, &vendor, &name, &file).await)
+        })
+}
+
+fn notify_batch(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("composer" / "downloads")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(MAX_NOTIFY_BODY))
+        .and(warp::body::bytes())
+        .and(with_app(app))
+        .and(context())
+        .then(|body: Bytes, app: Arc<App>, ctx: RequestContext| async move {
+            respond(record_notify_batch(&app, &ctx, &body).await)
+        })
+}
+
+fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_composer_response)
+}
+
+async fn authenticate(app: &App, catalog: &Catalog, ctx: &RequestContext) -> Result<Caller, ApiError> {
+    let header = ctx.headers.get("authorization").and_then(|v| v.to_str().ok());
+    let caller = app.auth.authenticate(catalog, header).await?;
+    app.analytics.note_token_use(caller.public_key.as_str(), TokenUse {
+        at: time::now(),
+        ip: client_ip(ctx),
+        user_agent: user_agent(ctx),
+    });
+    Ok(caller)
+}
+
+fn view_for<'c>(catalog: &'c Catalog, caller: &Caller) -> Result<&'c ProjectView, ApiError> {
+    // A token whose project vanished sees nothing, like any other unentitled request.
+    catalog.view(&caller.project).ok_or(ApiError::NotFound)
+}
+
+async fn serve_root(app: &App, ctx: &RequestContext) -> Result<Response, ApiError> {
+    let catalog = app.catalog();
+    let caller = authenticate(app, &catalog, ctx).await?;
+    let view = view_for(&catalog, &caller)?;
+    Ok(metadata_response(&view.root, "", &ctx.headers))
+}
+
+async fn serve_p2(app: &App, ctx: &RequestContext, vendor: &str, file: &str) -> Result<Response, ApiError> {
+    let catalog = app.catalog();
+    let caller = authenticate(app, &catalog, ctx).await?;
+    let view = view_for(&catalog, &caller)?;
+    let (name, dev) = match file.strip_suffix("~dev.json") {
+        Some(name) => (name, true),
+        None => (file.strip_suffix(".json").ok_or(ApiError::NotFound)?, false),
+    };
+    let package = view.packages.get(&format!("{vendor}/{name}")).ok_or(ApiError::NotFound)?;
+    let resource = if dev { &package.dev } else { &package.tagged };
+    let resource = resource.as_ref().ok_or(ApiError::NotFound)?;
+    let base = base_url(app, ctx)?;
+    Ok(metadata_response(resource, &base, &ctx.headers))
+}
+
+async fn serve_dist(
+    app: &App,
+    ctx: &RequestContext,
+    vendor: &str,
+    name: &str,
+    file: &str,
+) -> Result<Response, ApiError> {
+    let catalog = app.catalog();
+    let caller = authenticate(app, &catalog, ctx).await?;
+    let view = view_for(&catalog, &caller)?;
+    let package_name = format!("{vendor}/{name}");
+    let version = file.strip_suffix(".zip").map(percent_decode).ok_or(ApiError::NotFound)?;
+    let release = view
+        .packages
+        .get(&package_name)
+        .and_then(|p| p.dists.get(&version))
+        .ok_or(ApiError::NotFound)?;
+    let path = app.settings().archive_path(&release.sha256);
+    let response = dist_response(&path, release.size).await?;
+    app.analytics.record(event(&caller, ctx, DownloadKind::Dist, package_name, release.version.clone()));
+    Ok(response)
+}
+
+#[derive(serde::Deserialize)]
+struct NotifyBatch {
+    downloads: Vec<NotifyEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct NotifyEntry {
+    name: String,
+    version: String,
+}
+
+async fn record_notify_batch(app: &App, ctx: &RequestContext, body: &[u8]) -> Result<Response, ApiError> {
+    let catalog = app.catalog();
+    let caller = authenticate(app, &catalog, ctx).await?;
+    let batch: NotifyBatch = serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(format!("expected {{\"downloads\": [{{\"name\", \"version\"}}]}}: {e}"))
+    })?;
+    let view = view_for(&catalog, &caller)?;
+    let mut recorded = 0;
+    if !app.analytics.is_repeat_batch(caller.public_key.as_str(), batch_hash(body)) {
+        for entry in batch.downloads {
+            // Best effort: entries for things this token cannot see are skipped, not errors.
+            let Some(package) = view.packages.get(&entry.name.to_lowercase()) else { continue };
+            let Some(release) = package.dists.values().find(|r| r.version_normalized == entry.version) else {
+                continue;
+            };
+            let name = release.name.to_string();
+            app.analytics.record(event(&caller, ctx, DownloadKind::Notify, name, release.version.clone()));
+            recorded += 1;
+        }
+    }
+    let body = serde_json::json!({ "status": "ok", "recorded": recorded }).to_string();
+    Ok(super::responses::json_response(body))
+}
+
+/// Batches are compared within one process only, so std's fixed-key hasher is enough.
+fn batch_hash(bytes: &[u8]) -> u64 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut hasher = DefaultHasher::new();
+    hasher.write(bytes);
+    hasher.finish()
+}
+
+fn event(caller: &Caller, ctx: &RequestContext, kind: DownloadKind, package: String, version: String) -> DownloadEvent {
+    DownloadEvent {
+        at_micros: time::now_micros(),
+        kind,
+        package,
+        version,
+        project: caller.project.clone(),
+        public_key: caller.public_key.clone(),
+        ip: client_ip(ctx),
+        user_agent: user_agent(ctx),
+    }
+}
+
+fn client_ip(ctx: &RequestContext) -> String {
+    ctx.remote.map(|addr| addr.ip().to_string()).unwrap_or_default()
+}
+
+fn user_agent(ctx: &RequestContext) -> String {
+    let agent = ctx.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    agent.chars().take(512).collect()
+}
+
+/// `--public-url` when set; otherwise the Host the client used, checked so a hostile Host header
+/// cannot inject anything into the metadata.
+fn base_url(app: &App, ctx: &RequestContext) -> Result<String, ApiError> {
+    if let Some(url) = &app.settings().public_url {
+        return Ok(url.clone());
+    }
+    let host = ctx
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::BadRequest("missing Host header".into()))?;
+    let plausible = |c: char| c.is_ascii_alphanumeric() || ".-:[]_".contains(c);
+    if host.is_empty() || host.len() > 255 || !host.chars().all(plausible) {
+        return Err(ApiError::BadRequest("invalid Host header".into()));
+    }
+    Ok(format!("http://{host}"))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

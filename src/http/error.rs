@@ -1,0 +1,97 @@
+//! The one place where an error becomes a status code.
+
+use crate::service::ServiceError;
+use crate::service::auth::AuthError;
+use serde_json::json;
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::reply::{Reply, Response};
+
+pub const REALM: &str = "Basic realm=\"Packagento\", charset=\"UTF-8\"";
+
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized(AuthError),
+    /// Unknown *or* not entitled: one body for both, so existence is never disclosed.
+    NotFound,
+    BadRequest(String),
+    MethodNotAllowed,
+    PayloadTooLarge,
+    Internal(String),
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized(AuthError::Busy) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Unauthorized(reason) => reason.message().to_string(),
+            ApiError::NotFound => "not found".to_string(),
+            ApiError::BadRequest(why) => why.clone(),
+            ApiError::MethodNotAllowed => "method not allowed".to_string(),
+            ApiError::PayloadTooLarge => "request body too large".to_string(),
+            ApiError::Internal(_) => "internal error; the server log has the details".to_string(),
+        }
+    }
+
+    /// Composer prints the `warning` of a JSON error body, so it says why in the user's terminal.
+    pub fn into_composer_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let body = json!({ "warning": self.message() }).to_string();
+        self.into_response_with(body)
+    }
+
+    pub fn into_admin_response(self, code: &str) -> Response {
+        let body = json!({ "error": { "code": code, "message": self.message() } }).to_string();
+        self.into_response_with(body)
+    }
+
+    fn into_response_with(self, body: String) -> Response {
+        let mut response = Response::new(body.into());
+        *response.status_mut() = self.status();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        match self {
+            ApiError::Unauthorized(AuthError::Busy) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            }
+            ApiError::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        ApiError::Unauthorized(error)
+    }
+}
+
+/// Admin errors keep their message: the operator is entitled to know what is wrong.
+pub fn admin_error_response(error: &ServiceError) -> Response {
+    let status = match error {
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Store(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let body = json!({ "error": { "code": error.code(), "message": error.to_string() } });
+    let mut response = warp::reply::json(&body).into_response();
+    *response.status_mut() = status;
+    response
+}

@@ -1,0 +1,48 @@
+//! The only module that names warp. `serve` and `serve_admin` take their listener and a shutdown
+//! future, so tests and the CLI drive the same server on real sockets.
+
+pub mod admin;
+pub mod composer;
+mod error;
+mod responses;
+
+use crate::service::App;
+use error::ApiError;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::{TcpListener, UnixListener};
+use warp::Filter;
+use warp::reply::Response;
+
+pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let routes = composer::routes(app).recover(composer_rejection);
+    warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
+}
+
+pub async fn serve_admin(app: Arc<App>, listener: UnixListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+    let routes = admin::routes(app).recover(admin_rejection);
+    warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
+}
+
+fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
+    if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        ApiError::PayloadTooLarge
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        ApiError::MethodNotAllowed
+    } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
+        ApiError::BadRequest("a Content-Length header is required".into())
+    } else if rejection.is_not_found() {
+        ApiError::NotFound
+    } else {
+        ApiError::BadRequest(format!("{rejection:?}"))
+    }
+}
+
+async fn composer_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
+    Ok(rejection_to_error(&rejection).into_composer_response())
+}
+
+async fn admin_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
+    let error = rejection_to_error(&rejection);
+    Ok(error.into_admin_response("bad_request"))
+}

@@ -1,0 +1,119 @@
+//! Building successful responses: cached metadata with revalidation, and streamed archives.
+
+use super::error::ApiError;
+use crate::domain::time;
+use crate::service::catalog::Resource;
+use std::path::Path;
+use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
+use warp::reply::{Reply, Response};
+
+pub fn json_response(body: String) -> Response {
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Composer revalidates with If-Modified-Since only; browsers and proxies use ETags. Both are
+/// compared after access was granted, never before.
+pub fn metadata_response(resource: &Resource, base: &str, request: &HeaderMap) -> Response {
+    let encoded = resource.body.encoded(base);
+    let last_modified = time::to_http_date(resource.last_modified);
+    let fresh = match request.get(header::IF_NONE_MATCH) {
+        Some(tags) => etag_matches(tags, &encoded.etag),
+        None => request
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(time::parse_http_date)
+            .is_some_and(|since| since >= resource.last_modified),
+    };
+    let gzip = accepts_gzip(request);
+    let mut response = if fresh {
+        let mut not_modified = Response::new(Default::default());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        not_modified
+    } else if gzip {
+        Response::new(encoded.gzip.clone().into())
+    } else {
+        Response::new(encoded.plain.clone().into())
+    };
+    let headers = response.headers_mut();
+    if !fresh {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if gzip {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&last_modified) {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&encoded.etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+fn etag_matches(header_value: &HeaderValue, etag: &str) -> bool {
+    let Ok(text) = header_value.to_str() else { return false };
+    let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let ours = bare(etag);
+    text.split(',').any(|tag| tag.trim() == "*" || bare(tag) == ours)
+}
+
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// Archives are immutable under their URL, so they may be cached forever; no ETag, as asked.
+pub async fn dist_response(path: &Path, size: u64) -> Result<Response, ApiError> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| ApiError::Internal(format!("archive {} unreadable: {e}", path.display())))?;
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+    let mut response = warp::reply::stream(stream).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        let mut headers = HeaderMap::new();
+        assert!(!accepts_gzip(&headers));
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        assert!(accepts_gzip(&headers));
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0"));
+        assert!(!accepts_gzip(&headers));
+    }
+
+    #[test]
+    fn etags_match_weak_strong_and_star() {
+        let ours = "W/\"abc\"";
+        assert!(etag_matches(&HeaderValue::from_static("\"abc\""), ours));
+        assert!(etag_matches(&HeaderValue::from_static("\"x\", W/\"abc\""), ours));
+        assert!(etag_matches(&HeaderValue::from_static("*"), ours));
+        assert!(!etag_matches(&HeaderValue::from_static("\"abd\""), ours));
+    }
+}

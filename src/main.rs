@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(packagento::cli::run(std::env::args_os()));
+}

@@ -1,0 +1,100 @@
+//! Download analytics off the request path: requests append to memory, one task writes batches.
+
+use crate::domain::records::{DownloadEvent, TokenUse};
+use crate::domain::names::PublicKey;
+use crate::store::{Store, StoreError};
+use dashmap::DashMap;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+/// Composer may post the same install report again (a retried CI job); count it once a minute.
+const REPEAT_WINDOW: Duration = Duration::from_secs(60);
+
+pub struct Analytics {
+    pending: Mutex<Vec<DownloadEvent>>,
+    token_use: DashMap<String, TokenUse>,
+    recent_batches: Mutex<HashMap<(String, u64), Instant>>,
+    live: broadcast::Sender<DownloadEvent>,
+}
+
+impl Default for Analytics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analytics {
+    pub fn new() -> Self {
+        Self {
+            pending: Mutex::new(Vec::new()),
+            token_use: DashMap::new(),
+            recent_batches: Mutex::new(HashMap::new()),
+            live: broadcast::channel(1024).0,
+        }
+    }
+
+    pub fn record(&self, event: DownloadEvent) {
+        let _ = self.live.send(event.clone());
+        lock(&self.pending).push(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DownloadEvent> {
+        self.live.subscribe()
+    }
+
+    pub fn note_token_use(&self, public_key: &str, use_: TokenUse) {
+        self.token_use.insert(public_key.to_string(), use_);
+    }
+
+    /// True when this token already reported this exact batch within the last minute.
+    pub fn is_repeat_batch(&self, public_key: &str, batch_hash: u64) -> bool {
+        let now = Instant::now();
+        let mut recent = lock(&self.recent_batches);
+        recent.retain(|_, seen| now.duration_since(*seen) < REPEAT_WINDOW);
+        recent
+            .insert((public_key.to_string(), batch_hash), now)
+            .is_some()
+    }
+
+    /// Writes everything gathered so far in one transaction; on failure it is kept for the next try.
+    pub fn flush(&self, store: &Store) -> Result<usize, StoreError> {
+        let events = std::mem::take(&mut *lock(&self.pending));
+        let uses: Vec<(String, TokenUse)> = self
+            .token_use
+            .iter()
+            .map(|entry| (entry.key().clone(), entry.value().clone()))
+            .collect();
+        if events.is_empty() && uses.is_empty() {
+            return Ok(0);
+        }
+        let written = store.write(|w| {
+            w.append_downloads(&events)?;
+            for (key, use_) in &uses {
+                let Ok(public_key) = PublicKey::parse(key) else { continue };
+                if let Some(mut token) = w.token(&public_key)? {
+                    token.last_used = Some(use_.clone());
+                    w.put_token(&token)?;
+                }
+            }
+            Ok::<_, StoreError>(events.len())
+        });
+        match written {
+            Ok(count) => {
+                for (key, use_) in uses {
+                    self.token_use.remove_if(&key, |_, current| *current == use_);
+                }
+                Ok(count)
+            }
+            Err(error) => {
+                lock(&self.pending).splice(0..0, events);
+                Err(error)
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

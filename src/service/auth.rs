@@ -1,0 +1,156 @@
+//! Token authentication: argon2 once per credential, then a memory of verified credentials.
+//!
+//! The memory is keyed by a keyed 64-bit hash of the whole `Authorization` value (never the
+//! secret itself) and maps to the public key it proved. Each hit is re-checked against the
+//! current catalogue, so revoking a token shuts it out on the very next request even before the
+//! memory is purged.
+
+use super::catalog::Catalog;
+use super::secrets::verify_secret;
+use crate::domain::names::{ProjectSlug, PublicKey};
+use base64::Engine;
+use dashmap::DashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthError {
+    Missing,
+    Malformed,
+    UnknownToken,
+    WrongSecret,
+    Revoked,
+    /// Too many first-time verifications queued; the caller should retry shortly.
+    Busy,
+}
+
+impl AuthError {
+    /// Shown to Composer users, so it says why without revealing anything about other tokens.
+    pub fn message(self) -> &'static str {
+        match self {
+            AuthError::Missing => "authentication required: add this repository's token to auth.json (http-basic)",
+            AuthError::Malformed => "malformed credentials: expected HTTP Basic with the token's public and private key",
+            AuthError::UnknownToken | AuthError::WrongSecret => "invalid credentials: unknown public key or wrong private key",
+            AuthError::Revoked => "this token has been revoked; ask the vendor for a new one",
+            AuthError::Busy => "the server is busy verifying credentials; retry shortly",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub public_key: PublicKey,
+    pub project: ProjectSlug,
+}
+
+pub struct Auth {
+    verified: DashMap<u64, String>,
+    fingerprint_key: std::hash::RandomState,
+    /// Bounds argon2 work so a flood of wrong passwords queues here, not on the async threads.
+    argon2_slots: Arc<Semaphore>,
+}
+
+const ARGON2_WAIT: Duration = Duration::from_secs(10);
+
+impl Default for Auth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Auth {
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self {
+            verified: DashMap::new(),
+            fingerprint_key: std::hash::RandomState::new(),
+            argon2_slots: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    pub async fn authenticate(&self, catalog: &Catalog, header: Option<&str>) -> Result<Caller, AuthError> {
+        let header = header.ok_or(AuthError::Missing)?;
+        let fingerprint = self.fingerprint_key.hash_one(header);
+        if let Some(public_key) = self.verified.get(&fingerprint).map(|k| k.clone()) {
+            return caller_for(catalog, &public_key);
+        }
+        let (public_key, secret) = parse_basic(header)?;
+        let token = catalog.tokens.get(&public_key);
+        let Some(token) = token else {
+            return Err(unknown_or_revoked(catalog, &public_key));
+        };
+        self.verify_slowly(secret, token.secret_hash.clone()).await?;
+        self.verified.insert(fingerprint, public_key.clone());
+        caller_for(catalog, &public_key)
+    }
+
+    async fn verify_slowly(&self, secret: String, hash: String) -> Result<(), AuthError> {
+        let slot = tokio::time::timeout(ARGON2_WAIT, Arc::clone(&self.argon2_slots).acquire_owned())
+            .await
+            .map_err(|_| AuthError::Busy)?
+            .map_err(|_| AuthError::Busy)?;
+        let matched = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            verify_secret(&secret, &hash)
+        })
+        .await
+        .unwrap_or(false);
+        if matched { Ok(()) } else { Err(AuthError::WrongSecret) }
+    }
+
+    /// Forgets every verified credential of a token, at once.
+    pub fn forget(&self, public_key: &str) {
+        self.verified.retain(|_, key| key != public_key);
+    }
+}
+
+fn caller_for(catalog: &Catalog, public_key: &str) -> Result<Caller, AuthError> {
+    match catalog.tokens.get(public_key) {
+        Some(token) => Ok(Caller { public_key: token.public_key.clone(), project: token.project.clone() }),
+        None => Err(unknown_or_revoked(catalog, public_key)),
+    }
+}
+
+fn unknown_or_revoked(catalog: &Catalog, public_key: &str) -> AuthError {
+    if catalog.revoked_tokens.contains(public_key) {
+        AuthError::Revoked
+    } else {
+        AuthError::UnknownToken
+    }
+}
+
+fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
+    let (scheme, encoded) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(AuthError::Malformed);
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| AuthError::Malformed)?;
+    let text = String::from_utf8(decoded).map_err(|_| AuthError::Malformed)?;
+    let (user, password) = text.split_once(':').ok_or(AuthError::Malformed)?;
+    if user.is_empty() || password.is_empty() {
+        return Err(AuthError::Malformed);
+    }
+    Ok((user.to_string(), password.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(user_pass: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
+    }
+
+    #[test]
+    fn basic_credentials_are_split_at_the_first_colon() {
+        assert_eq!(parse_basic(&basic("pub:priv:x")), Ok(("pub".into(), "priv:x".into())));
+        assert_eq!(parse_basic("Bearer abc"), Err(AuthError::Malformed));
+        assert_eq!(parse_basic("Basic !!!"), Err(AuthError::Malformed));
+        assert_eq!(parse_basic(&basic("nocolon")), Err(AuthError::Malformed));
+        assert_eq!(parse_basic(&basic(":priv")), Err(AuthError::Malformed));
+    }
+}

@@ -1,0 +1,126 @@
+//! Use-cases over the store. Both the server and the offline CLI hold an `App`; the admin socket
+//! just carries `admin::AdminRequest`s to the server's `App`, so both paths run this same code.
+
+pub mod admin;
+pub mod analytics;
+pub mod archive;
+pub mod auth;
+pub mod catalog;
+pub mod publish;
+pub mod secrets;
+
+use crate::store::{Store, StoreError, Writer};
+use arc_swap::ArcSwap;
+use catalog::Catalog;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl ServiceError {
+    /// Stable, machine-readable: the admin API's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Invalid(_) => "invalid",
+            ServiceError::Conflict(_) => "conflict",
+            ServiceError::Store(StoreError::Locked) => "locked",
+            ServiceError::Store(_) => "storage",
+            ServiceError::Io(_) => "io",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ServiceError>;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub argon2: secrets::Argon2Cost,
+    /// Absolute base for dist URLs; without it the request's Host header decides.
+    pub public_url: Option<String>,
+}
+
+pub struct App {
+    store: Store,
+    settings: Settings,
+    catalog: ArcSwap<Catalog>,
+    /// Serialises changes so each rebuild starts from the previous one's committed state.
+    changes: Mutex<()>,
+    pub auth: auth::Auth,
+    pub analytics: analytics::Analytics,
+}
+
+impl App {
+    pub fn open(settings: Settings) -> Result<Arc<App>> {
+        std::fs::create_dir_all(settings.archive_dir()).map_err(|e| {
+            ServiceError::Io(format!("cannot create data folder {}: {e}", settings.data_dir.display()))
+        })?;
+        let store = Store::open(&settings.database_path())?;
+        let catalog = store.write(|w| Catalog::build(w, w.catalog_records()?))?;
+        Ok(Arc::new(App {
+            store,
+            settings,
+            catalog: ArcSwap::from_pointee(catalog),
+            changes: Mutex::new(()),
+            auth: auth::Auth::new(),
+            analytics: analytics::Analytics::new(),
+        }))
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// Applies `work` and rebuilds the serving snapshot in the same transaction, so what is
+    /// served never runs ahead of or behind what is stored.
+    pub fn change<T>(&self, work: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
+        let _one_at_a_time = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let (outcome, catalog) = self.store.write(|w| {
+            let outcome = work(w)?;
+            let catalog = Catalog::build(w, w.catalog_records()?)?;
+            Ok::<_, ServiceError>((outcome, catalog))
+        })?;
+        self.catalog.store(Arc::new(catalog));
+        Ok(outcome)
+    }
+}
+
+impl Settings {
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("packagento.redb")
+    }
+    pub fn archive_dir(&self) -> PathBuf {
+        self.data_dir.join("archives")
+    }
+    pub fn admin_socket(&self) -> PathBuf {
+        self.data_dir.join("admin.sock")
+    }
+    pub fn archive_path(&self, sha256: &str) -> PathBuf {
+        archive_path_in(&self.archive_dir(), sha256)
+    }
+}
+
+pub fn archive_path_in(dir: &Path, sha256: &str) -> PathBuf {
+    dir.join(format!("{sha256}.zip"))
+}

@@ -1,0 +1,216 @@
+//! Publishing one release archive: validate, store the bytes, then commit the record.
+//!
+//! Order matters for crash safety: the archive is copied to a temporary file, checked, and
+//! renamed into place before the transaction that references it commits. A crash leaves at most
+//! an unreferenced archive, never a release without its bytes.
+
+use super::archive::{ArchiveLimits, inspect_archive};
+use super::{App, Result, ServiceError};
+use crate::domain::names::PackageName;
+use crate::domain::records::Release;
+use crate::domain::time;
+use crate::domain::version::normalize;
+use serde::{Deserialize, Serialize};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PublishRequest {
+    pub path: PathBuf,
+    pub version: Option<String>,
+    pub released_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishOutcome {
+    pub name: String,
+    pub version: String,
+    pub version_normalized: String,
+    pub shasum: String,
+    /// `published`, or `unchanged` when the same bytes were already there.
+    pub status: String,
+}
+
+struct StagedArchive {
+    temp_path: PathBuf,
+    shasum: String,
+    sha256: String,
+    size: u64,
+}
+
+pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
+    let staged = stage(app, &request.path)?;
+    let result = publish_staged(app, request, &staged);
+    let _ = std::fs::remove_file(&staged.temp_path);
+    result.map_err(|error| match error {
+        ServiceError::Invalid(why) => ServiceError::Invalid(format!("{}: {why}", request.path.display())),
+        other => other,
+    })
+}
+
+fn publish_staged(app: &App, request: &PublishRequest, staged: &StagedArchive) -> Result<PublishOutcome> {
+    let manifest = inspect_archive(&staged.temp_path, &ArchiveLimits::default())
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let composer = &manifest.composer_json;
+    let name = composer
+        .get("name")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
+    let name = PackageName::parse(name).map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
+    let version = choose_version(request, composer, &request.path)?;
+    let version_normalized = normalize(&version)
+        .map_err(|e| ServiceError::Invalid(e.to_string()))?
+        .to_string();
+    let released_at = choose_release_time(request, composer)?;
+    let release = Release {
+        name,
+        version,
+        version_normalized,
+        released_at,
+        published_at: time::now(),
+        shasum: staged.shasum.clone(),
+        sha256: staged.sha256.clone(),
+        size: staged.size,
+        composer_json: manifest.composer_json.clone(),
+    };
+    commit(app, release, staged)
+}
+
+fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<PublishOutcome> {
+    let outcome = |status: &str| PublishOutcome {
+        name: release.name.to_string(),
+        version: release.version.clone(),
+        version_normalized: release.version_normalized.clone(),
+        shasum: release.shasum.clone(),
+        status: status.to_string(),
+    };
+    let existing = app
+        .store()
+        .write(|w| w.release(&release.name, &release.version_normalized).map_err(ServiceError::from))?;
+    if let Some(existing) = existing {
+        return if existing.sha256 == release.sha256 {
+            Ok(outcome("unchanged"))
+        } else {
+            Err(ServiceError::Conflict(format!(
+                "{} {} is already published with different contents (shasum {}); a published version never changes: publish a new version",
+                release.name, release.version, existing.shasum
+            )))
+        };
+    }
+    move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
+    app.change(|w| {
+        if w.release(&release.name, &release.version_normalized)?.is_some() {
+            return Err(ServiceError::Conflict(format!("{} {} was published concurrently", release.name, release.version)));
+        }
+        Ok(w.put_release(&release)?)
+    })?;
+    Ok(outcome("published"))
+}
+
+fn choose_version(
+    request: &PublishRequest,
+    composer: &serde_json::Map<String, serde_json::Value>,
+    path: &Path,
+) -> Result<String> {
+    if let Some(version) = &request.version {
+        return Ok(version.clone());
+    }
+    if let Some(version) = composer.get("version").and_then(|v| v.as_str()) {
+        return Ok(version.to_string());
+    }
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    if normalize(stem).is_ok() {
+        return Ok(stem.to_string());
+    }
+    Err(ServiceError::Invalid(format!(
+        "no version: pass --version, set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
+    )))
+}
+
+fn choose_release_time(
+    request: &PublishRequest,
+    composer: &serde_json::Map<String, serde_json::Value>,
+) -> Result<i64> {
+    if let Some(text) = &request.released_at {
+        return time::parse_release_time(text).map_err(ServiceError::Invalid);
+    }
+    match composer.get("time").and_then(|v| v.as_str()) {
+        Some(text) => time::parse_release_time(text).map_err(|e| ServiceError::Invalid(format!("composer.json \"time\": {e}"))),
+        None => Ok(time::now()),
+    }
+}
+
+/// Copies the source into the archive folder while hashing, so what is checked is what is kept.
+fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
+    let io = |what: &str, e: std::io::Error| ServiceError::Io(format!("{what} {}: {e}", source.display()));
+    let mut input = File::open(source).map_err(|e| io("cannot open", e))?;
+    if !input.metadata().map_err(|e| io("cannot read", e))?.is_file() {
+        return Err(ServiceError::Invalid(format!("{} is not a file", source.display())));
+    }
+    let temp_path = app
+        .settings()
+        .archive_dir()
+        .join(format!(".incoming-{}", super::secrets::random_hex(8)));
+    let mut output = File::create(&temp_path).map_err(|e| io("cannot stage", e))?;
+    let (mut sha1, mut sha256, mut size) = (Sha1::new(), Sha256::new(), 0u64);
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = input.read(&mut buffer).map_err(|e| io("cannot read", e))?;
+        if read == 0 {
+            break;
+        }
+        sha1.update(&buffer[..read]);
+        sha256.update(&buffer[..read]);
+        output.write_all(&buffer[..read]).map_err(|e| io("cannot stage", e))?;
+        size += read as u64;
+    }
+    output.sync_all().map_err(|e| io("cannot stage", e))?;
+    Ok(StagedArchive {
+        temp_path,
+        shasum: hex::encode(sha1.finalize()),
+        sha256: hex::encode(sha256.finalize()),
+        size,
+    })
+}
+
+fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
+    if destination.exists() {
+        return Ok(());
+    }
+    std::fs::hard_link(&staged.temp_path, destination)
+        .or_else(|_| std::fs::copy(&staged.temp_path, destination).map(|_| ()))
+        .map_err(|e| ServiceError::Io(format!("cannot store archive {}: {e}", destination.display())))?;
+    if let Some(dir) = destination.parent() {
+        File::open(dir).and_then(|d| d.sync_all()).ok();
+    }
+    Ok(())
+}
+
+/// Every `.zip` under `path` (or `path` itself), sorted so bulk imports are repeatable.
+pub fn find_archives(path: &Path) -> Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    if !path.is_dir() {
+        return Err(ServiceError::NotFound(format!("{}: no such file or folder", path.display())));
+    }
+    let mut found = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| ServiceError::Io(format!("cannot read {}: {e}", dir.display())))?;
+        for entry in entries.flatten() {
+            let entry_path = entry.path();
+            if entry_path.is_dir() {
+                pending.push(entry_path);
+            } else if entry_path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("zip")) {
+                found.push(entry_path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}

@@ -1,0 +1,40 @@
+//! Named, re-runnable migrations. Each step checks what is there before it changes anything, so
+//! a crash half-way leaves a database the next open finishes.
+
+use super::tables::{self, SCHEMA_VERSION};
+use super::{Result, StoreError, Writer};
+
+type Migration = (&'static str, fn(&Writer) -> Result<()>);
+
+/// Index `i` brings schema `i` to `i + 1`.
+const MIGRATIONS: [Migration; 1] = [("create tables v1", create_tables_v1)];
+
+pub fn bring_up_to_date(writer: &Writer) -> Result<()> {
+    let found: u32 = writer
+        .get::<u32>(tables::META, "schema_version")?
+        .unwrap_or(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    }
+    for (index, (name, step)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tracing::info!(migration = name, "migrating database");
+        step(writer)?;
+        writer.put(tables::META, "schema_version", &(index as u32 + 1))?;
+    }
+    Ok(())
+}
+
+fn create_tables_v1(writer: &Writer) -> Result<()> {
+    for table in [
+        tables::META,
+        tables::PROJECTS,
+        tables::TOKENS,
+        tables::LICENCES,
+        tables::RELEASES,
+        tables::STAMPS,
+    ] {
+        writer.txn.open_table(table)?;
+    }
+    writer.txn.open_table(tables::DOWNLOADS)?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! The only module that names redb. One database file, JSON values, short transactions.
+//!
+//! redb locks its file for one process; a second opener gets `StoreError::Locked`, which the CLI
+//! takes as "a server owns the data, talk to it through the admin socket".
+
+mod downloads;
+mod migrations;
+pub mod records;
+pub mod tables;
+
+pub use records::Stamp;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Serialize, de::DeserializeOwned};
+use std::path::Path;
+use tables::JsonTable;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database is in use by another packagento process")]
+    Locked,
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("stored record {table}/{key} is unreadable: {reason}")]
+    Corrupt { table: String, key: String, reason: String },
+    #[error("the database was written by a newer packagento (schema {found}, this build knows up to {supported})")]
+    SchemaTooNew { found: u32, supported: u32 },
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                StoreError::Database(error.to_string())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl From<redb::DatabaseError> for StoreError {
+    fn from(error: redb::DatabaseError) -> Self {
+        match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked,
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self> {
+        let db = Database::create(path)?;
+        let store = Self { db };
+        store.write(migrations::bring_up_to_date)?;
+        Ok(store)
+    }
+
+    /// Runs `work` in one write transaction, committed only when it returns `Ok`.
+    pub fn write<T, E>(&self, work: impl FnOnce(&Writer) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let result = work(&Writer { txn: &txn })?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok(result)
+    }
+
+    pub fn read<T>(&self, work: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
+        let txn = self.db.begin_read()?;
+        work(&Reader { txn: &txn })
+    }
+}
+
+pub struct Writer<'a> {
+    txn: &'a redb::WriteTransaction,
+}
+
+pub struct Reader<'a> {
+    txn: &'a redb::ReadTransaction,
+}
+
+impl Writer<'_> {
+    pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
+        let table_handle = self.txn.open_table(table)?;
+        let found = table_handle.get(key)?;
+        found.map(|bytes| decode(table, key, bytes.value())).transpose()
+    }
+
+    pub fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
+        let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Database(e.to_string()))?;
+        self.txn.open_table(table)?.insert(key, bytes.as_slice())?;
+        Ok(())
+    }
+
+    pub fn remove(&self, table: JsonTable, key: &str) -> Result<bool> {
+        Ok(self.txn.open_table(table)?.remove(key)?.is_some())
+    }
+
+    pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
+        collect_all(table, &self.txn.open_table(table)?)
+    }
+}
+
+impl Reader<'_> {
+    pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
+        let table_handle = self.txn.open_table(table)?;
+        let found = table_handle.get(key)?;
+        found.map(|bytes| decode(table, key, bytes.value())).transpose()
+    }
+
+    pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
+        collect_all(table, &self.txn.open_table(table)?)
+    }
+}
+
+fn collect_all<T: DeserializeOwned>(
+    table: JsonTable,
+    handle: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Vec<T>> {
+    let mut values = Vec::new();
+    for row in handle.iter()? {
+        let (key, value) = row?;
+        values.push(decode(table, key.value(), value.value())?);
+    }
+    Ok(values)
+}
+
+fn decode<T: DeserializeOwned, K, V>(table: TableDefinition<K, V>, key: &str, bytes: &[u8]) -> Result<T>
+where
+    K: redb::Key + 'static,
+    V: redb::Value + 'static,
+{
+    serde_json::from_slice(bytes).map_err(|error| StoreError::Corrupt {
+        table: redb::TableHandle::name(&table).to_string(),
+        key: key.to_string(),
+        reason: error.to_string(),
+    })
+}

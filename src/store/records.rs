@@ -1,0 +1,97 @@
+//! Typed access to each aggregate, so callers never spell a table or a key format.
+
+use super::tables::{LICENCES, PROJECTS, RELEASES, STAMPS, TOKENS, META};
+use super::{Reader, Result, Writer};
+use crate::domain::licence::Licence;
+use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
+use crate::domain::records::{Project, Release, Token};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub content_hash: String,
+    pub last_modified: i64,
+}
+
+pub fn release_key(name: &PackageName, version_normalized: &str) -> String {
+    format!("{name}\0{version_normalized}")
+}
+
+pub fn stamp_key(project: &ProjectSlug, resource: &str) -> String {
+    format!("{project}\0{resource}")
+}
+
+impl Writer<'_> {
+    pub fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
+        self.get(PROJECTS, slug.as_str())
+    }
+    pub fn put_project(&self, project: &Project) -> Result<()> {
+        self.put(PROJECTS, project.slug.as_str(), project)
+    }
+    pub fn token(&self, key: &PublicKey) -> Result<Option<Token>> {
+        self.get(TOKENS, key.as_str())
+    }
+    pub fn put_token(&self, token: &Token) -> Result<()> {
+        self.put(TOKENS, token.public_key.as_str(), token)
+    }
+    pub fn tokens(&self) -> Result<Vec<Token>> {
+        self.list(TOKENS)
+    }
+    pub fn licence(&self, id: &str) -> Result<Option<Licence>> {
+        self.get(LICENCES, id)
+    }
+    pub fn put_licence(&self, licence: &Licence) -> Result<()> {
+        self.put(LICENCES, &licence.id, licence)
+    }
+    pub fn release(&self, name: &PackageName, version_normalized: &str) -> Result<Option<Release>> {
+        self.get(RELEASES, &release_key(name, version_normalized))
+    }
+    pub fn put_release(&self, release: &Release) -> Result<()> {
+        let key = release_key(&release.name, &release.version_normalized);
+        self.put(RELEASES, &key, release)
+    }
+    pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
+        self.get(STAMPS, &stamp_key(project, resource))
+    }
+    pub fn put_stamp(&self, project: &ProjectSlug, resource: &str, stamp: &Stamp) -> Result<()> {
+        self.put(STAMPS, &stamp_key(project, resource), stamp)
+    }
+    /// The last Last-Modified instant handed out; new ones must be later, even within a second.
+    pub fn stamp_clock(&self) -> Result<i64> {
+        Ok(self.get(META, "stamp_clock")?.unwrap_or(0))
+    }
+    pub fn set_stamp_clock(&self, instant: i64) -> Result<()> {
+        self.put(META, "stamp_clock", &instant)
+    }
+}
+
+/// Everything the serving snapshot is built from, read in one transaction so it is consistent.
+pub struct CatalogRecords {
+    pub projects: Vec<Project>,
+    pub tokens: Vec<Token>,
+    pub licences: Vec<Licence>,
+    pub releases: Vec<Release>,
+}
+
+impl Reader<'_> {
+    pub fn catalog_records(&self) -> Result<CatalogRecords> {
+        Ok(CatalogRecords {
+            projects: self.list(PROJECTS)?,
+            tokens: self.list(TOKENS)?,
+            licences: self.list(LICENCES)?,
+            releases: self.list(RELEASES)?,
+        })
+    }
+}
+
+impl Writer<'_> {
+    /// The same records as [`Reader::catalog_records`], seen from inside a change.
+    pub fn catalog_records(&self) -> Result<CatalogRecords> {
+        Ok(CatalogRecords {
+            projects: self.list(PROJECTS)?,
+            tokens: self.list(TOKENS)?,
+            licences: self.list(LICENCES)?,
+            releases: self.list(RELEASES)?,
+        })
+    }
+}

@@ -1,0 +1,34 @@
+//! Every table the appliance keeps. Names carry a version suffix: a change of a table's meaning
+//! gets a new name and a migration, never a silent reinterpretation of old bytes.
+//!
+//! Values are JSON documents of the types in `domain::records` (serde keeps them readable and
+//! lets fields be added with defaults without a migration).
+
+use redb::TableDefinition;
+
+pub type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
+
+/// `"schema_version"` → decimal text; `"stamp_clock"` → the last Last-Modified instant issued.
+pub const META: JsonTable = TableDefinition::new("meta_v1");
+
+/// project slug → `Project`
+pub const PROJECTS: JsonTable = TableDefinition::new("projects_v1");
+
+/// public key → `Token` (argon2 hash of the private key inside; never the key)
+pub const TOKENS: JsonTable = TableDefinition::new("tokens_v1");
+
+/// licence id → `Licence`, including the projects it is activated against
+pub const LICENCES: JsonTable = TableDefinition::new("licences_v1");
+
+/// `"{package}\0{version_normalized}"` → `Release`
+pub const RELEASES: JsonTable = TableDefinition::new("releases_v1");
+
+/// event id (microseconds since the epoch, made unique) → `DownloadEvent`
+pub const DOWNLOADS: TableDefinition<'static, u64, &'static [u8]> =
+    TableDefinition::new("downloads_v1");
+
+/// `"{project}\0{resource}"` → `Stamp`: the content hash a project last saw for a metadata file
+/// and the Last-Modified instant it got when that content appeared.
+pub const STAMPS: JsonTable = TableDefinition::new("stamps_v1");
+
+pub const SCHEMA_VERSION: u32 = 1;
