@@ -25,9 +25,14 @@ async fn connect(
     socket: &Path,
 ) -> Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>, CliError> {
     let unreachable = |e: &dyn std::fmt::Display| {
-        CliError::msg(format!("cannot reach the server's admin socket {}: {e}", socket.display()))
+        CliError::msg(format!(
+            "cannot reach the server's admin socket {}: {e}",
+            socket.display()
+        ))
     };
-    let stream = UnixStream::connect(socket).await.map_err(|e| unreachable(&e))?;
+    let stream = UnixStream::connect(socket)
+        .await
+        .map_err(|e| unreachable(&e))?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| unreachable(&e))?;
@@ -61,7 +66,10 @@ pub fn call(socket: &Path, request: &AdminRequest) -> Result<Value, CliError> {
             return Ok(value);
         }
         let field = |name: &str| value["error"][name].as_str().unwrap_or("").to_string();
-        Err(CliError::Service { code: field("code"), message: field("message") })
+        Err(CliError::Service {
+            code: field("code"),
+            message: field("message"),
+        })
     })
 }
 
@@ -81,7 +89,9 @@ pub fn follow(socket: &Path, mut on_event: impl FnMut(Value)) -> Result<(), CliE
         let mut pending = String::new();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| CliError::msg(format!("download stream ended: {e}")))?;
-            let Some(chunk) = frame.data_ref() else { continue };
+            let Some(chunk) = frame.data_ref() else {
+                continue;
+            };
             pending.push_str(&String::from_utf8_lossy(chunk));
             while let Some(end) = pending.find("\n\n") {
                 let message: String = pending.drain(..end + 2).collect();

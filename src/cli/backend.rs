@@ -20,11 +20,16 @@ pub fn settings(cli: &Cli) -> Result<Settings, CliError> {
         Some(dir) => dir.clone(),
         None => dirs::data_dir()
             .map(|dir| dir.join("packagento"))
-            .ok_or_else(|| CliError::msg("no per-user data folder on this system: pass --data-dir"))?,
+            .ok_or_else(|| {
+                CliError::msg("no per-user data folder on this system: pass --data-dir")
+            })?,
     };
     Ok(Settings {
         data_dir,
-        argon2: Argon2Cost { memory_kib: cli.argon2_memory_kib, iterations: cli.argon2_iterations },
+        argon2: Argon2Cost {
+            memory_kib: cli.argon2_memory_kib,
+            iterations: cli.argon2_iterations,
+        },
         public_url: None,
     })
 }
@@ -37,10 +42,12 @@ impl Backend {
         }
         match App::open(settings) {
             Ok(app) => Ok(Backend::Local(app)),
-            Err(crate::service::ServiceError::Store(StoreError::Locked)) => Err(CliError::msg(format!(
-                "the database is in use by a running packagento, but its admin socket {} does not answer",
-                socket.display()
-            ))),
+            Err(crate::service::ServiceError::Store(StoreError::Locked)) => {
+                Err(CliError::msg(format!(
+                    "the database is in use by a running packagento, but its admin socket {} does not answer",
+                    socket.display()
+                )))
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -52,9 +59,13 @@ impl Backend {
         }
     }
 
-    pub fn call_as<T: serde::de::DeserializeOwned>(&self, request: AdminRequest) -> Result<T, CliError> {
+    pub fn call_as<T: serde::de::DeserializeOwned>(
+        &self,
+        request: AdminRequest,
+    ) -> Result<T, CliError> {
         let value = self.call(request)?;
-        serde_json::from_value(value).map_err(|e| CliError::msg(format!("unexpected answer from the server: {e}")))
+        serde_json::from_value(value)
+            .map_err(|e| CliError::msg(format!("unexpected answer from the server: {e}")))
     }
 
     pub fn socket(&self) -> Option<&PathBuf> {

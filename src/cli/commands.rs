@@ -118,17 +118,29 @@ pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliErr
 
 fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(), CliError> {
     let value = match command {
-        ProjectCommand::Create { slug, name } => backend.call(AdminRequest::ProjectCreate { slug, name })?,
+        ProjectCommand::Create { slug, name } => {
+            backend.call(AdminRequest::ProjectCreate { slug, name })?
+        }
         ProjectCommand::List => backend.call(AdminRequest::ProjectList)?,
     };
-    if json { print_json(&value) } else { output::projects(&value) }
+    if json {
+        print_json(&value)
+    } else {
+        output::projects(&value)
+    }
     Ok(())
 }
 
 fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), CliError> {
     match command {
-        TokenCommand::Create { project, label, auth_json, host } => {
-            let created: CreatedToken = backend.call_as(AdminRequest::TokenCreate { project, label })?;
+        TokenCommand::Create {
+            project,
+            label,
+            auth_json,
+            host,
+        } => {
+            let created: CreatedToken =
+                backend.call_as(AdminRequest::TokenCreate { project, label })?;
             let host = host.unwrap_or_else(default_host);
             if let Some(path) = &auth_json {
                 output::merge_auth_json(path, &host, &created)?;
@@ -137,51 +149,91 @@ fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), Cli
         }
         TokenCommand::List { project } => {
             let tokens: Vec<TokenSummary> = backend.call_as(AdminRequest::TokenList { project })?;
-            if json { print_json(&tokens) } else { output::tokens(&tokens) }
+            if json {
+                print_json(&tokens)
+            } else {
+                output::tokens(&tokens)
+            }
         }
         TokenCommand::Revoke { public_key } => {
             let token: TokenSummary = backend.call_as(AdminRequest::TokenRevoke { public_key })?;
-            if json { print_json(&token) } else { println!("revoked token {} of project {}", token.public_key, token.project) }
+            if json {
+                print_json(&token)
+            } else {
+                println!(
+                    "revoked token {} of project {}",
+                    token.public_key, token.project
+                )
+            }
         }
     }
     Ok(())
 }
 
 fn default_host() -> String {
-    let listen = std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| super::serve::DEFAULT_LISTEN.into());
+    let listen =
+        std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| super::serve::DEFAULT_LISTEN.into());
     listen.replace("0.0.0.0", "127.0.0.1")
 }
 
 fn licence(backend: &Backend, command: LicenceCommand, json: bool) -> Result<(), CliError> {
     let request = match command {
-        LicenceCommand::Create { holder, packages, access_until } => {
-            AdminRequest::LicenceCreate { holder, packages, access_until }
-        }
+        LicenceCommand::Create {
+            holder,
+            packages,
+            access_until,
+        } => AdminRequest::LicenceCreate {
+            holder,
+            packages,
+            access_until,
+        },
         LicenceCommand::Activate { id, project } => AdminRequest::LicenceActivate { id, project },
-        LicenceCommand::Deactivate { id, project } => AdminRequest::LicenceDeactivate { id, project },
+        LicenceCommand::Deactivate { id, project } => {
+            AdminRequest::LicenceDeactivate { id, project }
+        }
         LicenceCommand::Revoke { id } => AdminRequest::LicenceRevoke { id },
         LicenceCommand::List => {
             let licences: Vec<LicenceSummary> = backend.call_as(AdminRequest::LicenceList)?;
-            if json { print_json(&licences) } else { output::licences(&licences) }
+            if json {
+                print_json(&licences)
+            } else {
+                output::licences(&licences)
+            }
             return Ok(());
         }
     };
     let licence: LicenceSummary = backend.call_as(request)?;
-    if json { print_json(&licence) } else { output::licences(std::slice::from_ref(&licence)) }
+    if json {
+        print_json(&licence)
+    } else {
+        output::licences(std::slice::from_ref(&licence))
+    }
     Ok(())
 }
 
 fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(), CliError> {
     match command {
-        PackageCommand::Publish { paths, version, released_at } => publish(backend, paths, version, released_at, json),
+        PackageCommand::Publish {
+            paths,
+            version,
+            released_at,
+        } => publish(backend, paths, version, released_at, json),
         PackageCommand::List => {
             let value = backend.call(AdminRequest::PackageList)?;
-            if json { print_json(&value) } else { output::packages(&value) }
+            if json {
+                print_json(&value)
+            } else {
+                output::packages(&value)
+            }
             Ok(())
         }
         PackageCommand::Show { name } => {
             let value = backend.call(AdminRequest::PackageShow { name })?;
-            if json { print_json(&value) } else { output::package(&value) }
+            if json {
+                print_json(&value)
+            } else {
+                output::package(&value)
+            }
             Ok(())
         }
     }
@@ -206,11 +258,17 @@ fn publish(
         return Err(CliError::msg("no .zip archives found in the given paths"));
     }
     if version.is_some() && archives.len() > 1 {
-        return Err(CliError::msg("--version applies to a single archive; name files after their versions for bulk imports"));
+        return Err(CliError::msg(
+            "--version applies to a single archive; name files after their versions for bulk imports",
+        ));
     }
     let (mut published, mut failures) = (Vec::new(), 0);
     for (index, path) in archives.iter().enumerate() {
-        let request = PublishRequest { path: path.clone(), version: version.clone(), released_at: released_at.clone() };
+        let request = PublishRequest {
+            path: path.clone(),
+            version: version.clone(),
+            released_at: released_at.clone(),
+        };
         match backend.call_as::<PublishOutcome>(AdminRequest::PackagePublish(request)) {
             Ok(outcome) => {
                 output::publish_progress(index + 1, archives.len(), &outcome, json);
@@ -218,7 +276,12 @@ fn publish(
             }
             Err(error) => {
                 failures += 1;
-                eprintln!("[{}/{}] {}: {error}", index + 1, archives.len(), path.display());
+                eprintln!(
+                    "[{}/{}] {}: {error}",
+                    index + 1,
+                    archives.len(),
+                    path.display()
+                );
             }
         }
     }
@@ -227,7 +290,10 @@ fn publish(
     }
     match failures {
         0 => Ok(()),
-        n => Err(CliError::msg(format!("{n} of {} archives were not published", archives.len()))),
+        n => Err(CliError::msg(format!(
+            "{n} of {} archives were not published",
+            archives.len()
+        ))),
     }
 }
 
@@ -238,7 +304,9 @@ fn downloads(backend: &Backend, args: DownloadsArgs, json: bool) -> Result<(), C
     } else if let Value::Array(list) = &events {
         // Following reads like a log, oldest first; a one-off listing shows the newest first.
         if args.follow {
-            list.iter().rev().for_each(|event| output::download(event, json));
+            list.iter()
+                .rev()
+                .for_each(|event| output::download(event, json));
         } else {
             list.iter().for_each(|event| output::download(event, json));
         }
@@ -246,8 +314,8 @@ fn downloads(backend: &Backend, args: DownloadsArgs, json: bool) -> Result<(), C
     if !args.follow {
         return Ok(());
     }
-    let socket = backend
-        .socket()
-        .ok_or_else(|| CliError::msg("--follow needs a running server (start it with `packagento serve`)"))?;
+    let socket = backend.socket().ok_or_else(|| {
+        CliError::msg("--follow needs a running server (start it with `packagento serve`)")
+    })?;
     super::admin_client::follow(socket, |event| output::download(&event, json))
 }

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "packagento", version, about = "Sell and serve private PHP packages to Composer")]
+#[command(
+    name = "packagento",
+    version,
+    about = "Sell and serve private PHP packages to Composer"
+)]
 pub struct Cli {
     /// Where the database, archives and admin socket live [default: the per-user data folder]
     #[arg(long, global = true, env = "PACKAGENTO_DATA_DIR", value_name = "DIR")]
@@ -22,11 +26,23 @@ pub struct Cli {
     pub json: bool,
 
     /// argon2 memory cost for new token hashes, in KiB
-    #[arg(long, global = true, env = "PACKAGENTO_ARGON2_MEMORY_KIB", default_value_t = 19_456, hide = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PACKAGENTO_ARGON2_MEMORY_KIB",
+        default_value_t = 19_456,
+        hide = true
+    )]
     pub argon2_memory_kib: u32,
 
     /// argon2 iterations for new token hashes
-    #[arg(long, global = true, env = "PACKAGENTO_ARGON2_ITERATIONS", default_value_t = 2, hide = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "PACKAGENTO_ARGON2_ITERATIONS",
+        default_value_t = 2,
+        hide = true
+    )]
     pub argon2_iterations: u32,
 
     #[command(subcommand)]
@@ -69,7 +85,10 @@ impl CliError {
 
 impl From<crate::service::ServiceError> for CliError {
     fn from(error: crate::service::ServiceError) -> Self {
-        CliError::Service { code: error.code().to_string(), message: error.to_string() }
+        CliError::Service {
+            code: error.code().to_string(),
+            message: error.to_string(),
+        }
     }
 }
 

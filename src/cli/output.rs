@@ -27,7 +27,11 @@ pub fn projects(value: &Value) {
         println!("no projects yet: packagento project create SLUG");
     }
     for project in list {
-        println!("{:<24} {}", project["slug"].as_str().unwrap_or(""), project["name"].as_str().unwrap_or(""));
+        println!(
+            "{:<24} {}",
+            project["slug"].as_str().unwrap_or(""),
+            project["name"].as_str().unwrap_or("")
+        );
     }
 }
 
@@ -57,10 +61,16 @@ pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>
     }
     println!("Token created for project {}.", token.project);
     println!("  public key:  {}", token.public_key);
-    println!("  private key: {}  (shown this one time only: store it now)", token.private_key);
+    println!(
+        "  private key: {}  (shown this one time only: store it now)",
+        token.private_key
+    );
     println!();
     println!("auth.json (next to composer.json):");
-    println!("{}", serde_json::to_string_pretty(&auth).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&auth).unwrap_or_default()
+    );
     println!();
     println!("or run:");
     println!("  {command}");
@@ -74,20 +84,41 @@ pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>
 /// temporary file and renamed, readable by the owner only: it holds a secret.
 pub fn merge_auth_json(path: &Path, host: &str, token: &CreatedToken) -> Result<(), CliError> {
     let mut document = match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str::<Value>(&text)
-            .map_err(|e| CliError::msg(format!("{} is not valid JSON ({e}); not changed", path.display())))?,
+        Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
+            CliError::msg(format!(
+                "{} is not valid JSON ({e}); not changed",
+                path.display()
+            ))
+        })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => return Err(CliError::msg(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => {
+            return Err(CliError::msg(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
     };
     let Some(root) = document.as_object_mut() else {
-        return Err(CliError::msg(format!("{} is not a JSON object; not changed", path.display())));
+        return Err(CliError::msg(format!(
+            "{} is not a JSON object; not changed",
+            path.display()
+        )));
     };
     let basic = root.entry("http-basic").or_insert_with(|| json!({}));
     let Some(basic) = basic.as_object_mut() else {
-        return Err(CliError::msg(format!("\"http-basic\" in {} is not an object; not changed", path.display())));
+        return Err(CliError::msg(format!(
+            "\"http-basic\" in {} is not an object; not changed",
+            path.display()
+        )));
     };
-    basic.insert(host.to_string(), json!({ "username": token.public_key, "password": token.private_key }));
-    write_private(path, &serde_json::to_string_pretty(&document).unwrap_or_default())
+    basic.insert(
+        host.to_string(),
+        json!({ "username": token.public_key, "password": token.private_key }),
+    );
+    write_private(
+        path,
+        &serde_json::to_string_pretty(&document).unwrap_or_default(),
+    )
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
@@ -101,7 +132,8 @@ fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
         .mode(0o600)
         .open(&temp)
         .map_err(fail)?;
-    file.write_all(format!("{text}\n").as_bytes()).map_err(fail)?;
+    file.write_all(format!("{text}\n").as_bytes())
+        .map_err(fail)?;
     file.sync_all().map_err(fail)?;
     std::fs::rename(&temp, path).map_err(fail)
 }
@@ -111,7 +143,11 @@ pub fn tokens(tokens: &[TokenSummary]) {
         println!("no tokens: packagento token create --project SLUG");
     }
     for token in tokens {
-        let state = if token.revoked_at.is_some() { "revoked" } else { "active" };
+        let state = if token.revoked_at.is_some() {
+            "revoked"
+        } else {
+            "active"
+        };
         println!(
             "{}  {:<20} {:<8} created {}  last used {}{}",
             token.public_key,
@@ -119,7 +155,11 @@ pub fn tokens(tokens: &[TokenSummary]) {
             state,
             when(Some(token.created_at)),
             when(token.last_used_at),
-            token.last_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default(),
+            token
+                .last_ip
+                .as_deref()
+                .map(|ip| format!(" from {ip}"))
+                .unwrap_or_default(),
         );
     }
 }
@@ -129,7 +169,11 @@ pub fn licences(licences: &[LicenceSummary]) {
         println!("no licences: packagento licence create --holder NAME --package 'vendor/*'");
     }
     for licence in licences {
-        let window = licence.access_until.as_deref().map(|d| format!(" until {d}")).unwrap_or_default();
+        let window = licence
+            .access_until
+            .as_deref()
+            .map(|d| format!(" until {d}"))
+            .unwrap_or_default();
         let state = if licence.revoked { " REVOKED" } else { "" };
         println!(
             "{}  {} ({}{window}){state}\n    packages: {}\n    projects: {}",
@@ -137,7 +181,11 @@ pub fn licences(licences: &[LicenceSummary]) {
             licence.holder,
             licence.kind,
             licence.packages.join(", "),
-            if licence.projects.is_empty() { "none".to_string() } else { licence.projects.join(", ") },
+            if licence.projects.is_empty() {
+                "none".to_string()
+            } else {
+                licence.projects.join(", ")
+            },
         );
     }
 }
@@ -171,7 +219,10 @@ pub fn package(value: &Value) {
 }
 
 pub fn publish_progress(done: usize, total: usize, outcome: &PublishOutcome, json: bool) {
-    let line = format!("[{done}/{total}] {} {} {}", outcome.name, outcome.version, outcome.status);
+    let line = format!(
+        "[{done}/{total}] {} {} {}",
+        outcome.name, outcome.version, outcome.status
+    );
     if json || total > 1 {
         eprintln!("{line}");
     } else {

@@ -24,14 +24,19 @@ pub struct ServeArgs {
 impl Default for ServeArgs {
     fn default() -> Self {
         Self {
-            listen: std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| DEFAULT_LISTEN.to_string()),
+            listen: std::env::var("PACKAGENTO_LISTEN")
+                .unwrap_or_else(|_| DEFAULT_LISTEN.to_string()),
             public_url: std::env::var("PACKAGENTO_PUBLIC_URL").ok(),
         }
     }
 }
 
 pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
-    settings.public_url = args.public_url.as_deref().map(checked_public_url).transpose()?;
+    settings.public_url = args
+        .public_url
+        .as_deref()
+        .map(checked_public_url)
+        .transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -46,7 +51,9 @@ fn checked_public_url(url: &str) -> Result<String, CliError> {
     if valid {
         Ok(trimmed.to_string())
     } else {
-        Err(CliError::msg(format!("invalid --public-url {url:?}: expected http(s)://host[:port][/path]")))
+        Err(CliError::msg(format!(
+            "invalid --public-url {url:?}: expected http(s)://host[:port][/path]"
+        )))
     }
 }
 
@@ -54,26 +61,41 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
     let socket_path = settings.admin_socket();
     let data_dir = settings.data_dir.clone();
     let app = App::open(settings).map_err(|e| match e {
-        crate::service::ServiceError::Store(crate::store::StoreError::Locked) => CliError::msg(format!(
-            "another packagento is already running with the data folder {}",
-            data_dir.display()
-        )),
+        crate::service::ServiceError::Store(crate::store::StoreError::Locked) => {
+            CliError::msg(format!(
+                "another packagento is already running with the data folder {}",
+                data_dir.display()
+            ))
+        }
         other => other.into(),
     })?;
     let listener = TcpListener::bind(&listen)
         .await
         .map_err(|e| CliError::msg(format!("cannot listen on {listen}: {e}")))?;
     let admin_listener = bind_admin_socket(&socket_path)?;
-    let address = listener.local_addr().map_err(|e| CliError::msg(e.to_string()))?;
-    println!("packagento listening on http://{address} (data: {})", data_dir.display());
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::msg(e.to_string()))?;
+    println!(
+        "packagento listening on http://{address} (data: {})",
+        data_dir.display()
+    );
     tracing::info!(%address, data = %data_dir.display(), "serving");
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let public = tokio::spawn(crate::http::serve(app.clone(), listener, stopped(stop_rx.clone())));
-    let admin = tokio::spawn(crate::http::serve_admin(app.clone(), admin_listener, stopped(stop_rx.clone())));
+    let public = tokio::spawn(crate::http::serve(
+        app.clone(),
+        listener,
+        stopped(stop_rx.clone()),
+    ));
+    let admin = tokio::spawn(crate::http::serve_admin(
+        app.clone(),
+        admin_listener,
+        stopped(stop_rx.clone()),
+    ));
     let flusher = tokio::spawn(flush_analytics_until(app.clone(), stopped(stop_rx)));
 
     wait_for_signal().await;
@@ -88,15 +110,26 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
 fn bind_admin_socket(path: &std::path::Path) -> Result<UnixListener, CliError> {
     if path.exists() {
         if super::admin_client::is_listening(path) {
-            return Err(CliError::msg(format!("a server already answers on {}", path.display())));
+            return Err(CliError::msg(format!(
+                "a server already answers on {}",
+                path.display()
+            )));
         }
         // Left behind by a server that did not shut down cleanly.
         let _ = std::fs::remove_file(path);
     }
-    let listener = UnixListener::bind(path)
-        .map_err(|e| CliError::msg(format!("cannot create admin socket {}: {e}", path.display())))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| CliError::msg(format!("cannot restrict admin socket {}: {e}", path.display())))?;
+    let listener = UnixListener::bind(path).map_err(|e| {
+        CliError::msg(format!(
+            "cannot create admin socket {}: {e}",
+            path.display()
+        ))
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+        CliError::msg(format!(
+            "cannot restrict admin socket {}: {e}",
+            path.display()
+        ))
+    })?;
     Ok(listener)
 }
 

@@ -14,9 +14,7 @@ impl PackagePattern {
         if !input.contains('*') {
             return PackageName::parse(input).map(|name| Self(name.as_str().to_string()));
         }
-        let allowed = |c: char| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || "/*-_.".contains(c)
-        };
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "/*-_.".contains(c);
         if !input.chars().all(allowed) {
             return Err(NameError(format!(
                 "invalid package pattern {input:?}: use lowercase names with '*' as the wildcard, e.g. acme/*"
@@ -115,7 +113,10 @@ pub struct Grant {
 pub struct GrantSet(Vec<Grant>);
 
 impl GrantSet {
-    pub fn for_project<'a>(project: &ProjectSlug, licences: impl IntoIterator<Item = &'a Licence>) -> Self {
+    pub fn for_project<'a>(
+        project: &ProjectSlug,
+        licences: impl IntoIterator<Item = &'a Licence>,
+    ) -> Self {
         let grants: BTreeSet<Grant> = licences
             .into_iter()
             .filter(|licence| licence.is_active() && licence.projects.contains(project))
@@ -152,7 +153,10 @@ mod tests {
         Licence {
             id: "lic".into(),
             holder: "Holder".into(),
-            patterns: patterns.iter().map(|p| PackagePattern::parse(p).unwrap()).collect(),
+            patterns: patterns
+                .iter()
+                .map(|p| PackagePattern::parse(p).unwrap())
+                .collect(),
             access_until,
             revoked_at: None,
             created_at: 0,
@@ -166,8 +170,16 @@ mod tests {
         assert!(pattern.matches(&name("acme/pro-tools")));
         assert!(!pattern.matches(&name("acme/basic")));
         assert!(PackagePattern::parse("*/*").unwrap().matches(&name("x/y")));
-        assert!(PackagePattern::parse("acme/*").unwrap().matches(&name("acme/a.b")));
-        assert!(!PackagePattern::parse("acme/*").unwrap().matches(&name("acmex/a")));
+        assert!(
+            PackagePattern::parse("acme/*")
+                .unwrap()
+                .matches(&name("acme/a.b"))
+        );
+        assert!(
+            !PackagePattern::parse("acme/*")
+                .unwrap()
+                .matches(&name("acmex/a"))
+        );
     }
 
     #[test]

@@ -14,13 +14,19 @@ pub struct ReleaseFacts<'a> {
 }
 
 /// The package's own composer.json fields, with the facts the repository vouches for on top.
-pub fn release_entry(composer_json: &Map<String, Value>, facts: &ReleaseFacts) -> Map<String, Value> {
+pub fn release_entry(
+    composer_json: &Map<String, Value>,
+    facts: &ReleaseFacts,
+) -> Map<String, Value> {
     let mut entry = Map::new();
     entry.insert("name".into(), facts.name.into());
     entry.insert("version".into(), facts.version.into());
     entry.insert("version_normalized".into(), facts.version_normalized.into());
     for (key, value) in composer_json {
-        if !matches!(key.as_str(), "name" | "version" | "version_normalized" | "dist" | "time") {
+        if !matches!(
+            key.as_str(),
+            "name" | "version" | "version_normalized" | "dist" | "time"
+        ) {
             entry.insert(key.clone(), value.clone());
         }
     }
@@ -90,13 +96,18 @@ mod tests {
     #[test]
     fn minified_list_keeps_only_changes_and_unsets() {
         let entries = [
-            object(json!({"name": "a/b", "version": "2.0.0", "require": {"php": ">=8"}, "extra": 1})),
+            object(
+                json!({"name": "a/b", "version": "2.0.0", "require": {"php": ">=8"}, "extra": 1}),
+            ),
             object(json!({"name": "a/b", "version": "1.0.0", "require": {"php": ">=8"}})),
             object(json!({"name": "a/b", "version": "0.9.0", "require": {"php": ">=7"}})),
         ];
         let minified = minify(&entries);
         assert_eq!(minified[1], json!({"version": "1.0.0", "extra": "__unset"}));
-        assert_eq!(minified[2], json!({"version": "0.9.0", "require": {"php": ">=7"}}));
+        assert_eq!(
+            minified[2],
+            json!({"version": "0.9.0", "require": {"php": ">=7"}})
+        );
         assert_eq!(expand(&minified), entries.to_vec());
     }
 

@@ -171,12 +171,28 @@ mod tests {
 
     #[test]
     fn package_names_follow_composer_schema() {
-        for good in ["acme/foo", "a/b", "acme-co/foo.bar_baz", "acme/foo--bar", "1/2"] {
+        for good in [
+            "acme/foo",
+            "a/b",
+            "acme-co/foo.bar_baz",
+            "acme/foo--bar",
+            "1/2",
+        ] {
             assert!(PackageName::parse(good).is_ok(), "{good}");
         }
         for bad in [
-            "acme", "Acme/foo", "acme/", "/foo", "acme/foo/bar", "acme/-foo", "acme/foo-",
-            "ac--me/foo", "acme/foo..bar", "acme/fo o", "", "acme/foo---bar",
+            "acme",
+            "Acme/foo",
+            "acme/",
+            "/foo",
+            "acme/foo/bar",
+            "acme/-foo",
+            "acme/foo-",
+            "ac--me/foo",
+            "acme/foo..bar",
+            "acme/fo o",
+            "",
+            "acme/foo---bar",
         ] {
             assert!(PackageName::parse(bad).is_err(), "{bad}");
         }

@@ -13,12 +13,16 @@ pub fn now_micros() -> i64 {
 /// `2025-06-30` means the end of that day, UTC; RFC 3339 is taken as the exact instant.
 pub fn parse_access_until(input: &str) -> Result<i64, String> {
     if let Ok(date) = NaiveDate::parse_from_str(input, "%Y-%m-%d") {
-        let end = date.and_hms_opt(23, 59, 59).expect("23:59:59 is a valid time");
+        let end = date
+            .and_hms_opt(23, 59, 59)
+            .expect("23:59:59 is a valid time");
         return Ok(Utc.from_utc_datetime(&end).timestamp());
     }
     DateTime::parse_from_rfc3339(input)
         .map(|instant| instant.timestamp())
-        .map_err(|_| format!("invalid date {input:?}: use YYYY-MM-DD or RFC 3339 (2025-06-30T12:00:00Z)"))
+        .map_err(|_| {
+            format!("invalid date {input:?}: use YYYY-MM-DD or RFC 3339 (2025-06-30T12:00:00Z)")
+        })
 }
 
 /// Release times as vendors write them: RFC 3339, Composer's `Y-m-d H:i:s` (UTC), or a bare date
@@ -57,7 +61,10 @@ pub fn to_http_date(unix_secs: i64) -> String {
 
 pub fn parse_http_date(input: &str) -> Option<i64> {
     let instant = httpdate::parse_http_date(input).ok()?;
-    let secs = instant.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let secs = instant
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
     i64::try_from(secs).ok()
 }
 
@@ -68,14 +75,20 @@ mod tests {
     #[test]
     fn a_bare_access_date_means_the_end_of_that_day() {
         assert_eq!(parse_access_until("2025-01-01"), Ok(1_735_775_999));
-        assert_eq!(parse_access_until("2025-01-01T00:00:00Z"), Ok(1_735_689_600));
+        assert_eq!(
+            parse_access_until("2025-01-01T00:00:00Z"),
+            Ok(1_735_689_600)
+        );
         assert!(parse_access_until("next tuesday").is_err());
     }
 
     #[test]
     fn release_times_accept_composer_forms() {
         assert_eq!(parse_release_time("2025-01-01 00:00:00"), Ok(1_735_689_600));
-        assert_eq!(parse_release_time("2025-01-01T01:00:00+01:00"), Ok(1_735_689_600));
+        assert_eq!(
+            parse_release_time("2025-01-01T01:00:00+01:00"),
+            Ok(1_735_689_600)
+        );
         assert_eq!(parse_release_time("2025-01-01"), Ok(1_735_689_600));
         assert!(parse_release_time("soon").is_err());
     }

@@ -14,11 +14,15 @@ use warp::reply::{Reply, Response};
 
 const MAX_ADMIN_BODY: u64 = 1024 * 1024;
 
-pub fn routes(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+pub fn routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     run_request(app.clone()).or(download_events(app)).unify()
 }
 
-fn run_request(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+fn run_request(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("v1" / "admin")
         .and(warp::post())
         .and(warp::body::content_length_limit(MAX_ADMIN_BODY))
@@ -33,7 +37,8 @@ async fn handle(app: Arc<App>, body: Bytes) -> Response {
     let request: AdminRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
-            let error = crate::service::ServiceError::Invalid(format!("unreadable admin request: {e}"));
+            let error =
+                crate::service::ServiceError::Invalid(format!("unreadable admin request: {e}"));
             return admin_error_response(&error);
         }
     };
@@ -46,14 +51,21 @@ async fn handle(app: Arc<App>, body: Bytes) -> Response {
     }
 }
 
-fn download_events(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("v1" / "downloads" / "events").and(warp::get()).map(move || {
-        let events = BroadcastStream::new(app.analytics.subscribe()).filter_map(|item| async move {
-            // A lagging reader skips what it missed rather than ending the stream.
-            let event = item.ok()?;
-            let data = serde_json::to_string(&event).ok()?;
-            Some(Ok::<_, Infallible>(warp::sse::Event::default().event("download").data(data)))
-        });
-        warp::sse::reply(warp::sse::keep_alive().stream(events)).into_response()
-    })
+fn download_events(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("v1" / "downloads" / "events")
+        .and(warp::get())
+        .map(move || {
+            let events =
+                BroadcastStream::new(app.analytics.subscribe()).filter_map(|item| async move {
+                    // A lagging reader skips what it missed rather than ending the stream.
+                    let event = item.ok()?;
+                    let data = serde_json::to_string(&event).ok()?;
+                    Some(Ok::<_, Infallible>(
+                        warp::sse::Event::default().event("download").data(data),
+                    ))
+                });
+            warp::sse::reply(warp::sse::keep_alive().stream(events)).into_response()
+        })
 }

@@ -19,7 +19,9 @@ use warp::reply::Response;
 /// Largest notify-batch body accepted; Composer's reports are a few KiB even for big projects.
 pub const MAX_NOTIFY_BODY: u64 = 256 * 1024;
 
-pub fn routes(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+pub fn routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     packages_json(app.clone())
         .or(p2(app.clone()))
         .unify()
@@ -45,7 +47,9 @@ fn with_app(app: Arc<App>) -> impl Filter<Extract = (Arc<App>,), Error = Infalli
     warp::any().map(move || app.clone())
 }
 
-fn packages_json(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+fn packages_json(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("packages.json")
         .and(warp::get().or(warp::head()).unify())
         .and(with_app(app))
@@ -60,9 +64,11 @@ fn p2(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejecti
         .and(warp::get().or(warp::head()).unify())
         .and(with_app(app))
         .and(context())
-        .then(|vendor: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
-            respond(serve_p2(&app, &ctx, &vendor, &file).await)
-        })
+        .then(
+            |vendor: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
+                respond(serve_p2(&app, &ctx, &vendor, &file).await)
+            },
+        )
 }
 
 fn dist(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
@@ -75,30 +81,44 @@ fn dist(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejec
         })
 }
 
-fn notify_batch(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+fn notify_batch(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("composer" / "downloads")
         .and(warp::post())
         .and(warp::body::content_length_limit(MAX_NOTIFY_BODY))
         .and(warp::body::bytes())
         .and(with_app(app))
         .and(context())
-        .then(|body: Bytes, app: Arc<App>, ctx: RequestContext| async move {
-            respond(record_notify_batch(&app, &ctx, &body).await)
-        })
+        .then(
+            |body: Bytes, app: Arc<App>, ctx: RequestContext| async move {
+                respond(record_notify_batch(&app, &ctx, &body).await)
+            },
+        )
 }
 
 fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(ApiError::into_composer_response)
 }
 
-async fn authenticate(app: &App, catalog: &Catalog, ctx: &RequestContext) -> Result<Caller, ApiError> {
-    let header = ctx.headers.get("authorization").and_then(|v| v.to_str().ok());
+async fn authenticate(
+    app: &App,
+    catalog: &Catalog,
+    ctx: &RequestContext,
+) -> Result<Caller, ApiError> {
+    let header = ctx
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
     let caller = app.auth.authenticate(catalog, header).await?;
-    app.analytics.note_token_use(caller.public_key.as_str(), TokenUse {
-        at: time::now(),
-        ip: client_ip(ctx),
-        user_agent: user_agent(ctx),
-    });
+    app.analytics.note_token_use(
+        caller.public_key.as_str(),
+        TokenUse {
+            at: time::now(),
+            ip: client_ip(ctx),
+            user_agent: user_agent(ctx),
+        },
+    );
     Ok(caller)
 }
 
@@ -114,7 +134,12 @@ async fn serve_root(app: &App, ctx: &RequestContext) -> Result<Response, ApiErro
     Ok(metadata_response(&view.root, "", &ctx.headers))
 }
 
-async fn serve_p2(app: &App, ctx: &RequestContext, vendor: &str, file: &str) -> Result<Response, ApiError> {
+async fn serve_p2(
+    app: &App,
+    ctx: &RequestContext,
+    vendor: &str,
+    file: &str,
+) -> Result<Response, ApiError> {
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
     let view = view_for(&catalog, &caller)?;
@@ -122,7 +147,10 @@ async fn serve_p2(app: &App, ctx: &RequestContext, vendor: &str, file: &str) -> 
         Some(name) => (name, true),
         None => (file.strip_suffix(".json").ok_or(ApiError::NotFound)?, false),
     };
-    let package = view.packages.get(&format!("{vendor}/{name}")).ok_or(ApiError::NotFound)?;
+    let package = view
+        .packages
+        .get(&format!("{vendor}/{name}"))
+        .ok_or(ApiError::NotFound)?;
     let resource = if dev { &package.dev } else { &package.tagged };
     let resource = resource.as_ref().ok_or(ApiError::NotFound)?;
     let base = base_url(app, ctx)?;
@@ -140,7 +168,10 @@ async fn serve_dist(
     let caller = authenticate(app, &catalog, ctx).await?;
     let view = view_for(&catalog, &caller)?;
     let package_name = format!("{vendor}/{name}");
-    let version = file.strip_suffix(".zip").map(percent_decode).ok_or(ApiError::NotFound)?;
+    let version = file
+        .strip_suffix(".zip")
+        .map(percent_decode)
+        .ok_or(ApiError::NotFound)?;
     let release = view
         .packages
         .get(&package_name)
@@ -148,7 +179,13 @@ async fn serve_dist(
         .ok_or(ApiError::NotFound)?;
     let path = app.settings().archive_path(&release.sha256);
     let response = dist_response(&path, release.size).await?;
-    app.analytics.record(event(&caller, ctx, DownloadKind::Dist, package_name, release.version.clone()));
+    app.analytics.record(event(
+        &caller,
+        ctx,
+        DownloadKind::Dist,
+        package_name,
+        release.version.clone(),
+    ));
     Ok(response)
 }
 
@@ -163,23 +200,44 @@ struct NotifyEntry {
     version: String,
 }
 
-async fn record_notify_batch(app: &App, ctx: &RequestContext, body: &[u8]) -> Result<Response, ApiError> {
+async fn record_notify_batch(
+    app: &App,
+    ctx: &RequestContext,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
     let batch: NotifyBatch = serde_json::from_slice(body).map_err(|e| {
-        ApiError::BadRequest(format!("expected {{\"downloads\": [{{\"name\", \"version\"}}]}}: {e}"))
+        ApiError::BadRequest(format!(
+            "expected {{\"downloads\": [{{\"name\", \"version\"}}]}}: {e}"
+        ))
     })?;
     let view = view_for(&catalog, &caller)?;
     let mut recorded = 0;
-    if !app.analytics.is_repeat_batch(caller.public_key.as_str(), batch_hash(body)) {
+    if !app
+        .analytics
+        .is_repeat_batch(caller.public_key.as_str(), batch_hash(body))
+    {
         for entry in batch.downloads {
             // Best effort: entries for things this token cannot see are skipped, not errors.
-            let Some(package) = view.packages.get(&entry.name.to_lowercase()) else { continue };
-            let Some(release) = package.dists.values().find(|r| r.version_normalized == entry.version) else {
+            let Some(package) = view.packages.get(&entry.name.to_lowercase()) else {
+                continue;
+            };
+            let Some(release) = package
+                .dists
+                .values()
+                .find(|r| r.version_normalized == entry.version)
+            else {
                 continue;
             };
             let name = release.name.to_string();
-            app.analytics.record(event(&caller, ctx, DownloadKind::Notify, name, release.version.clone()));
+            app.analytics.record(event(
+                &caller,
+                ctx,
+                DownloadKind::Notify,
+                name,
+                release.version.clone(),
+            ));
             recorded += 1;
         }
     }
@@ -195,7 +253,13 @@ fn batch_hash(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
-fn event(caller: &Caller, ctx: &RequestContext, kind: DownloadKind, package: String, version: String) -> DownloadEvent {
+fn event(
+    caller: &Caller,
+    ctx: &RequestContext,
+    kind: DownloadKind,
+    package: String,
+    version: String,
+) -> DownloadEvent {
     DownloadEvent {
         at_micros: time::now_micros(),
         kind,
@@ -209,11 +273,17 @@ fn event(caller: &Caller, ctx: &RequestContext, kind: DownloadKind, package: Str
 }
 
 fn client_ip(ctx: &RequestContext) -> String {
-    ctx.remote.map(|addr| addr.ip().to_string()).unwrap_or_default()
+    ctx.remote
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default()
 }
 
 fn user_agent(ctx: &RequestContext) -> String {
-    let agent = ctx.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let agent = ctx
+        .headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     agent.chars().take(512).collect()
 }
 
@@ -240,7 +310,9 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);

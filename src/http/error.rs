@@ -61,7 +61,10 @@ impl ApiError {
         let mut response = Response::new(body.into());
         *response.status_mut() = self.status();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
             ApiError::Unauthorized(AuthError::Busy) => {

@@ -14,14 +14,30 @@ use tokio::net::{TcpListener, UnixListener};
 use warp::Filter;
 use warp::reply::Response;
 
-pub async fn serve(app: Arc<App>, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let routes = composer::routes(app).recover(composer_rejection);
-    warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
 }
 
-pub async fn serve_admin(app: Arc<App>, listener: UnixListener, shutdown: impl Future<Output = ()> + Send + 'static) {
+pub async fn serve_admin(
+    app: Arc<App>,
+    listener: UnixListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
     let routes = admin::routes(app).recover(admin_rejection);
-    warp::serve(routes).incoming(listener).graceful(shutdown).run().await;
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
 }
 
 fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
@@ -38,7 +54,9 @@ fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
     }
 }
 
-async fn composer_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
+async fn composer_rejection(
+    rejection: warp::Rejection,
+) -> Result<Response, std::convert::Infallible> {
     Ok(rejection_to_error(&rejection).into_composer_response())
 }
 

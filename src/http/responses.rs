@@ -9,9 +9,10 @@ use warp::reply::{Reply, Response};
 
 pub fn json_response(body: String) -> Response {
     let mut response = Response::new(body.into());
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -40,13 +41,22 @@ pub fn metadata_response(resource: &Resource, base: &str, request: &HeaderMap) -
     };
     let headers = response.headers_mut();
     if !fresh {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         if gzip {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
     }
-    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding, Authorization"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Authorization"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     if let Ok(value) = HeaderValue::from_str(&last_modified) {
         headers.insert(header::LAST_MODIFIED, value);
     }
@@ -57,10 +67,13 @@ pub fn metadata_response(resource: &Resource, base: &str, request: &HeaderMap) -
 }
 
 fn etag_matches(header_value: &HeaderValue, etag: &str) -> bool {
-    let Ok(text) = header_value.to_str() else { return false };
+    let Ok(text) = header_value.to_str() else {
+        return false;
+    };
     let bare = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
     let ours = bare(etag);
-    text.split(',').any(|tag| tag.trim() == "*" || bare(tag) == ours)
+    text.split(',')
+        .any(|tag| tag.trim() == "*" || bare(tag) == ours)
 }
 
 fn accepts_gzip(request: &HeaderMap) -> bool {
@@ -85,7 +98,10 @@ pub async fn dist_response(path: &Path, size: u64) -> Result<Response, ApiError>
     let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
     let mut response = warp::reply::stream(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     headers.insert(
         header::CACHE_CONTROL,
@@ -102,9 +118,15 @@ mod tests {
     fn gzip_is_chosen_only_when_accepted() {
         let mut headers = HeaderMap::new();
         assert!(!accepts_gzip(&headers));
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip;q=0.8"),
+        );
         assert!(accepts_gzip(&headers));
-        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0"));
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0"),
+        );
         assert!(!accepts_gzip(&headers));
     }
 
@@ -112,7 +134,10 @@ mod tests {
     fn etags_match_weak_strong_and_star() {
         let ours = "W/\"abc\"";
         assert!(etag_matches(&HeaderValue::from_static("\"abc\""), ours));
-        assert!(etag_matches(&HeaderValue::from_static("\"x\", W/\"abc\""), ours));
+        assert!(etag_matches(
+            &HeaderValue::from_static("\"x\", W/\"abc\""),
+            ours
+        ));
         assert!(etag_matches(&HeaderValue::from_static("*"), ours));
         assert!(!etag_matches(&HeaderValue::from_static("\"abd\""), ours));
     }

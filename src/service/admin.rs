@@ -14,33 +14,69 @@ use serde_json::{Value, json};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum AdminRequest {
-    ProjectCreate { slug: String, name: Option<String> },
+    ProjectCreate {
+        slug: String,
+        name: Option<String>,
+    },
     ProjectList,
-    TokenCreate { project: String, label: Option<String> },
-    TokenList { project: Option<String> },
-    TokenRevoke { public_key: String },
-    LicenceCreate { holder: String, packages: Vec<String>, access_until: Option<String> },
-    LicenceActivate { id: String, project: String },
-    LicenceDeactivate { id: String, project: String },
-    LicenceRevoke { id: String },
+    TokenCreate {
+        project: String,
+        label: Option<String>,
+    },
+    TokenList {
+        project: Option<String>,
+    },
+    TokenRevoke {
+        public_key: String,
+    },
+    LicenceCreate {
+        holder: String,
+        packages: Vec<String>,
+        access_until: Option<String>,
+    },
+    LicenceActivate {
+        id: String,
+        project: String,
+    },
+    LicenceDeactivate {
+        id: String,
+        project: String,
+    },
+    LicenceRevoke {
+        id: String,
+    },
     LicenceList,
     PackagePublish(PublishRequest),
     PackageList,
-    PackageShow { name: String },
-    Downloads { limit: usize },
+    PackageShow {
+        name: String,
+    },
+    Downloads {
+        limit: usize,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
     use AdminRequest::*;
     match request {
         ProjectCreate { slug, name } => to_json(create_project(app, &slug, name)?),
-        ProjectList => to_json(app.store().read(|r| r.list::<Project>(crate::store::tables::PROJECTS))?),
+        ProjectList => to_json(
+            app.store()
+                .read(|r| r.list::<Project>(crate::store::tables::PROJECTS))?,
+        ),
         TokenCreate { project, label } => to_json(create_token(app, &project, label)?),
         TokenList { project } => to_json(list_tokens(app, project.as_deref())?),
         TokenRevoke { public_key } => to_json(revoke_token(app, &public_key)?),
-        LicenceCreate { holder, packages, access_until } => {
-            to_json(create_licence(app, holder, &packages, access_until.as_deref())?)
-        }
+        LicenceCreate {
+            holder,
+            packages,
+            access_until,
+        } => to_json(create_licence(
+            app,
+            holder,
+            &packages,
+            access_until.as_deref(),
+        )?),
         LicenceActivate { id, project } => to_json(set_activation(app, &id, &project, true)?),
         LicenceDeactivate { id, project } => to_json(set_activation(app, &id, &project, false)?),
         LicenceRevoke { id } => to_json(revoke_licence(app, &id)?),
@@ -64,7 +100,9 @@ fn existing_project(w: &crate::store::Writer, slug: &str) -> Result<ProjectSlug>
     let slug = ProjectSlug::parse(slug).map_err(invalid)?;
     match w.project(&slug)? {
         Some(_) => Ok(slug),
-        None => Err(ServiceError::NotFound(format!("no project {slug:?} (see `packagento project list`)"))),
+        None => Err(ServiceError::NotFound(format!(
+            "no project {slug:?} (see `packagento project list`)"
+        ))),
     }
 }
 
@@ -72,9 +110,15 @@ fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Project
     let slug = ProjectSlug::parse(slug).map_err(invalid)?;
     app.change(|w| {
         if w.project(&slug)?.is_some() {
-            return Err(ServiceError::Conflict(format!("project {slug:?} already exists")));
+            return Err(ServiceError::Conflict(format!(
+                "project {slug:?} already exists"
+            )));
         }
-        let project = Project { name: name.unwrap_or_else(|| slug.to_string()), slug, created_at: time::now() };
+        let project = Project {
+            name: name.unwrap_or_else(|| slug.to_string()),
+            slug,
+            created_at: time::now(),
+        };
         w.put_project(&project)?;
         Ok(project)
     })
@@ -146,7 +190,10 @@ impl From<Token> for TokenSummary {
 }
 
 fn list_tokens(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
-    let project = project.map(ProjectSlug::parse).transpose().map_err(invalid)?;
+    let project = project
+        .map(ProjectSlug::parse)
+        .transpose()
+        .map_err(invalid)?;
     let tokens: Vec<Token> = app.store().read(|r| r.list(crate::store::tables::TOKENS))?;
     let mut summaries: Vec<TokenSummary> = tokens
         .into_iter()
@@ -191,7 +238,11 @@ impl From<Licence> for LicenceSummary {
             kind: licence.kind().to_string(),
             access_until: licence.access_until.map(time::to_rfc3339),
             revoked: !licence.is_active(),
-            packages: licence.patterns.iter().map(|p| p.as_str().to_string()).collect(),
+            packages: licence
+                .patterns
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
             projects: licence.projects.iter().map(|p| p.to_string()).collect(),
             id: licence.id,
             holder: licence.holder,
@@ -210,14 +261,19 @@ fn create_licence(
         return Err(invalid("a licence needs a holder (--holder)"));
     }
     if packages.is_empty() {
-        return Err(invalid("a licence needs at least one package name or pattern (--package)"));
+        return Err(invalid(
+            "a licence needs at least one package name or pattern (--package)",
+        ));
     }
     let patterns = packages
         .iter()
         .map(|p| PackagePattern::parse(p))
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(invalid)?;
-    let access_until = access_until.map(time::parse_access_until).transpose().map_err(invalid)?;
+    let access_until = access_until
+        .map(time::parse_access_until)
+        .transpose()
+        .map_err(invalid)?;
     let licence = Licence {
         id: format!("lic_{}", random_hex(6)),
         holder,
@@ -231,11 +287,15 @@ fn create_licence(
     Ok(licence.into())
 }
 
-fn change_licence(app: &App, id: &str, edit: impl FnOnce(&crate::store::Writer, &mut Licence) -> Result<()>) -> Result<LicenceSummary> {
+fn change_licence(
+    app: &App,
+    id: &str,
+    edit: impl FnOnce(&crate::store::Writer, &mut Licence) -> Result<()>,
+) -> Result<LicenceSummary> {
     let licence = app.change(|w| {
-        let mut licence = w
-            .licence(id)?
-            .ok_or_else(|| ServiceError::NotFound(format!("no licence {id:?} (see `packagento licence list`)")))?;
+        let mut licence = w.licence(id)?.ok_or_else(|| {
+            ServiceError::NotFound(format!("no licence {id:?} (see `packagento licence list`)"))
+        })?;
         edit(w, &mut licence)?;
         w.put_licence(&licence)?;
         Ok(licence)
@@ -247,12 +307,16 @@ fn set_activation(app: &App, id: &str, project: &str, active: bool) -> Result<Li
     change_licence(app, id, |w, licence| {
         let project = existing_project(w, project)?;
         if active && !licence.is_active() {
-            return Err(ServiceError::Conflict(format!("licence {id} is revoked and cannot be activated")));
+            return Err(ServiceError::Conflict(format!(
+                "licence {id} is revoked and cannot be activated"
+            )));
         }
         if active {
             licence.projects.insert(project);
         } else if !licence.projects.remove(&project) {
-            return Err(ServiceError::NotFound(format!("licence {id} is not activated for project {project}")));
+            return Err(ServiceError::NotFound(format!(
+                "licence {id} is not activated for project {project}"
+            )));
         }
         Ok(())
     })
@@ -266,7 +330,9 @@ fn revoke_licence(app: &App, id: &str) -> Result<LicenceSummary> {
 }
 
 fn list_licences(app: &App) -> Result<Vec<LicenceSummary>> {
-    let mut licences: Vec<Licence> = app.store().read(|r| r.list(crate::store::tables::LICENCES))?;
+    let mut licences: Vec<Licence> = app
+        .store()
+        .read(|r| r.list(crate::store::tables::LICENCES))?;
     licences.sort_by_key(|l| l.created_at);
     Ok(licences.into_iter().map(LicenceSummary::from).collect())
 }
@@ -290,10 +356,9 @@ fn list_packages(app: &App) -> Value {
 fn show_package(app: &App, name: &str) -> Result<Value> {
     let name = PackageName::parse(name).map_err(invalid)?;
     let catalog = app.catalog();
-    let releases = catalog
-        .packages
-        .get(&name)
-        .ok_or_else(|| ServiceError::NotFound(format!("no package {name} (see `packagento package list`)")))?;
+    let releases = catalog.packages.get(&name).ok_or_else(|| {
+        ServiceError::NotFound(format!("no package {name} (see `packagento package list`)"))
+    })?;
     let versions: Vec<Value> = releases
         .iter()
         .map(|r| {

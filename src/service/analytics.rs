@@ -1,7 +1,7 @@
 //! Download analytics off the request path: requests append to memory, one task writes batches.
 
-use crate::domain::records::{DownloadEvent, TokenUse};
 use crate::domain::names::PublicKey;
+use crate::domain::records::{DownloadEvent, TokenUse};
 use crate::store::{Store, StoreError};
 use dashmap::DashMap;
 use std::collections::HashMap;
@@ -72,7 +72,9 @@ impl Analytics {
         let written = store.write(|w| {
             w.append_downloads(&events)?;
             for (key, use_) in &uses {
-                let Ok(public_key) = PublicKey::parse(key) else { continue };
+                let Ok(public_key) = PublicKey::parse(key) else {
+                    continue;
+                };
                 if let Some(mut token) = w.token(&public_key)? {
                     token.last_used = Some(use_.clone());
                     w.put_token(&token)?;
@@ -83,7 +85,8 @@ impl Analytics {
         match written {
             Ok(count) => {
                 for (key, use_) in uses {
-                    self.token_use.remove_if(&key, |_, current| *current == use_);
+                    self.token_use
+                        .remove_if(&key, |_, current| *current == use_);
                 }
                 Ok(count)
             }
@@ -96,5 +99,7 @@ impl Analytics {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -30,9 +30,15 @@ impl AuthError {
     /// Shown to Composer users, so it says why without revealing anything about other tokens.
     pub fn message(self) -> &'static str {
         match self {
-            AuthError::Missing => "authentication required: add this repository's token to auth.json (http-basic)",
-            AuthError::Malformed => "malformed credentials: expected HTTP Basic with the token's public and private key",
-            AuthError::UnknownToken | AuthError::WrongSecret => "invalid credentials: unknown public key or wrong private key",
+            AuthError::Missing => {
+                "authentication required: add this repository's token to auth.json (http-basic)"
+            }
+            AuthError::Malformed => {
+                "malformed credentials: expected HTTP Basic with the token's public and private key"
+            }
+            AuthError::UnknownToken | AuthError::WrongSecret => {
+                "invalid credentials: unknown public key or wrong private key"
+            }
             AuthError::Revoked => "this token has been revoked; ask the vendor for a new one",
             AuthError::Busy => "the server is busy verifying credentials; retry shortly",
         }
@@ -62,7 +68,9 @@ impl Default for Auth {
 
 impl Auth {
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Self {
             verified: DashMap::new(),
             fingerprint_key: std::hash::RandomState::new(),
@@ -70,7 +78,11 @@ impl Auth {
         }
     }
 
-    pub async fn authenticate(&self, catalog: &Catalog, header: Option<&str>) -> Result<Caller, AuthError> {
+    pub async fn authenticate(
+        &self,
+        catalog: &Catalog,
+        header: Option<&str>,
+    ) -> Result<Caller, AuthError> {
         let header = header.ok_or(AuthError::Missing)?;
         let fingerprint = self.fingerprint_key.hash_one(header);
         if let Some(public_key) = self.verified.get(&fingerprint).map(|k| k.clone()) {
@@ -81,23 +93,29 @@ impl Auth {
         let Some(token) = token else {
             return Err(unknown_or_revoked(catalog, &public_key));
         };
-        self.verify_slowly(secret, token.secret_hash.clone()).await?;
+        self.verify_slowly(secret, token.secret_hash.clone())
+            .await?;
         self.verified.insert(fingerprint, public_key.clone());
         caller_for(catalog, &public_key)
     }
 
     async fn verify_slowly(&self, secret: String, hash: String) -> Result<(), AuthError> {
-        let slot = tokio::time::timeout(ARGON2_WAIT, Arc::clone(&self.argon2_slots).acquire_owned())
-            .await
-            .map_err(|_| AuthError::Busy)?
-            .map_err(|_| AuthError::Busy)?;
+        let slot =
+            tokio::time::timeout(ARGON2_WAIT, Arc::clone(&self.argon2_slots).acquire_owned())
+                .await
+                .map_err(|_| AuthError::Busy)?
+                .map_err(|_| AuthError::Busy)?;
         let matched = tokio::task::spawn_blocking(move || {
             let _slot = slot;
             verify_secret(&secret, &hash)
         })
         .await
         .unwrap_or(false);
-        if matched { Ok(()) } else { Err(AuthError::WrongSecret) }
+        if matched {
+            Ok(())
+        } else {
+            Err(AuthError::WrongSecret)
+        }
     }
 
     /// Forgets every verified credential of a token, at once.
@@ -108,7 +126,10 @@ impl Auth {
 
 fn caller_for(catalog: &Catalog, public_key: &str) -> Result<Caller, AuthError> {
     match catalog.tokens.get(public_key) {
-        Some(token) => Ok(Caller { public_key: token.public_key.clone(), project: token.project.clone() }),
+        Some(token) => Ok(Caller {
+            public_key: token.public_key.clone(),
+            project: token.project.clone(),
+        }),
         None => Err(unknown_or_revoked(catalog, public_key)),
     }
 }
@@ -142,12 +163,18 @@ mod tests {
     use super::*;
 
     fn basic(user_pass: &str) -> String {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_pass))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(user_pass)
+        )
     }
 
     #[test]
     fn basic_credentials_are_split_at_the_first_colon() {
-        assert_eq!(parse_basic(&basic("pub:priv:x")), Ok(("pub".into(), "priv:x".into())));
+        assert_eq!(
+            parse_basic(&basic("pub:priv:x")),
+            Ok(("pub".into(), "priv:x".into()))
+        );
         assert_eq!(parse_basic("Bearer abc"), Err(AuthError::Malformed));
         assert_eq!(parse_basic("Basic !!!"), Err(AuthError::Malformed));
         assert_eq!(parse_basic(&basic("nocolon")), Err(AuthError::Malformed));

@@ -73,22 +73,37 @@ impl Catalog {
         for project in &records.projects {
             let grants = GrantSet::for_project(&project.slug, &records.licences);
             let view = build_view(&packages, grants, &mut shared);
-            views.insert(project.slug.clone(), stamp_view(writer, &project.slug, view, &mut issuer)?);
+            views.insert(
+                project.slug.clone(),
+                stamp_view(writer, &project.slug, view, &mut issuer)?,
+            );
         }
         if issuer.used {
             writer.set_stamp_clock(issuer.next)?;
         }
-        let (active, revoked): (Vec<_>, Vec<_>) =
-            records.tokens.into_iter().partition(|t| t.revoked_at.is_none());
+        let (active, revoked): (Vec<_>, Vec<_>) = records
+            .tokens
+            .into_iter()
+            .partition(|t| t.revoked_at.is_none());
         Ok(Catalog {
             tokens: active
                 .into_iter()
                 .map(|t| {
                     let key = t.public_key.to_string();
-                    (key, ActiveToken { public_key: t.public_key, project: t.project, secret_hash: t.secret_hash })
+                    (
+                        key,
+                        ActiveToken {
+                            public_key: t.public_key,
+                            project: t.project,
+                            secret_hash: t.secret_hash,
+                        },
+                    )
                 })
                 .collect(),
-            revoked_tokens: revoked.into_iter().map(|t| t.public_key.to_string()).collect(),
+            revoked_tokens: revoked
+                .into_iter()
+                .map(|t| t.public_key.to_string())
+                .collect(),
             views,
             packages,
         })
@@ -102,7 +117,10 @@ impl Catalog {
 fn group_newest_first(releases: Vec<Release>) -> BTreeMap<PackageName, Vec<Arc<Release>>> {
     let mut packages: BTreeMap<PackageName, Vec<Arc<Release>>> = BTreeMap::new();
     for release in releases {
-        packages.entry(release.name.clone()).or_default().push(Arc::new(release));
+        packages
+            .entry(release.name.clone())
+            .or_default()
+            .push(Arc::new(release));
     }
     for versions in packages.values_mut() {
         versions.sort_by(|a, b| newest_first(a, b));
@@ -130,7 +148,12 @@ type SharedBodies = HashMap<(GrantSet, String), Arc<Rendered>>;
 struct UnstampedView {
     grants: GrantSet,
     root: Arc<Rendered>,
-    packages: Vec<(String, Option<Arc<Rendered>>, Option<Arc<Rendered>>, HashMap<String, Arc<Release>>)>,
+    packages: Vec<(
+        String,
+        Option<Arc<Rendered>>,
+        Option<Arc<Rendered>>,
+        HashMap<String, Arc<Release>>,
+    )>,
 }
 
 fn build_view(
@@ -158,12 +181,22 @@ fn build_view(
         };
         let tagged_body = body_for(".json", &tagged);
         let dev_body = body_for("~dev.json", &dev);
-        let dists = visible.iter().map(|r| (r.version.clone(), Arc::clone(r))).collect();
+        let dists = visible
+            .iter()
+            .map(|r| (r.version.clone(), Arc::clone(r)))
+            .collect();
         visible_packages.push((name.to_string(), tagged_body, dev_body, dists));
     }
-    let names: Vec<&str> = visible_packages.iter().map(|(name, ..)| name.as_str()).collect();
+    let names: Vec<&str> = visible_packages
+        .iter()
+        .map(|(name, ..)| name.as_str())
+        .collect();
     let root = Arc::new(Rendered::new(root_json(&names)));
-    UnstampedView { grants, root, packages: visible_packages }
+    UnstampedView {
+        grants,
+        root,
+        packages: visible_packages,
+    }
 }
 
 fn stamp_view(
@@ -174,16 +207,27 @@ fn stamp_view(
 ) -> Result<ProjectView, StoreError> {
     let mut stamp = |resource: &str, body: Arc<Rendered>| -> Result<Resource, StoreError> {
         let last_modified = stamp_for(writer, project, resource, &body, issuer)?;
-        Ok(Resource { body, last_modified })
+        Ok(Resource {
+            body,
+            last_modified,
+        })
     };
     let root = stamp("packages.json", view.root)?;
     let mut packages = HashMap::with_capacity(view.packages.len());
     for (name, tagged, dev, dists) in view.packages {
-        let tagged = tagged.map(|b| stamp(&format!("p2/{name}.json"), b)).transpose()?;
-        let dev = dev.map(|b| stamp(&format!("p2/{name}~dev.json"), b)).transpose()?;
+        let tagged = tagged
+            .map(|b| stamp(&format!("p2/{name}.json"), b))
+            .transpose()?;
+        let dev = dev
+            .map(|b| stamp(&format!("p2/{name}~dev.json"), b))
+            .transpose()?;
         packages.insert(name, PackageView { tagged, dev, dists });
     }
-    Ok(ProjectView { grants: view.grants, root, packages })
+    Ok(ProjectView {
+        grants: view.grants,
+        root,
+        packages,
+    })
 }
 
 fn stamp_for(
@@ -200,7 +244,10 @@ fn stamp_for(
         }
     }
     issuer.used = true;
-    let stamp = Stamp { content_hash: content_hash.to_string(), last_modified: issuer.next };
+    let stamp = Stamp {
+        content_hash: content_hash.to_string(),
+        last_modified: issuer.next,
+    };
     writer.put_stamp(project, resource, &stamp)?;
     Ok(stamp.last_modified)
 }

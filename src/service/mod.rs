@@ -66,7 +66,10 @@ pub struct App {
 impl App {
     pub fn open(settings: Settings) -> Result<Arc<App>> {
         std::fs::create_dir_all(settings.archive_dir()).map_err(|e| {
-            ServiceError::Io(format!("cannot create data folder {}: {e}", settings.data_dir.display()))
+            ServiceError::Io(format!(
+                "cannot create data folder {}: {e}",
+                settings.data_dir.display()
+            ))
         })?;
         let store = Store::open(&settings.database_path())?;
         let catalog = store.write(|w| Catalog::build(w, w.catalog_records()?))?;

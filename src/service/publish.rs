@@ -46,12 +46,18 @@ pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
     let result = publish_staged(app, request, &staged);
     let _ = std::fs::remove_file(&staged.temp_path);
     result.map_err(|error| match error {
-        ServiceError::Invalid(why) => ServiceError::Invalid(format!("{}: {why}", request.path.display())),
+        ServiceError::Invalid(why) => {
+            ServiceError::Invalid(format!("{}: {why}", request.path.display()))
+        }
         other => other,
     })
 }
 
-fn publish_staged(app: &App, request: &PublishRequest, staged: &StagedArchive) -> Result<PublishOutcome> {
+fn publish_staged(
+    app: &App,
+    request: &PublishRequest,
+    staged: &StagedArchive,
+) -> Result<PublishOutcome> {
     let manifest = inspect_archive(&staged.temp_path, &ArchiveLimits::default())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let composer = &manifest.composer_json;
@@ -59,7 +65,8 @@ fn publish_staged(app: &App, request: &PublishRequest, staged: &StagedArchive) -
         .get("name")
         .and_then(|v| v.as_str())
         .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
-    let name = PackageName::parse(name).map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
+    let name = PackageName::parse(name)
+        .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
     let version = choose_version(request, composer, &request.path)?;
     let version_normalized = normalize(&version)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?
@@ -87,9 +94,10 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
         shasum: release.shasum.clone(),
         status: status.to_string(),
     };
-    let existing = app
-        .store()
-        .write(|w| w.release(&release.name, &release.version_normalized).map_err(ServiceError::from))?;
+    let existing = app.store().write(|w| {
+        w.release(&release.name, &release.version_normalized)
+            .map_err(ServiceError::from)
+    })?;
     if let Some(existing) = existing {
         return if existing.sha256 == release.sha256 {
             Ok(outcome("unchanged"))
@@ -102,8 +110,13 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
     }
     move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
     app.change(|w| {
-        if w.release(&release.name, &release.version_normalized)?.is_some() {
-            return Err(ServiceError::Conflict(format!("{} {} was published concurrently", release.name, release.version)));
+        if w.release(&release.name, &release.version_normalized)?
+            .is_some()
+        {
+            return Err(ServiceError::Conflict(format!(
+                "{} {} was published concurrently",
+                release.name, release.version
+            )));
         }
         Ok(w.put_release(&release)?)
     })?;
@@ -121,7 +134,10 @@ fn choose_version(
     if let Some(version) = composer.get("version").and_then(|v| v.as_str()) {
         return Ok(version.to_string());
     }
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     if normalize(stem).is_ok() {
         return Ok(stem.to_string());
     }
@@ -138,17 +154,27 @@ fn choose_release_time(
         return time::parse_release_time(text).map_err(ServiceError::Invalid);
     }
     match composer.get("time").and_then(|v| v.as_str()) {
-        Some(text) => time::parse_release_time(text).map_err(|e| ServiceError::Invalid(format!("composer.json \"time\": {e}"))),
+        Some(text) => time::parse_release_time(text)
+            .map_err(|e| ServiceError::Invalid(format!("composer.json \"time\": {e}"))),
         None => Ok(time::now()),
     }
 }
 
 /// Copies the source into the archive folder while hashing, so what is checked is what is kept.
 fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
-    let io = |what: &str, e: std::io::Error| ServiceError::Io(format!("{what} {}: {e}", source.display()));
+    let io = |what: &str, e: std::io::Error| {
+        ServiceError::Io(format!("{what} {}: {e}", source.display()))
+    };
     let mut input = File::open(source).map_err(|e| io("cannot open", e))?;
-    if !input.metadata().map_err(|e| io("cannot read", e))?.is_file() {
-        return Err(ServiceError::Invalid(format!("{} is not a file", source.display())));
+    if !input
+        .metadata()
+        .map_err(|e| io("cannot read", e))?
+        .is_file()
+    {
+        return Err(ServiceError::Invalid(format!(
+            "{} is not a file",
+            source.display()
+        )));
     }
     let temp_path = app
         .settings()
@@ -164,7 +190,9 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         }
         sha1.update(&buffer[..read]);
         sha256.update(&buffer[..read]);
-        output.write_all(&buffer[..read]).map_err(|e| io("cannot stage", e))?;
+        output
+            .write_all(&buffer[..read])
+            .map_err(|e| io("cannot stage", e))?;
         size += read as u64;
     }
     output.sync_all().map_err(|e| io("cannot stage", e))?;
@@ -182,7 +210,12 @@ fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
     }
     std::fs::hard_link(&staged.temp_path, destination)
         .or_else(|_| std::fs::copy(&staged.temp_path, destination).map(|_| ()))
-        .map_err(|e| ServiceError::Io(format!("cannot store archive {}: {e}", destination.display())))?;
+        .map_err(|e| {
+            ServiceError::Io(format!(
+                "cannot store archive {}: {e}",
+                destination.display()
+            ))
+        })?;
     if let Some(dir) = destination.parent() {
         File::open(dir).and_then(|d| d.sync_all()).ok();
     }
@@ -195,7 +228,10 @@ pub fn find_archives(path: &Path) -> Result<Vec<PathBuf>> {
         return Ok(vec![path.to_path_buf()]);
     }
     if !path.is_dir() {
-        return Err(ServiceError::NotFound(format!("{}: no such file or folder", path.display())));
+        return Err(ServiceError::NotFound(format!(
+            "{}: no such file or folder",
+            path.display()
+        )));
     }
     let mut found = Vec::new();
     let mut pending = vec![path.to_path_buf()];
@@ -206,7 +242,10 @@ pub fn find_archives(path: &Path) -> Result<Vec<PathBuf>> {
             let entry_path = entry.path();
             if entry_path.is_dir() {
                 pending.push(entry_path);
-            } else if entry_path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("zip")) {
+            } else if entry_path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"))
+            {
                 found.push(entry_path);
             }
         }

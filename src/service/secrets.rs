@@ -13,7 +13,10 @@ pub struct Argon2Cost {
 
 impl Default for Argon2Cost {
     fn default() -> Self {
-        Self { memory_kib: 19_456, iterations: 2 }
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+        }
     }
 }
 
@@ -50,7 +53,10 @@ pub fn verify_secret(secret: &str, stored_hash: &str) -> bool {
 mod tests {
     use super::*;
 
-    const CHEAP: Argon2Cost = Argon2Cost { memory_kib: 64, iterations: 1 };
+    const CHEAP: Argon2Cost = Argon2Cost {
+        memory_kib: 64,
+        iterations: 1,
+    };
 
     #[test]
     fn only_the_right_secret_verifies() {

@@ -12,7 +12,8 @@ impl Writer<'_> {
         let mut next_free = table.last()?.map(|(key, _)| key.value() + 1).unwrap_or(0);
         for event in events {
             let key = next_free.max(u64::try_from(event.at_micros).unwrap_or(0));
-            let bytes = serde_json::to_vec(event).map_err(|e| StoreError::Database(e.to_string()))?;
+            let bytes =
+                serde_json::to_vec(event).map_err(|e| StoreError::Database(e.to_string()))?;
             table.insert(key, bytes.as_slice())?;
             next_free = key + 1;
         }

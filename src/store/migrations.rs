@@ -14,7 +14,10 @@ pub fn bring_up_to_date(writer: &Writer) -> Result<()> {
         .get::<u32>(tables::META, "schema_version")?
         .unwrap_or(0);
     if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     for (index, (name, step)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tracing::info!(migration = name, "migrating database");

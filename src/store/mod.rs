@@ -22,8 +22,14 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Database(String),
     #[error("stored record {table}/{key} is unreadable: {reason}")]
-    Corrupt { table: String, key: String, reason: String },
-    #[error("the database was written by a newer packagento (schema {found}, this build knows up to {supported})")]
+    Corrupt {
+        table: String,
+        key: String,
+        reason: String,
+    },
+    #[error(
+        "the database was written by a newer packagento (schema {found}, this build knows up to {supported})"
+    )]
     SchemaTooNew { found: u32, supported: u32 },
 }
 
@@ -67,7 +73,10 @@ impl Store {
     }
 
     /// Runs `work` in one write transaction, committed only when it returns `Ok`.
-    pub fn write<T, E>(&self, work: impl FnOnce(&Writer) -> std::result::Result<T, E>) -> std::result::Result<T, E>
+    pub fn write<T, E>(
+        &self,
+        work: impl FnOnce(&Writer) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
     {
@@ -95,7 +104,9 @@ impl Writer<'_> {
     pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
         let table_handle = self.txn.open_table(table)?;
         let found = table_handle.get(key)?;
-        found.map(|bytes| decode(table, key, bytes.value())).transpose()
+        found
+            .map(|bytes| decode(table, key, bytes.value()))
+            .transpose()
     }
 
     pub fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
@@ -117,7 +128,9 @@ impl Reader<'_> {
     pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
         let table_handle = self.txn.open_table(table)?;
         let found = table_handle.get(key)?;
-        found.map(|bytes| decode(table, key, bytes.value())).transpose()
+        found
+            .map(|bytes| decode(table, key, bytes.value()))
+            .transpose()
     }
 
     pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
@@ -137,7 +150,11 @@ fn collect_all<T: DeserializeOwned>(
     Ok(values)
 }
 
-fn decode<T: DeserializeOwned, K, V>(table: TableDefinition<K, V>, key: &str, bytes: &[u8]) -> Result<T>
+fn decode<T: DeserializeOwned, K, V>(
+    table: TableDefinition<K, V>,
+    key: &str,
+    bytes: &[u8],
+) -> Result<T>
 where
     K: redb::Key + 'static,
     V: redb::Value + 'static,

@@ -1,6 +1,6 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
-use super::tables::{LICENCES, PROJECTS, RELEASES, STAMPS, TOKENS, META};
+use super::tables::{LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
 use super::{Reader, Result, Writer};
 use crate::domain::licence::Licence;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};

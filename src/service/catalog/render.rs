@@ -43,7 +43,11 @@ impl Rendered {
     }
 
     pub fn encoded(&self, base: &str) -> Arc<Encoded> {
-        let key = if self.escaped_marker.is_some() { base } else { "" };
+        let key = if self.escaped_marker.is_some() {
+            base
+        } else {
+            ""
+        };
         if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(key).cloned()) {
             return hit;
         }
@@ -91,7 +95,10 @@ mod tests {
         let template = serde_json::json!({"url": format!("{BASE_MARKER}/dist/a.zip")}).to_string();
         let rendered = Rendered::new(template);
         let one = rendered.encoded("http://one:8080");
-        assert_eq!(one.plain, Body::from(r#"{"url":"http://one:8080/dist/a.zip"}"#));
+        assert_eq!(
+            one.plain,
+            Body::from(r#"{"url":"http://one:8080/dist/a.zip"}"#)
+        );
         let quoted = rendered.encoded("http://x\"y");
         assert!(serde_json::from_slice::<serde_json::Value>(&quoted.plain).is_ok());
         assert_ne!(one.etag, quoted.etag);

@@ -1,0 +1,1 @@
+//! The admin command line, offline and through a running server.

@@ -1,0 +1,6 @@
+//! Integration tests: one binary, real server processes on real sockets, real zips.
+
+mod common;
+
+mod cli;
+mod http;
