@@ -1,28 +1,29 @@
 //! The serving snapshot: every project's view of the catalogue, rendered once per change.
 //!
-//! Readers load the current `Arc<Catalog>` without locks; a change builds a whole new catalogue
-//! and swaps it in. Metadata bytes are shared by projects whose licences grant the same things,
-//! while Last-Modified stamps are kept per project: a project whose licences change moves to other
-//! content, and its stamp must move forward even if that content is older than what it saw.
+//! Readers load the current `Arc<Catalog>` without locks; a change builds a new catalogue from the
+//! previous one and swaps it in. Rendered bodies are reused across rebuilds while the releases they
+//! list are unchanged, and shared by projects whose licences grant the same things. Last-Modified
+//! stamps are kept per project: a project whose licences change moves to other content, and its
+//! stamp must move forward even if that content is older than what it saw before.
+
+mod render;
+mod views;
+
+pub use render::{Encoded, Rendered};
 
 use crate::domain::licence::GrantSet;
-use crate::domain::metadata::{ReleaseFacts, minify, release_entry};
-use crate::domain::names::{PackageName, ProjectSlug};
-use crate::domain::records::Release;
-use crate::domain::time;
-use crate::domain::version::{NormalizedVersion, compare};
-use crate::store::records::CatalogRecords;
-use crate::store::{Stamp, StoreError, Writer};
+use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
+use crate::domain::records::{Release, Token};
+use crate::domain::version::{compare, normalize};
+use crate::store::records::AccessRecords;
+use crate::store::{StoreError, Writer};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-mod render;
-pub use render::{Encoded, Rendered};
-
 pub struct ActiveToken {
-    pub public_key: crate::domain::names::PublicKey,
+    pub public_key: PublicKey,
     pub project: ProjectSlug,
     pub secret_hash: String,
 }
@@ -34,6 +35,8 @@ pub struct Catalog {
     pub views: HashMap<ProjectSlug, ProjectView>,
     /// Every package and its releases, newest first.
     pub packages: BTreeMap<PackageName, Vec<Arc<Release>>>,
+    /// Bodies by what they were rendered from, for the next rebuild to reuse.
+    bodies: views::BodyCache,
 }
 
 pub struct ProjectView {
@@ -49,63 +52,37 @@ pub struct PackageView {
     pub dists: HashMap<String, Arc<Release>>,
 }
 
+#[derive(Clone)]
 pub struct Resource {
     pub body: Arc<Rendered>,
     pub last_modified: i64,
 }
 
-/// Stamps are issued at most once per rebuild: all that changes together shares one instant.
-struct StampIssuer {
-    next: i64,
-    used: bool,
-}
-
 impl Catalog {
-    /// Builds the snapshot and records, in the same transaction, any Last-Modified that moved.
-    pub fn build(writer: &Writer, records: CatalogRecords) -> Result<Catalog, StoreError> {
-        let mut issuer = StampIssuer {
-            next: time::now().max(writer.stamp_clock()? + 1),
-            used: false,
-        };
-        let packages = group_newest_first(records.releases);
-        let mut shared = HashMap::new();
-        let mut views = HashMap::new();
-        for project in &records.projects {
-            let grants = GrantSet::for_project(&project.slug, &records.licences);
-            let view = build_view(&packages, grants, &mut shared);
-            views.insert(
-                project.slug.clone(),
-                stamp_view(writer, &project.slug, view, &mut issuer)?,
-            );
+    /// Builds the next snapshot from `previous` plus what this transaction wrote, recording in the
+    /// same transaction any Last-Modified that moved.
+    pub fn build(
+        writer: &Writer,
+        previous: &Catalog,
+        access: AccessRecords,
+        added: Vec<Release>,
+    ) -> Result<Catalog, StoreError> {
+        let packages = with_releases(&previous.packages, added);
+        let mut builder = views::ViewBuilder::new(writer, previous)?;
+        let mut project_views = HashMap::new();
+        for project in &access.projects {
+            let grants = GrantSet::for_project(&project.slug, &access.licences);
+            let view = builder.view(&project.slug, &packages, grants)?;
+            project_views.insert(project.slug.clone(), view);
         }
-        if issuer.used {
-            writer.set_stamp_clock(issuer.next)?;
-        }
-        let (active, revoked): (Vec<_>, Vec<_>) = records
-            .tokens
-            .into_iter()
-            .partition(|t| t.revoked_at.is_none());
+        let bodies = builder.finish()?;
+        let (tokens, revoked_tokens) = token_tables(access.tokens);
         Ok(Catalog {
-            tokens: active
-                .into_iter()
-                .map(|t| {
-                    let key = t.public_key.to_string();
-                    (
-                        key,
-                        ActiveToken {
-                            public_key: t.public_key,
-                            project: t.project,
-                            secret_hash: t.secret_hash,
-                        },
-                    )
-                })
-                .collect(),
-            revoked_tokens: revoked
-                .into_iter()
-                .map(|t| t.public_key.to_string())
-                .collect(),
-            views,
+            tokens,
+            revoked_tokens,
+            views: project_views,
             packages,
+            bodies,
         })
     }
 
@@ -114,180 +91,62 @@ impl Catalog {
     }
 }
 
-fn group_newest_first(releases: Vec<Release>) -> BTreeMap<PackageName, Vec<Arc<Release>>> {
-    let mut packages: BTreeMap<PackageName, Vec<Arc<Release>>> = BTreeMap::new();
-    for release in releases {
-        packages
-            .entry(release.name.clone())
-            .or_default()
-            .push(Arc::new(release));
+fn token_tables(tokens: Vec<Token>) -> (HashMap<String, ActiveToken>, HashSet<String>) {
+    let (active, revoked): (Vec<_>, Vec<_>) =
+        tokens.into_iter().partition(|t| t.revoked_at.is_none());
+    let active = active
+        .into_iter()
+        .map(|t| {
+            let token = ActiveToken {
+                public_key: t.public_key,
+                project: t.project,
+                secret_hash: t.secret_hash,
+            };
+            (token.public_key.to_string(), token)
+        })
+        .collect();
+    (
+        active,
+        revoked
+            .into_iter()
+            .map(|t| t.public_key.to_string())
+            .collect(),
+    )
+}
+
+/// The previous packages with `added` merged in; only the packages that changed are re-sorted.
+fn with_releases(
+    previous: &BTreeMap<PackageName, Vec<Arc<Release>>>,
+    added: Vec<Release>,
+) -> BTreeMap<PackageName, Vec<Arc<Release>>> {
+    let mut packages = previous.clone();
+    let mut touched = HashSet::new();
+    for release in added {
+        touched.insert(release.name.clone());
+        let versions = packages.entry(release.name.clone()).or_default();
+        versions.retain(|r| r.version_normalized != release.version_normalized);
+        versions.push(Arc::new(release));
     }
-    for versions in packages.values_mut() {
-        versions.sort_by(|a, b| newest_first(a, b));
+    for name in touched {
+        if let Some(versions) = packages.get_mut(&name) {
+            versions.sort_by(|a, b| newest_first(a, b));
+        }
     }
     packages
 }
 
 fn newest_first(a: &Release, b: &Release) -> std::cmp::Ordering {
-    let parse = |r: &Release| crate::domain::version::normalize(&r.version_normalized).ok();
-    match (parse(a), parse(b)) {
-        (Some(a), Some(b)) => compare(&b, &a),
+    match (
+        normalize(&a.version_normalized),
+        normalize(&b.version_normalized),
+    ) {
+        (Ok(a), Ok(b)) => compare(&b, &a),
         _ => b.version_normalized.cmp(&a.version_normalized),
     }
 }
 
 pub fn is_dev(release: &Release) -> bool {
-    crate::domain::version::normalize(&release.version_normalized)
-        .map(|v: NormalizedVersion| v.is_dev())
-        .unwrap_or(false)
-}
-
-type SharedBodies = HashMap<(GrantSet, String), Arc<Rendered>>;
-
-/// A view before its stamps: bodies plus the visible releases.
-struct UnstampedView {
-    grants: GrantSet,
-    root: Arc<Rendered>,
-    packages: Vec<(
-        String,
-        Option<Arc<Rendered>>,
-        Option<Arc<Rendered>>,
-        HashMap<String, Arc<Release>>,
-    )>,
-}
-
-fn build_view(
-    packages: &BTreeMap<PackageName, Vec<Arc<Release>>>,
-    grants: GrantSet,
-    shared: &mut SharedBodies,
-) -> UnstampedView {
-    let mut visible_packages = Vec::new();
-    for (name, releases) in packages.iter().filter(|(name, _)| grants.covers(name)) {
-        let visible: Vec<&Arc<Release>> = releases
-            .iter()
-            .filter(|r| grants.allows_release(name, r.released_at))
-            .collect();
-        if visible.is_empty() {
-            continue;
-        }
-        let (dev, tagged): (Vec<_>, Vec<_>) = visible.iter().copied().partition(|r| is_dev(r));
-        let mut body_for = |kind: &str, list: &[&Arc<Release>]| {
-            (!list.is_empty()).then(|| {
-                shared
-                    .entry((grants.clone(), format!("{name}{kind}")))
-                    .or_insert_with(|| Arc::new(Rendered::new(p2_template(name, list))))
-                    .clone()
-            })
-        };
-        let tagged_body = body_for(".json", &tagged);
-        let dev_body = body_for("~dev.json", &dev);
-        let dists = visible
-            .iter()
-            .map(|r| (r.version.clone(), Arc::clone(r)))
-            .collect();
-        visible_packages.push((name.to_string(), tagged_body, dev_body, dists));
-    }
-    let names: Vec<&str> = visible_packages
-        .iter()
-        .map(|(name, ..)| name.as_str())
-        .collect();
-    let root = Arc::new(Rendered::new(root_json(&names)));
-    UnstampedView {
-        grants,
-        root,
-        packages: visible_packages,
-    }
-}
-
-fn stamp_view(
-    writer: &Writer,
-    project: &ProjectSlug,
-    view: UnstampedView,
-    issuer: &mut StampIssuer,
-) -> Result<ProjectView, StoreError> {
-    let mut stamp = |resource: &str, body: Arc<Rendered>| -> Result<Resource, StoreError> {
-        let last_modified = stamp_for(writer, project, resource, &body, issuer)?;
-        Ok(Resource {
-            body,
-            last_modified,
-        })
-    };
-    let root = stamp("packages.json", view.root)?;
-    let mut packages = HashMap::with_capacity(view.packages.len());
-    for (name, tagged, dev, dists) in view.packages {
-        let tagged = tagged
-            .map(|b| stamp(&format!("p2/{name}.json"), b))
-            .transpose()?;
-        let dev = dev
-            .map(|b| stamp(&format!("p2/{name}~dev.json"), b))
-            .transpose()?;
-        packages.insert(name, PackageView { tagged, dev, dists });
-    }
-    Ok(ProjectView {
-        grants: view.grants,
-        root,
-        packages,
-    })
-}
-
-fn stamp_for(
-    writer: &Writer,
-    project: &ProjectSlug,
-    resource: &str,
-    body: &Rendered,
-    issuer: &mut StampIssuer,
-) -> Result<i64, StoreError> {
-    let content_hash = body.content_hash();
-    if let Some(known) = writer.stamp(project, resource)? {
-        if known.content_hash == content_hash {
-            return Ok(known.last_modified);
-        }
-    }
-    issuer.used = true;
-    let stamp = Stamp {
-        content_hash: content_hash.to_string(),
-        last_modified: issuer.next,
-    };
-    writer.put_stamp(project, resource, &stamp)?;
-    Ok(stamp.last_modified)
-}
-
-fn root_json(available: &[&str]) -> String {
-    serde_json::json!({
-        "packages": [],
-        "metadata-url": "/p2/%package%.json",
-        "available-packages": available,
-        "notify-batch": "/composer/downloads",
-    })
-    .to_string()
-}
-
-fn p2_template(name: &PackageName, releases: &[&Arc<Release>]) -> String {
-    let entries: Vec<_> = releases
-        .iter()
-        .map(|release| {
-            let dist_url = format!(
-                "{}/dist/{name}/{}.zip",
-                render::BASE_MARKER,
-                encode_path_segment(&release.version)
-            );
-            let time = time::to_rfc3339(release.released_at);
-            let facts = ReleaseFacts {
-                name: name.as_str(),
-                version: &release.version,
-                version_normalized: &release.version_normalized,
-                time: &time,
-                dist_url: &dist_url,
-                shasum: &release.shasum,
-            };
-            release_entry(&release.composer_json, &facts)
-        })
-        .collect();
-    serde_json::json!({
-        "packages": { name.as_str(): minify(&entries) },
-        "minified": "composer/2.0",
-    })
-    .to_string()
+    normalize(&release.version_normalized).is_ok_and(|v| v.is_dev())
 }
 
 /// Versions may hold `/` (`dev-feature/x`) or `+`; anything outside the unreserved set is escaped.
@@ -307,6 +166,5 @@ pub fn hash_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Shared so `Rendered` can keep a small per-base cache without the catalogue knowing.
 pub(crate) type BaseCache = RwLock<HashMap<String, Arc<Encoded>>>;
 pub(crate) type Body = Bytes;

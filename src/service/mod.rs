@@ -72,7 +72,10 @@ impl App {
             ))
         })?;
         let store = Store::open(&settings.database_path())?;
-        let catalog = store.write(|w| Catalog::build(w, w.catalog_records()?))?;
+        let catalog = store.write(|w| {
+            let access = w.access_records()?;
+            Catalog::build(w, &Catalog::default(), access, w.releases()?)
+        })?;
         Ok(Arc::new(App {
             store,
             settings,
@@ -99,9 +102,10 @@ impl App {
     /// served never runs ahead of or behind what is stored.
     pub fn change<T>(&self, work: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
         let _one_at_a_time = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let previous = self.catalog();
         let (outcome, catalog) = self.store.write(|w| {
             let outcome = work(w)?;
-            let catalog = Catalog::build(w, w.catalog_records()?)?;
+            let catalog = Catalog::build(w, &previous, w.access_records()?, w.added_releases())?;
             Ok::<_, ServiceError>((outcome, catalog))
         })?;
         self.catalog.store(Arc::new(catalog));

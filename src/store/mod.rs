@@ -81,7 +81,13 @@ impl Store {
         E: From<StoreError>,
     {
         let txn = self.db.begin_write().map_err(StoreError::from)?;
-        let result = work(&Writer { txn: &txn })?;
+        let result = {
+            let writer = Writer {
+                txn: &txn,
+                added_releases: Default::default(),
+            };
+            work(&writer)?
+        };
         txn.commit().map_err(StoreError::from)?;
         Ok(result)
     }
@@ -94,6 +100,7 @@ impl Store {
 
 pub struct Writer<'a> {
     txn: &'a redb::WriteTransaction,
+    added_releases: std::cell::RefCell<Vec<crate::domain::records::Release>>,
 }
 
 pub struct Reader<'a> {

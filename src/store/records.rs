@@ -1,7 +1,7 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
 use super::tables::{LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
-use super::{Reader, Result, Writer};
+use super::{Result, Writer};
 use crate::domain::licence::Licence;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{Project, Release, Token};
@@ -48,7 +48,9 @@ impl Writer<'_> {
     }
     pub fn put_release(&self, release: &Release) -> Result<()> {
         let key = release_key(&release.name, &release.version_normalized);
-        self.put(RELEASES, &key, release)
+        self.put(RELEASES, &key, release)?;
+        self.added_releases.borrow_mut().push(release.clone());
+        Ok(())
     }
     pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
         self.get(STAMPS, &stamp_key(project, resource))
@@ -65,33 +67,29 @@ impl Writer<'_> {
     }
 }
 
-/// Everything the serving snapshot is built from, read in one transaction so it is consistent.
-pub struct CatalogRecords {
+/// The small, often-changing records every rebuild of the serving snapshot reads afresh.
+/// Releases are immutable and many, so they are carried over between rebuilds instead.
+pub struct AccessRecords {
     pub projects: Vec<Project>,
     pub tokens: Vec<Token>,
     pub licences: Vec<Licence>,
-    pub releases: Vec<Release>,
-}
-
-impl Reader<'_> {
-    pub fn catalog_records(&self) -> Result<CatalogRecords> {
-        Ok(CatalogRecords {
-            projects: self.list(PROJECTS)?,
-            tokens: self.list(TOKENS)?,
-            licences: self.list(LICENCES)?,
-            releases: self.list(RELEASES)?,
-        })
-    }
 }
 
 impl Writer<'_> {
-    /// The same records as [`Reader::catalog_records`], seen from inside a change.
-    pub fn catalog_records(&self) -> Result<CatalogRecords> {
-        Ok(CatalogRecords {
+    pub fn access_records(&self) -> Result<AccessRecords> {
+        Ok(AccessRecords {
             projects: self.list(PROJECTS)?,
             tokens: self.list(TOKENS)?,
             licences: self.list(LICENCES)?,
-            releases: self.list(RELEASES)?,
         })
+    }
+
+    pub fn releases(&self) -> Result<Vec<Release>> {
+        self.list(RELEASES)
+    }
+
+    /// Releases written by this transaction, so a rebuild adds them without rereading the rest.
+    pub fn added_releases(&self) -> Vec<Release> {
+        self.added_releases.borrow().clone()
     }
 }

@@ -432,8 +432,15 @@ fn notify_batch_refuses_anonymous_malformed_and_oversized_bodies() {
     );
     assert_eq!(malformed.status, 400);
     assert!(malformed.json()["warning"].is_string());
-    let huge = vec![b' '; 1024 * 1024];
-    let oversized = request(app.addr(), "POST", "/composer/downloads", &authed, &huge);
+    // Declared, not sent: the server must refuse on the header alone, before reading the body.
+    let declared_huge = [authed[0], ("Content-Length", "1048576")];
+    let oversized = request(
+        app.addr(),
+        "POST",
+        "/composer/downloads",
+        &declared_huge,
+        b"",
+    );
     assert_eq!(oversized.status, 413);
     assert!(app.json(&["downloads"]).as_array().unwrap().is_empty());
 }

@@ -1,0 +1,321 @@
+//! End-to-end with the real Composer client: what customers actually run against the appliance.
+
+use crate::common::{Appliance, Token, zips};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// Composer is a system package, not a Cargo dependency: machines without it skip these tests
+/// unless CI insists with `PACKAGENTO_REQUIRE_COMPOSER=1`.
+fn composer_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    let available = *AVAILABLE.get_or_init(|| {
+        Command::new("composer")
+            .arg("--version")
+            .env("COMPOSER_ALLOW_SUPERUSER", "1")
+            .output()
+            .is_ok_and(|output| output.status.success())
+    });
+    if !available {
+        if std::env::var("PACKAGENTO_REQUIRE_COMPOSER").as_deref() == Ok("1") {
+            panic!(
+                "PACKAGENTO_REQUIRE_COMPOSER=1 but `composer --version` does not run: install composer, php-cli and php-zip"
+            );
+        }
+        eprintln!("note: composer is not installed; skipping this Composer end-to-end test");
+    }
+    available
+}
+
+/// A running appliance, one customer project with an `acme/*` licence, and a Composer project
+/// whose auth.json was written by `packagento token create --auth-json`.
+struct Shop {
+    appliance: Appliance,
+    token: Token,
+    scratch: PathBuf,
+}
+
+impl Shop {
+    fn open(access_until: Option<&str>) -> Shop {
+        let appliance = Appliance::started();
+        appliance.project("shop");
+        appliance.licence("shop", &["acme/*"], access_until);
+        let scratch = appliance.dir.path().to_path_buf();
+        std::fs::create_dir_all(scratch.join("project")).unwrap();
+        let auth_json = scratch.join("project/auth.json");
+        let created = appliance.json(&[
+            "token",
+            "create",
+            "--project",
+            "shop",
+            "--auth-json",
+            auth_json.to_str().unwrap(),
+            "--host",
+            appliance.addr(),
+        ]);
+        let key = |field: &str| created[field].as_str().unwrap().to_string();
+        let token = Token {
+            public_key: key("public_key"),
+            private_key: key("private_key"),
+        };
+        Shop {
+            appliance,
+            token,
+            scratch,
+        }
+    }
+
+    fn publish(&self, name: &str, version: &str, require: Value, time: Option<&str>) {
+        let zip = zips::library(&self.scratch.join("zips"), name, version, require, time);
+        self.appliance.publish(&zip, &[]);
+    }
+
+    fn project(&self) -> PathBuf {
+        self.scratch.join("project")
+    }
+
+    /// packagist.org is disabled because there is no network, and plain HTTP must be allowed
+    /// because the test server has no TLS.
+    fn manifest(&self, require: Value) {
+        let manifest = json!({
+            "name": "test/shop",
+            "require": require,
+            "repositories": [
+                { "type": "composer", "url": self.appliance.url("") },
+                { "packagist.org": false },
+            ],
+            "config": { "secure-http": false },
+        });
+        std::fs::write(self.project().join("composer.json"), manifest.to_string()).unwrap();
+    }
+
+    /// Home and cache live in the test's temp dir so parallel tests and the developer's own
+    /// Composer setup never leak into each other.
+    fn composer(&self, args: &[&str]) -> Output {
+        Command::new("composer")
+            .args(args)
+            .args(["--no-interaction", "--no-progress", "--no-ansi"])
+            .current_dir(self.project())
+            .env("COMPOSER_HOME", self.scratch.join("composer-home"))
+            .env("COMPOSER_CACHE_DIR", self.cache_dir())
+            .env("COMPOSER_ALLOW_SUPERUSER", "1")
+            .env_remove("COMPOSER")
+            .env_remove("COMPOSER_AUTH")
+            .output()
+            .expect("run composer")
+    }
+
+    fn cache_dir(&self) -> PathBuf {
+        self.scratch.join("composer-cache")
+    }
+
+    fn composer_ok(&self, args: &[&str]) -> String {
+        let output = self.composer(args);
+        let text = text(&output);
+        assert!(
+            output.status.success(),
+            "composer {args:?} failed ({}):\n{text}",
+            output.status
+        );
+        text
+    }
+
+    fn installed(&self) -> BTreeMap<String, String> {
+        let path = self.project().join("vendor/composer/installed.json");
+        let installed: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let packages = installed["packages"].as_array().unwrap().iter();
+        packages
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap().into(),
+                    p["version"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    }
+
+    fn downloads(&self) -> Vec<Value> {
+        let events = self.appliance.json(&["downloads", "--limit", "100"]);
+        events.as_array().unwrap().clone()
+    }
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// app needs core ^1.2 and util ~2.0.0; core 2.0.0 and util 2.1.0 are newer but outside the
+/// constraints, so picking them would mean the metadata or the ordering is wrong.
+fn shop_with_dependencies() -> Shop {
+    let shop = Shop::open(None);
+    for version in ["1.1.0", "1.2.0", "1.3.0", "2.0.0"] {
+        shop.publish("acme/core", version, json!({}), None);
+    }
+    for version in ["2.0.0", "2.0.5", "2.1.0"] {
+        shop.publish("acme/util", version, json!({}), None);
+    }
+    shop.publish(
+        "acme/app",
+        "1.0.0",
+        json!({ "acme/core": "^1.2", "acme/util": "~2.0.0" }),
+        None,
+    );
+    shop.manifest(json!({ "acme/app": "^1.0" }));
+    shop
+}
+
+const EXPECTED: [(&str, &str); 3] = [
+    ("acme/app", "1.0.0"),
+    ("acme/core", "1.3.0"),
+    ("acme/util", "2.0.5"),
+];
+
+#[test]
+fn composer_installs_packages_with_dependencies_using_a_generated_auth_json() {
+    if !composer_available() {
+        return;
+    }
+    let shop = shop_with_dependencies();
+    shop.composer_ok(&["install"]);
+    assert_eq!(shop.installed(), map(&EXPECTED));
+
+    // The autoloaded code is what the archives hold, not just what the metadata claims.
+    let script = r#"require "vendor/autoload.php"; echo \Test\app\Info::VERSION, " ", \Test\core\Info::VERSION, " ", \Test\util\Info::VERSION;"#;
+    let php = Command::new("php")
+        .args(["-r", script])
+        .current_dir(shop.project())
+        .output()
+        .unwrap();
+    assert!(php.status.success(), "php failed: {}", text(&php));
+    assert_eq!(String::from_utf8_lossy(&php.stdout), "1.0.0 1.3.0 2.0.5");
+}
+
+#[test]
+fn second_composer_run_revalidates_metadata_with_304s() {
+    if !composer_available() {
+        return;
+    }
+    let shop = shop_with_dependencies();
+    shop.composer_ok(&["install"]);
+    let log = shop.composer_ok(&["update", "-vvv"]);
+
+    let url = |path: &str| shop.appliance.url(path);
+    let mut expected = vec![url("/packages.json")];
+    expected.extend(
+        EXPECTED
+            .iter()
+            .map(|(name, _)| url(&format!("/p2/{name}.json"))),
+    );
+    for url in &expected {
+        assert!(
+            log.lines()
+                .any(|line| line.trim() == format!("[304] {url}")),
+            "no [304] for {url} in:\n{log}"
+        );
+    }
+    let refetched: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("[200]") && l.contains("/p2/"))
+        .collect();
+    assert!(
+        refetched.is_empty(),
+        "p2 files downloaded again: {refetched:?}"
+    );
+    assert_eq!(shop.installed(), map(&EXPECTED));
+}
+
+#[test]
+fn subscription_licence_makes_composer_pick_the_last_version_released_inside_the_window() {
+    if !composer_available() {
+        return;
+    }
+    let shop = Shop::open(Some("2025-03-31"));
+    for (version, day) in [
+        ("1.0.0", "2025-01-10"),
+        ("1.1.0", "2025-03-01"),
+        ("1.2.0", "2025-06-01"),
+    ] {
+        shop.publish(
+            "acme/x",
+            version,
+            json!({}),
+            Some(&format!("{day}T12:00:00+00:00")),
+        );
+    }
+    shop.manifest(json!({}));
+    shop.composer_ok(&["require", "acme/x:^1.0"]);
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.1.0")]));
+}
+
+#[test]
+fn revoked_token_makes_composer_fail() {
+    if !composer_available() {
+        return;
+    }
+    let shop = shop_with_dependencies();
+    shop.composer_ok(&["install"]);
+    shop.appliance
+        .json(&["token", "revoke", &shop.token.public_key]);
+
+    // Composer falls back to cached metadata on a 401, which would hide the revocation.
+    std::fs::remove_dir_all(shop.cache_dir()).unwrap();
+    let output = shop.composer(&["update"]);
+    let log = text(&output);
+    assert!(
+        !output.status.success(),
+        "composer update succeeded with a revoked token:\n{log}"
+    );
+    assert!(
+        log.contains("401") && log.contains("authentication"),
+        "no authentication failure in:\n{log}"
+    );
+}
+
+#[test]
+fn notify_batch_events_appear_in_downloads_with_token_ip_and_user_agent() {
+    if !composer_available() {
+        return;
+    }
+    let shop = shop_with_dependencies();
+    shop.composer_ok(&["install"]);
+    let events = shop.downloads();
+
+    for kind in ["notify", "dist"] {
+        for (package, version) in EXPECTED {
+            let found = events
+                .iter()
+                .find(|e| e["kind"] == kind && e["package"] == package);
+            let event =
+                found.unwrap_or_else(|| panic!("no {kind} event for {package} in {events:#?}"));
+            assert_eq!(event["version"], version, "{event}");
+            assert_eq!(event["project"], "shop", "{event}");
+            assert_eq!(
+                event["public_key"],
+                shop.token.public_key.as_str(),
+                "{event}"
+            );
+            assert_eq!(event["ip"], "127.0.0.1", "{event}");
+            let agent = event["user_agent"].as_str().unwrap_or_default();
+            assert!(agent.starts_with("Composer/"), "{event}");
+        }
+    }
+    let notify_count = events.iter().filter(|e| e["kind"] == "notify").count();
+    assert_eq!(
+        notify_count,
+        EXPECTED.len(),
+        "one notify per installed package: {events:#?}"
+    );
+}
