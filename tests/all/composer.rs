@@ -101,6 +101,9 @@ impl Shop {
             .env("COMPOSER_HOME", self.scratch.join("composer-home"))
             .env("COMPOSER_CACHE_DIR", self.cache_dir())
             .env("COMPOSER_ALLOW_SUPERUSER", "1")
+            // Composer wraps error boxes at the terminal width, which would split the messages
+            // the assertions look for.
+            .env("COLUMNS", "500")
             .env_remove("COMPOSER")
             .env_remove("COMPOSER_AUTH")
             .output()
@@ -279,8 +282,13 @@ fn revoked_token_makes_composer_fail() {
         "composer update succeeded with a revoked token:\n{log}"
     );
     assert!(
-        log.contains("401") && log.contains("authentication"),
+        log.contains("required authentication (HTTP 401)"),
         "no authentication failure in:\n{log}"
+    );
+    // The server's JSON `warning` is how the customer learns why.
+    assert!(
+        log.contains("token has been revoked"),
+        "no reason given in:\n{log}"
     );
 }
 
