@@ -5,5 +5,4 @@ pub mod metadata;
 pub mod names;
 pub mod records;
 pub mod time;
-#[path = "version_stub.rs"]
 pub mod version;

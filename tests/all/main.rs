@@ -5,3 +5,4 @@ mod common;
 mod cli;
 mod composer;
 mod http;
+mod semver_vectors;
