@@ -96,10 +96,10 @@ pub fn follow(socket: &Path, mut on_event: impl FnMut(Value)) -> Result<(), CliE
             while let Some(end) = pending.find("\n\n") {
                 let message: String = pending.drain(..end + 2).collect();
                 for line in message.lines() {
-                    if let Some(data) = line.strip_prefix("data:") {
-                        if let Ok(value) = serde_json::from_str(data.trim()) {
-                            on_event(value);
-                        }
+                    if let Some(data) = line.strip_prefix("data:")
+                        && let Ok(value) = serde_json::from_str(data.trim())
+                    {
+                        on_event(value);
                     }
                 }
             }

@@ -37,7 +37,10 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
         .as_deref()
         .map(checked_public_url)
         .transpose()?;
+    // Blocking work (argon2, archive reads, admin commands) is short; a small pool bounds the
+    // threads, and the memory each keeps, under a burst of first downloads.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(16)
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the runtime: {e}")))?;

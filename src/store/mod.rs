@@ -60,13 +60,19 @@ impl From<redb::DatabaseError> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+const STORE_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 pub struct Store {
     db: Database,
 }
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self> {
-        let db = Database::create(path)?;
+        // The serving snapshot lives in memory; the page cache only speeds up admin work and the
+        // start-up read, so a small one keeps the server's footprint down.
+        let db = Database::builder()
+            .set_cache_size(STORE_CACHE_BYTES)
+            .create(path)?;
         let store = Self { db };
         store.write(migrations::bring_up_to_date)?;
         Ok(store)

@@ -52,10 +52,10 @@ impl Rendered {
             return hit;
         }
         let encoded = Arc::new(self.encode(base));
-        if let Ok(mut cache) = self.cache.write() {
-            if cache.len() < MAX_CACHED_BASES {
-                cache.insert(key.to_string(), Arc::clone(&encoded));
-            }
+        if let Ok(mut cache) = self.cache.write()
+            && cache.len() < MAX_CACHED_BASES
+        {
+            cache.insert(key.to_string(), Arc::clone(&encoded));
         }
         encoded
     }

@@ -116,10 +116,10 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
     ) -> Arc<Rendered> {
         let fingerprint = fingerprint(list);
         let key = (grants.clone(), path.to_string());
-        if let Some((known, body)) = self.bodies.get(&key) {
-            if *known == fingerprint {
-                return Arc::clone(body);
-            }
+        if let Some((known, body)) = self.bodies.get(&key)
+            && *known == fingerprint
+        {
+            return Arc::clone(body);
         }
         let body = match self.previous.bodies.get(&key) {
             Some((known, body)) if *known == fingerprint => Arc::clone(body),
@@ -143,13 +143,13 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
                 last_modified: old.last_modified,
             });
         }
-        if let Some(known) = self.writer.stamp(project, resource)? {
-            if known.content_hash == body.content_hash() {
-                return Ok(Resource {
-                    body,
-                    last_modified: known.last_modified,
-                });
-            }
+        if let Some(known) = self.writer.stamp(project, resource)?
+            && known.content_hash == body.content_hash()
+        {
+            return Ok(Resource {
+                body,
+                last_modified: known.last_modified,
+            });
         }
         self.issued = true;
         let stamp = Stamp {
