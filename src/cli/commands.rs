@@ -139,11 +139,16 @@ fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), Cli
             auth_json,
             host,
         } => {
+            // Checked first: a token whose private key could not be delivered would be lost.
+            let existing_auth = auth_json
+                .as_deref()
+                .map(output::read_auth_json)
+                .transpose()?;
             let created: CreatedToken =
                 backend.call_as(AdminRequest::TokenCreate { project, label })?;
             let host = host.unwrap_or_else(default_host);
-            if let Some(path) = &auth_json {
-                output::merge_auth_json(path, &host, &created)?;
+            if let (Some(path), Some(document)) = (&auth_json, existing_auth) {
+                output::merge_auth_json(path, document, &host, &created)?;
             }
             output::created_token(&created, &host, auth_json.as_deref(), json);
         }
@@ -261,6 +266,19 @@ fn publish(
         return Err(CliError::msg(
             "--version applies to a single archive; name files after their versions for bulk imports",
         ));
+    }
+    if let [single] = archives.as_slice() {
+        let request = PublishRequest {
+            path: single.clone(),
+            version,
+            released_at,
+        };
+        let outcome: PublishOutcome = backend.call_as(AdminRequest::PackagePublish(request))?;
+        output::publish_progress(1, 1, &outcome, json);
+        if json {
+            print_json(&[outcome]);
+        }
+        return Ok(());
     }
     let (mut published, mut failures) = (Vec::new(), 0);
     for (index, path) in archives.iter().enumerate() {

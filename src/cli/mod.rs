@@ -101,7 +101,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return if error.use_stderr() { 2 } else { 0 };
         }
     };
-    init_logging();
+    // The server reports what it does; an admin command only speaks up about problems.
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    init_logging(if serving { "info" } else { "warn" });
     match dispatch(cli) {
         Ok(()) => 0,
         Err(error) => {
@@ -123,9 +125,9 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     }
 }
 
-fn init_logging() {
+fn init_logging(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PACKAGENTO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

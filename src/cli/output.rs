@@ -80,13 +80,13 @@ pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>
     }
 }
 
-/// Adds this host's credentials to an auth.json, keeping everything else in it. Written to a
-/// temporary file and renamed, readable by the owner only: it holds a secret.
-pub fn merge_auth_json(path: &Path, host: &str, token: &CreatedToken) -> Result<(), CliError> {
-    let mut document = match std::fs::read_to_string(path) {
+/// The auth.json to merge into: `{}` when absent; an error, before anything is created, when it
+/// is not a JSON object with an object (or no) `http-basic`.
+pub fn read_auth_json(path: &Path) -> Result<Value, CliError> {
+    let document = match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
             CliError::msg(format!(
-                "{} is not valid JSON ({e}); not changed",
+                "{} is not valid JSON ({e}); no token created",
                 path.display()
             ))
         })?,
@@ -98,23 +98,31 @@ pub fn merge_auth_json(path: &Path, host: &str, token: &CreatedToken) -> Result<
             )));
         }
     };
-    let Some(root) = document.as_object_mut() else {
+    let basic_ok = document.get("http-basic").is_none_or(Value::is_object);
+    if !document.is_object() || !basic_ok {
         return Err(CliError::msg(format!(
-            "{} is not a JSON object; not changed",
+            "{} must be a JSON object whose \"http-basic\" is an object; no token created",
             path.display()
         )));
-    };
-    let basic = root.entry("http-basic").or_insert_with(|| json!({}));
-    let Some(basic) = basic.as_object_mut() else {
-        return Err(CliError::msg(format!(
-            "\"http-basic\" in {} is not an object; not changed",
-            path.display()
-        )));
-    };
-    basic.insert(
-        host.to_string(),
-        json!({ "username": token.public_key, "password": token.private_key }),
-    );
+    }
+    Ok(document)
+}
+
+/// Adds this host's credentials to an auth.json, keeping everything else in it. Written to a
+/// temporary file and renamed, readable by the owner only: it holds a secret.
+pub fn merge_auth_json(
+    path: &Path,
+    mut document: Value,
+    host: &str,
+    token: &CreatedToken,
+) -> Result<(), CliError> {
+    let credentials = json!({ "username": token.public_key, "password": token.private_key });
+    if let Some(root) = document.as_object_mut() {
+        let basic = root.entry("http-basic").or_insert_with(|| json!({}));
+        if let Some(basic) = basic.as_object_mut() {
+            basic.insert(host.to_string(), credentials);
+        }
+    }
     write_private(
         path,
         &serde_json::to_string_pretty(&document).unwrap_or_default(),

@@ -12,8 +12,8 @@ use base64::Engine;
 use dashmap::DashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Semaphore;
+use std::time::{Duration, Instant};
+use tokio::sync::{OnceCell, Semaphore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
@@ -53,12 +53,19 @@ pub struct Caller {
 
 pub struct Auth {
     verified: DashMap<u64, String>,
+    /// One argon2 run per credential at a time: a CI fleet starting 64 parallel requests with a
+    /// new token waits for one verification instead of queueing 64.
+    in_flight: DashMap<u64, Arc<OnceCell<Result<(), AuthError>>>>,
+    /// Credentials that just failed, so repeating a wrong password costs no argon2 for a while.
+    recently_rejected: DashMap<u64, Instant>,
     fingerprint_key: std::hash::RandomState,
     /// Bounds argon2 work so a flood of wrong passwords queues here, not on the async threads.
     argon2_slots: Arc<Semaphore>,
 }
 
 const ARGON2_WAIT: Duration = Duration::from_secs(10);
+const REJECTION_MEMORY: Duration = Duration::from_secs(10);
+const MAX_REMEMBERED_REJECTIONS: usize = 10_000;
 
 impl Default for Auth {
     fn default() -> Self {
@@ -73,6 +80,8 @@ impl Auth {
             .unwrap_or(2);
         Self {
             verified: DashMap::new(),
+            in_flight: DashMap::new(),
+            recently_rejected: DashMap::new(),
             fingerprint_key: std::hash::RandomState::new(),
             argon2_slots: Arc::new(Semaphore::new(cores)),
         }
@@ -93,10 +102,45 @@ impl Auth {
         let Some(token) = token else {
             return Err(unknown_or_revoked(catalog, &public_key));
         };
-        self.verify_slowly(secret, token.secret_hash.clone())
+        self.verify_once(fingerprint, secret, token.secret_hash.clone())
             .await?;
         self.verified.insert(fingerprint, public_key.clone());
         caller_for(catalog, &public_key)
+    }
+
+    async fn verify_once(
+        &self,
+        fingerprint: u64,
+        secret: String,
+        hash: String,
+    ) -> Result<(), AuthError> {
+        if self
+            .recently_rejected
+            .get(&fingerprint)
+            .is_some_and(|at| at.elapsed() < REJECTION_MEMORY)
+        {
+            return Err(AuthError::WrongSecret);
+        }
+        let flight = self.in_flight.entry(fingerprint).or_default().clone();
+        let outcome = *flight
+            .get_or_init(|| self.verify_slowly(secret, hash))
+            .await;
+        self.in_flight
+            .remove_if(&fingerprint, |_, cell| Arc::ptr_eq(cell, &flight));
+        if outcome == Err(AuthError::WrongSecret) {
+            self.remember_rejection(fingerprint);
+        }
+        outcome
+    }
+
+    fn remember_rejection(&self, fingerprint: u64) {
+        if self.recently_rejected.len() >= MAX_REMEMBERED_REJECTIONS {
+            self.recently_rejected
+                .retain(|_, at| at.elapsed() < REJECTION_MEMORY);
+        }
+        if self.recently_rejected.len() < MAX_REMEMBERED_REJECTIONS {
+            self.recently_rejected.insert(fingerprint, Instant::now());
+        }
     }
 
     async fn verify_slowly(&self, secret: String, hash: String) -> Result<(), AuthError> {
@@ -161,6 +205,67 @@ fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::catalog::ActiveToken;
+    use crate::service::secrets::{Argon2Cost, hash_secret};
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+
+    fn catalog_with_token(secret: &str) -> Catalog {
+        let cheap = Argon2Cost {
+            memory_kib: 64,
+            iterations: 1,
+        };
+        let mut catalog = Catalog::default();
+        let token = ActiveToken {
+            public_key: PublicKey::parse(KEY).unwrap(),
+            project: ProjectSlug::parse("shop").unwrap(),
+            secret_hash: hash_secret(secret, cheap).unwrap(),
+        };
+        catalog.tokens.insert(KEY.to_string(), token);
+        catalog
+    }
+
+    #[tokio::test]
+    async fn parallel_first_requests_with_one_credential_all_succeed() {
+        let auth = Arc::new(Auth::new());
+        let catalog = Arc::new(catalog_with_token("secret"));
+        let header = basic(&format!("{KEY}:secret"));
+        let attempts: Vec<_> = (0..32)
+            .map(|_| {
+                let (auth, catalog, header) = (auth.clone(), catalog.clone(), header.clone());
+                tokio::spawn(async move { auth.authenticate(&catalog, Some(&header)).await })
+            })
+            .collect();
+        for attempt in attempts {
+            assert_eq!(attempt.await.unwrap().unwrap().project.as_str(), "shop");
+        }
+        assert!(auth.in_flight.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_secret_is_refused_again_and_a_revoked_token_is_named() {
+        let auth = Auth::new();
+        let mut catalog = catalog_with_token("secret");
+        let wrong = basic(&format!("{KEY}:guess"));
+        for _ in 0..3 {
+            assert_eq!(
+                auth.authenticate(&catalog, Some(&wrong)).await.unwrap_err(),
+                AuthError::WrongSecret
+            );
+        }
+        let right = basic(&format!("{KEY}:secret"));
+        assert!(auth.authenticate(&catalog, Some(&right)).await.is_ok());
+        catalog.tokens.clear();
+        catalog.revoked_tokens.insert(KEY.to_string());
+        assert_eq!(
+            auth.authenticate(&catalog, Some(&right)).await.unwrap_err(),
+            AuthError::Revoked
+        );
+        assert_eq!(
+            auth.authenticate(&catalog, None).await.unwrap_err(),
+            AuthError::Missing
+        );
+    }
 
     fn basic(user_pass: &str) -> String {
         format!(

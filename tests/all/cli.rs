@@ -286,3 +286,34 @@ fn a_second_server_on_the_same_data_folder_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("already running"), "{stderr}");
 }
+
+#[test]
+fn a_broken_auth_json_is_refused_before_any_token_is_created() {
+    let app = Appliance::new();
+    app.project("shop");
+    let auth = app.dir.path().join("auth.json");
+    std::fs::write(&auth, "[1, 2]").unwrap();
+    let error = app.fails(&[
+        "token",
+        "create",
+        "--project",
+        "shop",
+        "--auth-json",
+        auth.to_str().unwrap(),
+    ]);
+    assert!(error.contains("no token created"), "{error}");
+    assert_eq!(std::fs::read_to_string(&auth).unwrap(), "[1, 2]");
+    assert_eq!(app.json(&["token", "list"]), json!([]));
+}
+
+#[test]
+fn a_single_failed_publish_prints_one_line_on_stderr() {
+    let app = Appliance::new();
+    let path = app.dir.path().join("1.0.0.zip");
+    std::fs::write(&path, b"not a zip").unwrap();
+    let output = app.run(&["package", "publish", path.to_str().unwrap(), "--json"]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
