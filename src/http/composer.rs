@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::responses::{dist_response, metadata_response};
-use crate::domain::records::{DownloadEvent, DownloadKind, TokenUse};
+use crate::domain::records::{DownloadEvent, DownloadKind};
 use crate::domain::time;
 use crate::service::App;
 use crate::service::auth::Caller;
@@ -35,12 +35,19 @@ pub fn routes(
 pub struct RequestContext {
     pub headers: HeaderMap,
     pub remote: Option<SocketAddr>,
+    /// HEAD probes (monitoring, benchmarks) are answered but are not downloads.
+    pub is_head: bool,
 }
 
 fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
     warp::header::headers_cloned()
         .and(warp::addr::remote())
-        .map(|headers, remote| RequestContext { headers, remote })
+        .and(warp::method())
+        .map(|headers, remote, method| RequestContext {
+            headers,
+            remote,
+            is_head: method == warp::http::Method::HEAD,
+        })
 }
 
 fn with_app(app: Arc<App>) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
@@ -111,13 +118,12 @@ async fn authenticate(
         .get("authorization")
         .and_then(|v| v.to_str().ok());
     let caller = app.auth.authenticate(catalog, header).await?;
+    let agent = truncated(raw_user_agent(ctx));
     app.analytics.note_token_use(
         caller.public_key.as_str(),
-        TokenUse {
-            at: time::now(),
-            ip: client_ip(ctx),
-            user_agent: user_agent(ctx),
-        },
+        time::now(),
+        &client_ip(ctx),
+        agent,
     );
     Ok(caller)
 }
@@ -178,13 +184,16 @@ async fn serve_dist(
         .and_then(|p| p.dists.get(&version))
         .ok_or(ApiError::NotFound)?;
     let response = dist_response(app, release).await?;
-    app.analytics.record(event(
-        &caller,
-        ctx,
-        DownloadKind::Dist,
-        package_name,
-        release.version.clone(),
-    ));
+    if !ctx.is_head {
+        let version = release.version.clone();
+        app.analytics.record(event(
+            &caller,
+            ctx,
+            DownloadKind::Dist,
+            package_name,
+            version,
+        ));
+    }
     Ok(response)
 }
 
@@ -278,12 +287,22 @@ fn client_ip(ctx: &RequestContext) -> String {
 }
 
 fn user_agent(ctx: &RequestContext) -> String {
-    let agent = ctx
-        .headers
+    truncated(raw_user_agent(ctx)).to_string()
+}
+
+fn raw_user_agent(ctx: &RequestContext) -> &str {
+    ctx.headers
         .get("user-agent")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    agent.chars().take(512).collect()
+        .unwrap_or("")
+}
+
+/// User agents are stored, so an absurd one is cut (at a character boundary).
+fn truncated(agent: &str) -> &str {
+    match agent.char_indices().nth(512) {
+        Some((end, _)) => &agent[..end],
+        None => agent,
+    }
 }
 
 /// `--public-url` when set; otherwise the Host the client used, checked so a hostile Host header

@@ -194,6 +194,8 @@ fn list_tokens(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
         .map(ProjectSlug::parse)
         .transpose()
         .map_err(invalid)?;
+    // Last use is batched with analytics; write what is pending so the listing is current.
+    app.analytics.flush(app.store())?;
     let tokens: Vec<Token> = app.store().read(|r| r.list(crate::store::tables::TOKENS))?;
     let mut summaries: Vec<TokenSummary> = tokens
         .into_iter()

@@ -44,8 +44,19 @@ impl Analytics {
         self.live.subscribe()
     }
 
-    pub fn note_token_use(&self, public_key: &str, use_: TokenUse) {
-        self.token_use.insert(public_key.to_string(), use_);
+    /// Called on every authenticated request, so a repeat within the same second changes nothing.
+    pub fn note_token_use(&self, public_key: &str, at: i64, ip: &str, user_agent: &str) {
+        let unchanged = self.token_use.get(public_key).is_some_and(|known| {
+            known.at == at && known.ip == ip && known.user_agent == user_agent
+        });
+        if !unchanged {
+            let use_ = TokenUse {
+                at,
+                ip: ip.to_string(),
+                user_agent: user_agent.to_string(),
+            };
+            self.token_use.insert(public_key.to_string(), use_);
+        }
     }
 
     /// True when this token already reported this exact batch within the last minute.

@@ -178,3 +178,44 @@ where
         reason: error.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        let store = Store::open(&path).unwrap();
+        store
+            .write(|w| w.put(tables::META, "schema_version", &99u32))
+            .unwrap();
+        drop(store);
+        match Store::open(&path) {
+            Err(StoreError::SchemaTooNew { found: 99, .. }) => {}
+            other => panic!("expected SchemaTooNew, got {:?}", other.err()),
+        }
+    }
+
+    #[test]
+    fn reopening_keeps_records_and_does_not_rerun_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        Store::open(&path)
+            .unwrap()
+            .write(|w| w.put(tables::META, "marker", &1u32))
+            .unwrap();
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store
+                .read(|r| r.get::<u32>(tables::META, "marker"))
+                .unwrap(),
+            Some(1)
+        );
+        let version = store
+            .read(|r| r.get::<u32>(tables::META, "schema_version"))
+            .unwrap();
+        assert_eq!(version, Some(tables::SCHEMA_VERSION));
+    }
+}

@@ -317,3 +317,83 @@ fn a_single_failed_publish_prints_one_line_on_stderr() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn downloads_follow_streams_new_events_as_they_happen() {
+    use std::io::BufRead;
+    let app = Appliance::started();
+    let dir = app.dir.path().join("zips");
+    app.publish(&library(&dir, "acme/live", "1.0.0", json!({}), None), &[]);
+    let token = app.customer("shop");
+    let mut follower = app
+        .command()
+        .args(["downloads", "--follow", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follower.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // The stream is up once the command has connected; retry the download until it shows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let event = loop {
+        let basic = token.basic();
+        crate::common::http_client::get(
+            app.addr(),
+            "/dist/acme/live/1.0.0.zip",
+            &[("Authorization", &basic)],
+        );
+        if let Ok(line) = lines_rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            break line;
+        }
+        assert!(std::time::Instant::now() < deadline, "no event streamed");
+    };
+    let _ = follower.kill();
+    let event: Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(event["kind"], "dist");
+    assert_eq!(event["package"], "acme/live");
+    assert_eq!(event["public_key"], token.public_key.as_str());
+}
+
+#[test]
+fn killing_a_bulk_publish_leaves_only_whole_releases() {
+    let app = Appliance::new();
+    let dir = app.dir.path().join("bulk");
+    for index in 0..120 {
+        library(&dir, &format!("acme/pkg{index}"), "1.0.0", json!({}), None);
+    }
+    let mut publisher = app
+        .command()
+        .args(["package", "publish", dir.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = publisher.kill();
+    let _ = publisher.wait();
+    let mut app = app;
+    app.start(&[]);
+    let packages = app.json(&["package", "list"]);
+    let token = app.customer("shop");
+    let basic = token.basic();
+    for package in packages.as_array().unwrap() {
+        let name = package["name"].as_str().unwrap();
+        let shown = app.json(&["package", "show", name]);
+        let shasum = shown["versions"][0]["shasum"].as_str().unwrap();
+        let path = format!("/dist/{name}/1.0.0.zip");
+        let archive =
+            crate::common::http_client::get(app.addr(), &path, &[("Authorization", &basic)]);
+        assert_eq!(
+            archive.status, 200,
+            "{name} is listed but its archive is missing"
+        );
+        use sha1::Digest;
+        assert_eq!(hex::encode(sha1::Sha1::digest(&archive.body)), shasum);
+    }
+}

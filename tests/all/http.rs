@@ -472,3 +472,39 @@ fn public_url_decides_dist_urls_and_hostile_host_headers_are_refused() {
     assert_eq!(hostile.status, 400);
     plain.stop();
 }
+
+#[test]
+fn token_list_shows_when_and_from_where_a_token_was_last_used() {
+    let (app, token) = shop();
+    let basic = token.basic();
+    get(
+        app.addr(),
+        "/packages.json",
+        &[
+            ("Authorization", &basic),
+            ("User-Agent", "Composer/2.5.5 (CI)"),
+        ],
+    );
+    let tokens = app.json(&["token", "list", "--project", "shop"]);
+    let listed = &tokens[0];
+    assert_eq!(listed["public_key"], token.public_key.as_str());
+    assert_eq!(listed["last_ip"], "127.0.0.1");
+    assert_eq!(listed["last_user_agent"], "Composer/2.5.5 (CI)");
+    assert!(listed["last_used_at"].as_i64().unwrap() >= listed["created_at"].as_i64().unwrap());
+}
+
+#[test]
+fn head_requests_are_answered_but_not_counted_as_downloads() {
+    let (app, token) = shop();
+    let basic = token.basic();
+    let head = request(
+        app.addr(),
+        "HEAD",
+        "/dist/acme/foo/1.0.0.zip",
+        &[("Authorization", &basic)],
+        b"",
+    );
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(app.json(&["downloads"]), json!([]));
+}
