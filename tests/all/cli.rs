@@ -356,6 +356,7 @@ fn downloads_follow_streams_new_events_as_they_happen() {
         assert!(std::time::Instant::now() < deadline, "no event streamed");
     };
     let _ = follower.kill();
+    let _ = follower.wait();
     let event: Value = serde_json::from_str(&event).unwrap();
     assert_eq!(event["kind"], "dist");
     assert_eq!(event["package"], "acme/live");
