@@ -54,18 +54,7 @@ fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
-impl TryFrom<String> for PackagePattern {
-    type Error = NameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PackagePattern> for String {
-    fn from(value: PackagePattern) -> Self {
-        value.0
-    }
-}
+crate::validated_string!(PackagePattern);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Licence {

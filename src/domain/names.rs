@@ -55,19 +55,6 @@ fn alnum_runs_joined_by(part: &str, separator_allowed: impl Fn(&str) -> bool) ->
         .all(separator_allowed)
 }
 
-impl TryFrom<String> for PackageName {
-    type Error = NameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PackageName> for String {
-    fn from(value: PackageName) -> Self {
-        value.0
-    }
-}
-
 /// A project's short identifier: lowercase letters, digits and single dashes, 1–64 long.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -93,19 +80,6 @@ impl ProjectSlug {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl TryFrom<String> for ProjectSlug {
-    type Error = NameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ProjectSlug> for String {
-    fn from(value: ProjectSlug) -> Self {
-        value.0
     }
 }
 
@@ -136,18 +110,25 @@ pub fn is_lower_hex(text: &str) -> bool {
         .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-impl TryFrom<String> for PublicKey {
-    type Error = NameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
+/// The conversions every validated string newtype needs: serde goes through `parse`, so a stored
+/// or transmitted value is validated exactly like user input.
+#[macro_export]
+macro_rules! validated_string {
+    ($($name:ty),*) => {$(
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::names::NameError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+    )*};
 }
-
-impl From<PublicKey> for String {
-    fn from(value: PublicKey) -> Self {
-        value.0
-    }
-}
+validated_string!(PackageName, ProjectSlug, PublicKey);
 
 macro_rules! display_as_str {
     ($($name:ty),*) => {$(

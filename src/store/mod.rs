@@ -115,11 +115,7 @@ pub struct Reader<'a> {
 
 impl Writer<'_> {
     pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
-        let table_handle = self.txn.open_table(table)?;
-        let found = table_handle.get(key)?;
-        found
-            .map(|bytes| decode(table, key, bytes.value()))
-            .transpose()
+        get_one(table, &self.txn.open_table(table)?, key)
     }
 
     pub fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
@@ -139,16 +135,23 @@ impl Writer<'_> {
 
 impl Reader<'_> {
     pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
-        let table_handle = self.txn.open_table(table)?;
-        let found = table_handle.get(key)?;
-        found
-            .map(|bytes| decode(table, key, bytes.value()))
-            .transpose()
+        get_one(table, &self.txn.open_table(table)?, key)
     }
 
     pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
         collect_all(table, &self.txn.open_table(table)?)
     }
+}
+
+fn get_one<T: DeserializeOwned>(
+    table: JsonTable,
+    handle: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>> {
+    let found = handle.get(key)?;
+    found
+        .map(|bytes| decode(table, key, bytes.value()))
+        .transpose()
 }
 
 fn collect_all<T: DeserializeOwned>(
