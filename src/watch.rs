@@ -28,7 +28,11 @@ pub fn watch_files(
         .collect();
     let (tx, rx) = mpsc::channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let relevant = event.is_ok_and(|e| e.paths.iter().any(|p| names.contains(p)));
+        // Reading the files (as a reload does) raises access events; reacting to those would loop.
+        let relevant = event.is_ok_and(|e| {
+            !matches!(e.kind, notify::EventKind::Access(_))
+                && e.paths.iter().any(|p| names.contains(p))
+        });
         if relevant {
             let _ = tx.send(());
         }

@@ -98,6 +98,8 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
     })?;
     let listeners = super::listeners::bind(&loaded.config).await?;
     let admin_listener = bind_admin_socket(&socket_path)?;
+    // Watching starts before the banner, so a change made right after start-up is not missed.
+    let _watches = super::reload::watch(&app, &loaded, listeners.certificates.clone(), log)?;
     // One write, so a reader that stops after the first line cannot make a later print fail.
     let mut banner = String::new();
     for url in &listeners.urls {
@@ -141,7 +143,6 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
         app.clone(),
         stopped(stop_rx),
     )));
-    let _watches = super::reload::watch(&app, &loaded, listeners.certificates, log)?;
 
     wait_for_signal().await;
     tracing::info!("shutting down");

@@ -4,5 +4,7 @@ mod common;
 
 mod cli;
 mod composer;
+mod deploy;
 mod http;
 mod semver_vectors;
+mod tls;
