@@ -340,6 +340,18 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_is_valid_and_spells_out_the_defaults() {
+        let text = include_str!("../assets/packagento.example.toml");
+        let example = Config::from_toml(text).unwrap();
+        example.validate().unwrap();
+        let defaults = Config {
+            data_dir: Some("/var/lib/packagento".into()),
+            ..Config::default()
+        };
+        assert_eq!(example, defaults);
+    }
+
+    #[test]
     fn an_unknown_key_is_rejected_by_name() {
         let error = Config::from_toml("[tls]\ncertificate = \"x\"\n").unwrap_err();
         assert!(error.contains("certificate"), "{error}");

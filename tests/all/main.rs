@@ -6,5 +6,6 @@ mod cli;
 mod composer;
 mod deploy;
 mod http;
+mod packaging;
 mod semver_vectors;
 mod tls;
