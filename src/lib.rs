@@ -6,7 +6,9 @@
 //! Dependencies point one way: cli → http → service → store → domain.
 
 pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod watch;

@@ -1,9 +1,8 @@
 //! Where admin requests run: through a running server's admin socket, or on the database directly.
 //! Both paths execute the same `service::admin::execute`.
 
-use super::{Cli, CliError, admin_client};
+use super::{CliError, admin_client};
 use crate::service::admin::{AdminRequest, execute};
-use crate::service::secrets::Argon2Cost;
 use crate::service::{App, Settings};
 use crate::store::StoreError;
 use serde_json::Value;
@@ -13,25 +12,6 @@ use std::sync::Arc;
 pub enum Backend {
     Server { socket: PathBuf },
     Local(Arc<App>),
-}
-
-pub fn settings(cli: &Cli) -> Result<Settings, CliError> {
-    let data_dir = match &cli.data_dir {
-        Some(dir) => dir.clone(),
-        None => dirs::data_dir()
-            .map(|dir| dir.join("packagento"))
-            .ok_or_else(|| {
-                CliError::msg("no per-user data folder on this system: pass --data-dir")
-            })?,
-    };
-    Ok(Settings {
-        data_dir,
-        argon2: Argon2Cost {
-            memory_kib: cli.argon2_memory_kib,
-            iterations: cli.argon2_iterations,
-        },
-        public_url: None,
-    })
 }
 
 impl Backend {

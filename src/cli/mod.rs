@@ -4,7 +4,12 @@
 mod admin_client;
 mod backend;
 mod commands;
+mod config_cmd;
+mod configure;
+mod listeners;
+mod logging;
 mod output;
+mod reload;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -21,29 +26,25 @@ pub struct Cli {
     #[arg(long, global = true, env = "PACKAGENTO_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Configuration file [default: <data-dir>/packagento.toml; absent means defaults]
+    #[arg(long, global = true, env = "PACKAGENTO_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// Print machine-readable JSON on stdout
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Log filter (`info`, `warn`, `packagento=debug`) [default: info when serving, else warn]
+    #[arg(long, global = true, env = "PACKAGENTO_LOG", value_name = "LEVEL")]
+    pub log_level: Option<String>,
+
     /// argon2 memory cost for new token hashes, in KiB
-    #[arg(
-        long,
-        global = true,
-        env = "PACKAGENTO_ARGON2_MEMORY_KIB",
-        default_value_t = 19_456,
-        hide = true
-    )]
-    pub argon2_memory_kib: u32,
+    #[arg(long, global = true, env = "PACKAGENTO_ARGON2_MEMORY_KIB", hide = true)]
+    pub argon2_memory_kib: Option<u32>,
 
     /// argon2 iterations for new token hashes
-    #[arg(
-        long,
-        global = true,
-        env = "PACKAGENTO_ARGON2_ITERATIONS",
-        default_value_t = 2,
-        hide = true
-    )]
-    pub argon2_iterations: u32,
+    #[arg(long, global = true, env = "PACKAGENTO_ARGON2_ITERATIONS", hide = true)]
+    pub argon2_iterations: Option<u32>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -67,6 +68,9 @@ pub enum Command {
     Package(commands::PackageCommand),
     /// Recent download events, newest first
     Downloads(commands::DownloadsArgs),
+    /// The effective configuration
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCommand),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,9 +105,6 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return if error.use_stderr() { 2 } else { 0 };
         }
     };
-    // The server reports what it does; an admin command only speaks up about problems.
-    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
-    init_logging(if serving { "info" } else { "warn" });
     match dispatch(cli) {
         Ok(()) => 0,
         Err(error) => {
@@ -113,23 +114,27 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<(), CliError> {
-    let settings = backend::settings(&cli)?;
-    match cli.command {
-        None => serve::run(settings, serve::ServeArgs::default()),
-        Some(Command::Serve(args)) => serve::run(settings, args),
+fn dispatch(mut cli: Cli) -> Result<(), CliError> {
+    match cli.command.take() {
+        None => serve_with(&cli, serve::ServeArgs::from_env()),
+        Some(Command::Serve(args)) => serve_with(&cli, args),
+        Some(Command::Config(command)) => {
+            let loaded = configure::load(&cli, Some(&serve::ServeArgs::from_env()))?;
+            config_cmd::run(command, &loaded, cli.json)
+        }
         Some(command) => {
-            let backend = backend::Backend::connect(settings)?;
+            let loaded = configure::load(&cli, None)?;
+            // An admin command only speaks up about problems.
+            let level = cli.log_level.as_deref().unwrap_or("warn");
+            logging::init(level, crate::config::LogFormat::Human)?;
+            let backend = backend::Backend::connect(loaded.settings())?;
             commands::run(&backend, command, cli.json)
         }
     }
 }
 
-fn init_logging(default_level: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PACKAGENTO_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+fn serve_with(cli: &Cli, args: serve::ServeArgs) -> Result<(), CliError> {
+    let loaded = configure::load(cli, Some(&args))?;
+    let log = logging::init(&loaded.config.log.level, loaded.config.log.format)?;
+    serve::run(loaded, log)
 }

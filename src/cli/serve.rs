@@ -1,42 +1,78 @@
 //! `packagento serve`: the Composer server plus the admin socket, until SIGINT or SIGTERM.
 
 use super::CliError;
-use crate::service::{App, Settings};
+use super::configure::Loaded;
+use super::logging::LogHandle;
+use crate::service::App;
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, UnixListener};
+use tokio::net::UnixListener;
 use tokio::sync::watch;
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_LISTEN: &str = crate::config::DEFAULT_LISTEN;
 const ANALYTICS_FLUSH_EVERY: Duration = Duration::from_secs(1);
+/// Old download events are pruned this often (when a retention period is set).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-#[derive(clap::Args, Debug)]
+/// Each flag overrides the environment variable beside it, which overrides the config file.
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct ServeArgs {
-    /// Address for the Composer endpoints
-    #[arg(long, env = "PACKAGENTO_LISTEN", default_value = DEFAULT_LISTEN, value_name = "ADDR")]
-    pub listen: String,
-    /// Absolute base URL for dist links (e.g. https://packages.example.com); default: the request's Host
+    /// Plain-HTTP address(es) for the Composer endpoints [default: 127.0.0.1:8080]
+    #[arg(
+        long,
+        env = "PACKAGENTO_LISTEN",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub listen: Option<Vec<String>>,
+    /// Absolute base URL for dist links (e.g. https://packages.example.com); default: the request's scheme and Host
     #[arg(long, env = "PACKAGENTO_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key) on --tls-listen
+    #[arg(long, env = "PACKAGENTO_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, env = "PACKAGENTO_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// HTTPS address(es) [default: 127.0.0.1:8443]
+    #[arg(
+        long,
+        env = "PACKAGENTO_TLS_LISTEN",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub tls_listen: Option<Vec<String>>,
+    /// Proxy address or CIDR whose X-Forwarded-* / Forwarded headers are believed (repeatable)
+    #[arg(
+        long = "trusted-proxy",
+        env = "PACKAGENTO_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Serve /metrics and /healthz on this address as well (metrics are always on the admin socket)
+    #[arg(long, env = "PACKAGENTO_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Log line format: human or json
+    #[arg(long, env = "PACKAGENTO_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        Self {
-            listen: std::env::var("PACKAGENTO_LISTEN")
-                .unwrap_or_else(|_| DEFAULT_LISTEN.to_string()),
-            public_url: std::env::var("PACKAGENTO_PUBLIC_URL").ok(),
-        }
+impl ServeArgs {
+    /// What the environment says, for `packagento` without a subcommand (serve with defaults).
+    pub fn from_env() -> Self {
+        use clap::{Args, FromArgMatches};
+        let command = ServeArgs::augment_args(clap::Command::new("serve"));
+        command
+            .try_get_matches_from(["serve"])
+            .ok()
+            .and_then(|matches| ServeArgs::from_arg_matches(&matches).ok())
+            .unwrap_or_default()
     }
 }
 
-pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
-    settings.public_url = args
-        .public_url
-        .as_deref()
-        .map(checked_public_url)
-        .transpose()?;
+pub fn run(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
     // Blocking work (argon2, archive reads, admin commands) is short; a small pool bounds the
     // threads, and the memory each keeps, under a burst of first downloads.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,23 +80,11 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(settings, args.listen))
+    runtime.block_on(serve(loaded, log))
 }
 
-fn checked_public_url(url: &str) -> Result<String, CliError> {
-    let trimmed = url.trim_end_matches('/');
-    let valid = (trimmed.starts_with("http://") || trimmed.starts_with("https://"))
-        && !trimmed.contains(['"', '\\', ' ', '?', '#']);
-    if valid {
-        Ok(trimmed.to_string())
-    } else {
-        Err(CliError::msg(format!(
-            "invalid --public-url {url:?}: expected http(s)://host[:port][/path]"
-        )))
-    }
-}
-
-async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
+async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
+    let settings = loaded.settings();
     let socket_path = settings.admin_socket();
     let data_dir = settings.data_dir.clone();
     let app = App::open(settings).map_err(|e| match e {
@@ -72,39 +96,60 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
         }
         other => other.into(),
     })?;
-    let listener = TcpListener::bind(&listen)
-        .await
-        .map_err(|e| CliError::msg(format!("cannot listen on {listen}: {e}")))?;
+    let listeners = super::listeners::bind(&loaded.config).await?;
     let admin_listener = bind_admin_socket(&socket_path)?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| CliError::msg(e.to_string()))?;
-    println!(
-        "packagento listening on http://{address} (data: {})",
-        data_dir.display()
-    );
-    tracing::info!(%address, data = %data_dir.display(), "serving");
+    // Watching starts before the banner, so a change made right after start-up is not missed.
+    let _watches = super::reload::watch(&app, &loaded, listeners.certificates.clone(), log)?;
+    // One write, so a reader that stops after the first line cannot make a later print fail.
+    let mut banner = String::new();
+    for url in &listeners.urls {
+        banner.push_str(&format!(
+            "packagento listening on {url} (data: {})\n",
+            data_dir.display()
+        ));
+        tracing::info!(%url, data = %data_dir.display(), "serving");
+    }
+    print!("{banner}");
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let public = tokio::spawn(crate::http::serve(
-        app.clone(),
-        listener,
-        stopped(stop_rx.clone()),
-    ));
-    let admin = tokio::spawn(crate::http::serve_admin(
+    let grace = Duration::from_secs(loaded.config.limits.shutdown_grace_secs);
+    let mut tasks = Vec::new();
+    for listener in listeners.public {
+        let shutdown = stopped(stop_rx.clone());
+        tasks.push(tokio::spawn(crate::http::server::serve_listener(
+            app.clone(),
+            listener,
+            shutdown,
+            grace,
+        )));
+    }
+    if let Some(listener) = listeners.metrics {
+        let shutdown = stopped(stop_rx.clone());
+        tasks.push(tokio::spawn(crate::http::serve_metrics(
+            app.clone(),
+            listener,
+            shutdown,
+        )));
+    }
+    tasks.push(tokio::spawn(crate::http::serve_admin(
         app.clone(),
         admin_listener,
         stopped(stop_rx.clone()),
-    ));
-    let flusher = tokio::spawn(flush_analytics_until(app.clone(), stopped(stop_rx)));
+    )));
+    tasks.push(tokio::spawn(flush_analytics_until(
+        app.clone(),
+        stopped(stop_rx),
+    )));
 
     wait_for_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(public, admin, flusher);
+    for task in tasks {
+        let _ = task.await;
+    }
     let _ = std::fs::remove_file(&socket_path);
     flush_now(&app).await;
     Ok(())
@@ -138,12 +183,26 @@ fn bind_admin_socket(path: &std::path::Path) -> Result<UnixListener, CliError> {
 
 async fn flush_analytics_until(app: Arc<App>, stop: impl std::future::Future<Output = ()>) {
     let mut ticks = tokio::time::interval(ANALYTICS_FLUSH_EVERY);
+    let mut prunes = tokio::time::interval(PRUNE_EVERY);
     tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = ticks.tick() => flush_now(&app).await,
+            _ = prunes.tick() => prune_now(&app).await,
             _ = &mut stop => return,
         }
+    }
+}
+
+async fn prune_now(app: &Arc<App>) {
+    let app = app.clone();
+    let result =
+        tokio::task::spawn_blocking(move || crate::service::retention::prune_downloads(&app)).await;
+    match result {
+        Ok(Ok(0)) => {}
+        Ok(Ok(removed)) => tracing::info!(removed, "old download events deleted"),
+        Ok(Err(error)) => tracing::warn!(%error, "old download events not deleted; will retry"),
+        Err(_) => {}
     }
 }
 

@@ -12,8 +12,6 @@ use tokio_stream::wrappers::BroadcastStream;
 use warp::Filter;
 use warp::reply::{Reply, Response};
 
-const MAX_ADMIN_BODY: u64 = 1024 * 1024;
-
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
@@ -25,7 +23,9 @@ fn run_request(
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("v1" / "admin")
         .and(warp::post())
-        .and(warp::body::content_length_limit(MAX_ADMIN_BODY))
+        .and(warp::body::content_length_limit(
+            app.settings().limits.admin_body_bytes,
+        ))
         .and(warp::body::bytes())
         .then(move |body: Bytes| {
             let app = app.clone();

@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::responses::{dist_response, metadata_response};
+use super::server::{Identity, Peer};
 use crate::domain::records::{DownloadEvent, DownloadKind};
 use crate::domain::time;
 use crate::service::App;
@@ -16,7 +17,7 @@ use warp::Filter;
 use warp::http::HeaderMap;
 use warp::reply::Response;
 
-/// Largest notify-batch body accepted; Composer's reports are a few KiB even for big projects.
+/// Default largest notify-batch body; Composer's reports are a few KiB even for big projects.
 pub const MAX_NOTIFY_BODY: u64 = 256 * 1024;
 
 pub fn routes(
@@ -35,6 +36,12 @@ pub fn routes(
 pub struct RequestContext {
     pub headers: HeaderMap,
     pub remote: Option<SocketAddr>,
+    /// The client behind trusted proxies, when served by `server.rs` (absent in `warp::test`).
+    pub peer: Option<Peer>,
+    /// Where the authenticated token is noted for the access line.
+    pub identity: Option<Identity>,
+    /// Host header, or the request target's authority (HTTP/2 sends no Host header).
+    pub authority: Option<String>,
     /// HEAD probes (monitoring, benchmarks) are answered but are not downloads.
     pub is_head: bool,
 }
@@ -43,11 +50,27 @@ fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + C
     warp::header::headers_cloned()
         .and(warp::addr::remote())
         .and(warp::method())
-        .map(|headers, remote, method| RequestContext {
-            headers,
-            remote,
-            is_head: method == warp::http::Method::HEAD,
-        })
+        .and(warp::ext::optional::<Peer>())
+        .and(warp::ext::optional::<Identity>())
+        .and(authority())
+        .map(
+            |headers, remote, method, peer, identity, authority| RequestContext {
+                headers,
+                remote,
+                peer,
+                identity,
+                authority,
+                is_head: method == warp::http::Method::HEAD,
+            },
+        )
+}
+
+/// A malformed Host header is treated as absent (and then refused where a host is needed).
+fn authority() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
+    warp::host::optional()
+        .map(|authority: Option<warp::host::Authority>| authority.map(|a| a.to_string()))
+        .or(warp::any().map(|| None))
+        .unify()
 }
 
 fn with_app(app: Arc<App>) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
@@ -93,7 +116,9 @@ fn notify_batch(
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("composer" / "downloads")
         .and(warp::post())
-        .and(warp::body::content_length_limit(MAX_NOTIFY_BODY))
+        .and(warp::body::content_length_limit(
+            app.settings().limits.notify_body_bytes,
+        ))
         .and(warp::body::bytes())
         .and(with_app(app))
         .and(context())
@@ -118,6 +143,9 @@ async fn authenticate(
         .get("authorization")
         .and_then(|v| v.to_str().ok());
     let caller = app.auth.authenticate(catalog, header).await?;
+    if let Some(identity) = &ctx.identity {
+        identity.set(caller.public_key.as_str());
+    }
     let agent = truncated(raw_user_agent(ctx));
     app.analytics.note_token_use(
         caller.public_key.as_str(),
@@ -280,10 +308,13 @@ fn event(
     }
 }
 
+/// The client behind trusted proxies when known, else the connection's peer.
 fn client_ip(ctx: &RequestContext) -> String {
-    ctx.remote
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_default()
+    match (ctx.peer, ctx.remote) {
+        (Some(Peer(client)), _) => client.ip.to_string(),
+        (None, Some(addr)) => addr.ip().to_string(),
+        (None, None) => String::new(),
+    }
 }
 
 fn user_agent(ctx: &RequestContext) -> String {
@@ -305,22 +336,23 @@ fn truncated(agent: &str) -> &str {
     }
 }
 
-/// `--public-url` when set; otherwise the Host the client used, checked so a hostile Host header
-/// cannot inject anything into the metadata.
+/// `--public-url` when set; otherwise the scheme and Host the client used (as seen through
+/// trusted proxies), the Host checked so a hostile header cannot inject anything into the metadata.
 fn base_url(app: &App, ctx: &RequestContext) -> Result<String, ApiError> {
     if let Some(url) = &app.settings().public_url {
         return Ok(url.clone());
     }
     let host = ctx
-        .headers
-        .get("host")
-        .and_then(|v| v.to_str().ok())
+        .authority
+        .as_deref()
         .ok_or_else(|| ApiError::BadRequest("missing Host header".into()))?;
     let plausible = |c: char| c.is_ascii_alphanumeric() || ".-:[]_".contains(c);
     if host.is_empty() || host.len() > 255 || !host.chars().all(plausible) {
         return Err(ApiError::BadRequest("invalid Host header".into()));
     }
-    Ok(format!("http://{host}"))
+    let https = ctx.peer.is_some_and(|Peer(client)| client.https);
+    let scheme = if https { "https" } else { "http" };
+    Ok(format!("{scheme}://{host}"))
 }
 
 fn percent_decode(text: &str) -> String {

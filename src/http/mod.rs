@@ -4,7 +4,10 @@
 pub mod admin;
 pub mod composer;
 mod error;
+mod health;
 mod responses;
+pub mod server;
+pub mod tls;
 
 use crate::service::App;
 use error::ApiError;
@@ -14,12 +17,39 @@ use tokio::net::{TcpListener, UnixListener};
 use warp::Filter;
 use warp::reply::Response;
 
+/// Plain HTTP on one listener, transfers in flight given `grace` at shutdown.
 pub async fn serve(
     app: Arc<App>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
 ) {
-    let routes = composer::routes(app).recover(composer_rejection);
+    let listener = server::PublicListener::Plain(listener);
+    server::serve_listener(app, listener, shutdown, grace).await;
+}
+
+/// Everything the public listeners answer: the Composer endpoints and the health check.
+fn public_routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static
+{
+    composer::routes(app.clone())
+        .or(health::healthz(app))
+        .unify()
+        .recover(composer_rejection)
+        .unify()
+}
+
+/// Metrics and health on their own address (`metrics_listen`), for a scraper on the network.
+pub async fn serve_metrics(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let routes = health::metrics(app.clone())
+        .or(health::healthz(app))
+        .unify()
+        .recover(composer_rejection);
     warp::serve(routes)
         .incoming(listener)
         .graceful(shutdown)
@@ -32,7 +62,10 @@ pub async fn serve_admin(
     listener: UnixListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let routes = admin::routes(app).recover(admin_rejection);
+    let routes = admin::routes(app.clone())
+        .or(health::metrics(app))
+        .unify()
+        .recover(admin_rejection);
     warp::serve(routes)
         .incoming(listener)
         .graceful(shutdown)

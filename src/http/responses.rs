@@ -101,7 +101,9 @@ pub async fn dist_response(app: &App, release: &Release) -> Result<Response, Api
         ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))
     };
     let mut response = if release.size <= MAX_CACHED_ARCHIVE {
-        let bytes = match app.archives.get(&release.sha256) {
+        let cached = app.archives.get(&release.sha256);
+        app.metrics.archive_cache_lookup(cached.is_some());
+        let bytes = match cached {
             Some(bytes) => bytes,
             None => {
                 let bytes = read_whole(&path, release.size).await.map_err(unreadable)?;

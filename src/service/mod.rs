@@ -7,7 +7,9 @@ pub mod archive;
 pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
+pub mod metrics;
 pub mod publish;
+pub mod retention;
 pub mod secrets;
 
 use crate::store::{Store, StoreError, Writer};
@@ -52,6 +54,35 @@ pub struct Settings {
     pub argon2: secrets::Argon2Cost,
     /// Absolute base for dist URLs; without it the request's Host header decides.
     pub public_url: Option<String>,
+    pub limits: Limits,
+    /// The starting values of what may change while serving (see `App::set_live`).
+    pub live: LiveSettings,
+}
+
+/// Size limits on what clients and operators may send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub notify_body_bytes: u64,
+    pub admin_body_bytes: u64,
+    pub archive_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            notify_body_bytes: 256 * 1024,
+            admin_body_bytes: 1024 * 1024,
+            archive_bytes: archive::ArchiveLimits::default().max_archive_bytes,
+        }
+    }
+}
+
+/// Settings that a changed configuration file updates without a restart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveSettings {
+    pub trusted_proxies: crate::domain::proxies::TrustedProxies,
+    /// Download events older than this many days are deleted; 0 keeps them.
+    pub retention_days: u32,
 }
 
 pub struct App {
@@ -63,6 +94,8 @@ pub struct App {
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
+    pub metrics: metrics::Metrics,
+    live: ArcSwap<LiveSettings>,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -77,6 +110,7 @@ impl App {
             ))
         })?;
         let store = Store::open(&settings.database_path())?;
+        let live = settings.live.clone();
         let catalog = store.write(|w| {
             let access = w.access_records()?;
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
@@ -89,11 +123,22 @@ impl App {
             auth: auth::Auth::new(),
             analytics: analytics::Analytics::new(),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
+            metrics: metrics::Metrics::new(),
+            live: ArcSwap::from_pointee(live),
         }))
     }
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Read on every request; swapped whole, so a reader never sees half a change.
+    pub fn live(&self) -> Arc<LiveSettings> {
+        self.live.load_full()
+    }
+
+    pub fn set_live(&self, live: LiveSettings) {
+        self.live.store(Arc::new(live));
     }
 
     pub fn store(&self) -> &Store {

@@ -58,7 +58,11 @@ fn publish_staged(
     request: &PublishRequest,
     staged: &StagedArchive,
 ) -> Result<PublishOutcome> {
-    let manifest = inspect_archive(&staged.temp_path, &ArchiveLimits::default())
+    let limits = ArchiveLimits {
+        max_archive_bytes: app.settings().limits.archive_bytes,
+        ..ArchiveLimits::default()
+    };
+    let manifest = inspect_archive(&staged.temp_path, &limits)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let composer = &manifest.composer_json;
     let name = composer

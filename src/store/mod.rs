@@ -6,6 +6,7 @@
 mod downloads;
 mod migrations;
 pub mod records;
+mod retention;
 pub mod tables;
 
 pub use records::Stamp;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 /// Composer is a system package, not a Cargo dependency: machines without it skip these tests
 /// unless CI insists with `PACKAGENTO_REQUIRE_COMPOSER=1`.
-fn composer_available() -> bool {
+pub(crate) fn composer_available() -> bool {
     static AVAILABLE: OnceLock<bool> = OnceLock::new();
     let available = *AVAILABLE.get_or_init(|| {
         Command::new("composer")

@@ -4,5 +4,8 @@ mod common;
 
 mod cli;
 mod composer;
+mod deploy;
 mod http;
+mod packaging;
 mod semver_vectors;
+mod tls;

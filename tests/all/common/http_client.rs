@@ -68,7 +68,7 @@ pub fn get(addr: &str, path: &str, headers: &[(&str, &str)]) -> Response {
     request(addr, "GET", path, headers, b"")
 }
 
-fn parse(raw: &[u8]) -> Response {
+pub fn parse(raw: &[u8]) -> Response {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod http_client;
+pub mod tls;
 pub mod zips;
 
 use serde_json::Value;
@@ -78,6 +79,36 @@ impl Appliance {
         self.addr = Some(addr);
     }
 
+    /// Starts `packagento serve` with `args` (listeners included) and returns the URLs its first
+    /// `lines` start-up lines announce; `addr` is the first plain-HTTP one, if any.
+    pub fn start_announcing(&mut self, args: &[&str], lines: usize) -> Vec<String> {
+        let mut child = self
+            .command()
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn packagento serve");
+        let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut urls = Vec::new();
+        for _ in 0..lines {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read listening line");
+            let url = line
+                .split_whitespace()
+                .find(|word| word.starts_with("http"))
+                .unwrap_or_else(|| panic!("no URL in {line:?}"));
+            urls.push(url.to_string());
+        }
+        self.addr = urls
+            .iter()
+            .find_map(|url| url.strip_prefix("http://"))
+            .map(str::to_string);
+        self.server = Some(child);
+        urls
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.server.take() {
             let _ = Command::new("kill")
@@ -87,6 +118,11 @@ impl Appliance {
             assert!(status.success(), "server exited with {status}");
         }
         self.addr = None;
+    }
+
+    /// The server's process id, to signal it.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
     }
 
     pub fn addr(&self) -> &str {

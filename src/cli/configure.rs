@@ -1,0 +1,127 @@
+//! Finds and reads the configuration file, lays the environment and flags over it (clap has
+//! already ranked flags above the environment) and turns the result into service settings.
+
+use super::serve::ServeArgs;
+use super::{Cli, CliError};
+use crate::config::{CONFIG_FILE_NAME, Config, LogFormat, Overrides};
+use crate::domain::proxies::TrustedProxies;
+use crate::service::secrets::Argon2Cost;
+use crate::service::{Limits, LiveSettings, Settings};
+use std::path::PathBuf;
+
+/// The effective configuration and where it came from, kept so a changed file can be re-read
+/// with the same environment and flags on top.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub path: PathBuf,
+    pub file_exists: bool,
+    explicit_path: bool,
+    overrides: Overrides,
+}
+
+pub fn load(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Loaded, CliError> {
+    let overrides = overrides(cli, serve)?;
+    let (path, explicit_path) = match &cli.config {
+        Some(path) => (path.clone(), true),
+        None => {
+            let dir = match &overrides.data_dir {
+                Some(dir) => dir.clone(),
+                None => default_data_dir()?,
+            };
+            (dir.join(CONFIG_FILE_NAME), false)
+        }
+    };
+    let mut loaded = Loaded {
+        config: Config::default(),
+        file_exists: false,
+        path,
+        explicit_path,
+        overrides,
+    };
+    loaded.config = loaded.read()?;
+    loaded.file_exists = loaded.path.exists();
+    Ok(loaded)
+}
+
+impl Loaded {
+    /// Reads the file again and checks the result as at start-up.
+    pub fn read(&self) -> Result<Config, CliError> {
+        let mut config = Config::from_file(&self.path, self.explicit_path)
+            .map_err(|e| CliError::msg(e.to_string()))?;
+        config.apply(self.overrides.clone());
+        if config.data_dir.is_none() {
+            config.data_dir = Some(default_data_dir()?);
+        }
+        config
+            .validate()
+            .map_err(|e| CliError::msg(e.to_string()))?;
+        Ok(config)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.config.data_dir.clone().unwrap_or_default()
+    }
+
+    pub fn settings(&self) -> Settings {
+        let config = &self.config;
+        Settings {
+            data_dir: self.data_dir(),
+            argon2: Argon2Cost {
+                memory_kib: config.argon2.memory_kib,
+                iterations: config.argon2.iterations,
+            },
+            public_url: config.public_url(),
+            limits: Limits {
+                notify_body_bytes: config.limits.notify_body_bytes,
+                admin_body_bytes: config.limits.admin_body_bytes,
+                archive_bytes: config.limits.archive_bytes,
+            },
+            live: live_settings(config),
+        }
+    }
+}
+
+pub fn live_settings(config: &Config) -> LiveSettings {
+    LiveSettings {
+        // Checked by `validate`, so this cannot fail here.
+        trusted_proxies: TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default(),
+        retention_days: config.analytics.retention_days,
+    }
+}
+
+fn default_data_dir() -> Result<PathBuf, CliError> {
+    dirs::data_dir()
+        .map(|dir| dir.join("packagento"))
+        .ok_or_else(|| CliError::msg("no per-user data folder on this system: pass --data-dir"))
+}
+
+fn overrides(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Overrides, CliError> {
+    let mut overrides = Overrides {
+        data_dir: cli.data_dir.clone(),
+        argon2_memory_kib: cli.argon2_memory_kib,
+        argon2_iterations: cli.argon2_iterations,
+        log_level: cli.log_level.clone(),
+        ..Overrides::default()
+    };
+    if let Some(args) = serve {
+        overrides.listen = args.listen.clone();
+        overrides.public_url = args.public_url.clone();
+        overrides.tls_cert = args.tls_cert.clone();
+        overrides.tls_key = args.tls_key.clone();
+        overrides.tls_listen = args.tls_listen.clone();
+        overrides.trusted_proxies = args.trusted_proxies.clone();
+        overrides.metrics_listen = args.metrics_listen.clone();
+        overrides.log_format = match args.log_format.as_deref() {
+            None => None,
+            Some("human") => Some(LogFormat::Human),
+            Some("json") => Some(LogFormat::Json),
+            Some(other) => {
+                return Err(CliError::msg(format!(
+                    "invalid setting `log.format`: {other:?} is neither human nor json"
+                )));
+            }
+        };
+    }
+    Ok(overrides)
+}

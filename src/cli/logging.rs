@@ -1,0 +1,41 @@
+//! The logger: human or JSON lines on stderr, its level changeable while serving.
+
+use super::CliError;
+use crate::config::LogFormat;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
+
+/// Changes the level of the logger `init` installed.
+#[derive(Clone)]
+pub struct LogHandle(Option<reload::Handle<EnvFilter, Registry>>);
+
+impl LogHandle {
+    pub fn set_level(&self, level: &str) -> Result<(), String> {
+        let filter = filter(level).map_err(|e| e.to_string())?;
+        match &self.0 {
+            Some(handle) => handle.reload(filter).map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+}
+
+pub fn filter(level: &str) -> Result<EnvFilter, CliError> {
+    EnvFilter::try_new(level)
+        .map_err(|e| CliError::msg(format!("invalid setting `log.level` ({level:?}): {e}")))
+}
+
+pub fn init(level: &str, format: LogFormat) -> Result<LogHandle, CliError> {
+    let (filter, handle) = reload::Layer::new(filter(level)?);
+    let registry = tracing_subscriber::registry().with(filter);
+    let installed = match format {
+        LogFormat::Human => registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .try_init(),
+    };
+    // Already installed (a second `run` in one process): keep the first logger.
+    Ok(LogHandle(installed.is_ok().then_some(handle)))
+}

@@ -1,0 +1,17 @@
+//! Keeps the download history within the configured retention period.
+
+use super::{App, Result};
+use crate::domain::time;
+
+const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
+
+/// Deletes download events older than the retention period; nothing when it is 0 (keep all).
+pub fn prune_downloads(app: &App) -> Result<u64> {
+    let days = app.live().retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = time::now_micros().saturating_sub(i64::from(days) * MICROS_PER_DAY);
+    let cutoff = u64::try_from(cutoff).unwrap_or(0);
+    Ok(app.store().write(|w| w.prune_downloads_before(cutoff))?)
+}

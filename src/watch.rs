@@ -1,0 +1,63 @@
+//! File watching (the only module that names notify): calls back when any of a few files change.
+//! Folders are watched, not the files themselves, because renewals replace files (certbot swaps
+//! symlinks, editors and `mv` rename over the old file), which a watch on the old inode would miss.
+
+use notify::{RecursiveMode, Watcher};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Writers touch a certificate and its key in quick succession; one callback covers them both.
+const SETTLE: Duration = Duration::from_millis(300);
+
+/// Keeps watching while alive.
+pub struct FileWatch {
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// Watches `files` and runs `on_change` (on a thread of its own) after they have changed.
+pub fn watch_files(
+    files: &[PathBuf],
+    on_change: impl Fn() + Send + 'static,
+) -> Result<FileWatch, String> {
+    let names: HashSet<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+    let folders: HashSet<PathBuf> = names
+        .iter()
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    let (tx, rx) = mpsc::channel::<()>();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Reading the files (as a reload does) raises access events; reacting to those would loop.
+        let relevant = event.is_ok_and(|e| {
+            !matches!(e.kind, notify::EventKind::Access(_))
+                && e.paths.iter().any(|p| names.contains(p))
+        });
+        if relevant {
+            let _ = tx.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch files: {e}"))?;
+    for folder in &folders {
+        watcher
+            .watch(folder, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("cannot watch {}: {e}", folder.display()))?;
+    }
+    std::thread::Builder::new()
+        .name("file-watch".into())
+        .spawn(move || {
+            // Ends when the watcher (and with it the sender) is dropped.
+            while rx.recv().is_ok() {
+                std::thread::sleep(SETTLE);
+                while rx.try_recv().is_ok() {}
+                on_change();
+            }
+        })
+        .map_err(|e| format!("cannot start the file watch thread: {e}"))?;
+    Ok(FileWatch { _watcher: watcher })
+}
+
+/// Event paths are absolute; a relative configured path must compare equal to them.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
