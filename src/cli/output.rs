@@ -236,6 +236,9 @@ pub fn publish_progress(done: usize, total: usize, outcome: &PublishOutcome, jso
     } else {
         println!("{line} (sha1 {})", outcome.shasum);
     }
+    for warning in &outcome.warnings {
+        eprintln!("  warning: {warning}");
+    }
 }
 
 pub fn download(event: &Value, json: bool) {

@@ -4,6 +4,8 @@
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod validate;
+
 use super::archive::{ArchiveLimits, inspect_archive};
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
@@ -32,6 +34,9 @@ pub struct PublishOutcome {
     pub shasum: String,
     /// `published`, or `unchanged` when the same bytes were already there.
     pub status: String,
+    /// Problems worth fixing in the next release that did not stop this one.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 struct StagedArchive {
@@ -68,6 +73,12 @@ fn publish_staged(
     let name = PackageName::parse(name)
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
     let version = choose_version(request, composer, &request.path)?;
+    let declared = composer.get("version").and_then(|v| v.as_str());
+    validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
+    let autoload = validate::check_autoload(composer, &manifest.entries);
+    if !autoload.errors.is_empty() {
+        return Err(ServiceError::Invalid(autoload.errors.join("; ")));
+    }
     let version_normalized = normalize(&version)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?
         .to_string();
@@ -83,16 +94,22 @@ fn publish_staged(
         size: staged.size,
         composer_json: manifest.composer_json.clone(),
     };
-    commit(app, release, staged)
+    commit(app, release, staged, autoload.warnings)
 }
 
-fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<PublishOutcome> {
+fn commit(
+    app: &App,
+    release: Release,
+    staged: &StagedArchive,
+    warnings: Vec<String>,
+) -> Result<PublishOutcome> {
     let outcome = |status: &str| PublishOutcome {
         name: release.name.to_string(),
         version: release.version.clone(),
         version_normalized: release.version_normalized.clone(),
         shasum: release.shasum.clone(),
         status: status.to_string(),
+        warnings: warnings.clone(),
     };
     let existing = app.store().write(|w| {
         w.release(&release.name, &release.version_normalized)
@@ -108,7 +125,6 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
             )))
         };
     }
-    move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
     app.change(|w| {
         if w.release(&release.name, &release.version_normalized)?
             .is_some()
@@ -118,6 +134,9 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
                 release.name, release.version
             )));
         }
+        // Inside the change: removing a release deletes an unreferenced archive inside one too,
+        // so the two never interleave. The file is in place before the record commits.
+        move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
         Ok(w.put_release(&release)?)
     })?;
     Ok(outcome("published"))

@@ -5,4 +5,5 @@ mod common;
 mod cli;
 mod composer;
 mod http;
+mod publish_validation;
 mod semver_vectors;
