@@ -2,6 +2,7 @@
 //! server is up, or travel as JSON over the admin socket to the server, which runs them here too.
 
 use super::publish::{PublishOutcome, PublishRequest, publish};
+use super::recall;
 use super::secrets::{hash_secret, random_hex};
 use super::{App, Result, ServiceError};
 use crate::domain::licence::{Licence, PackagePattern};
@@ -54,6 +55,19 @@ pub enum AdminRequest {
     Downloads {
         limit: usize,
     },
+    PackageYank {
+        name: String,
+        version: String,
+        reason: Option<String>,
+    },
+    PackageUnyank {
+        name: String,
+        version: String,
+    },
+    PackageRemove {
+        name: String,
+        version: String,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -85,6 +99,13 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         PackageList => Ok(list_packages(app)),
         PackageShow { name } => show_package(app, &name),
         Downloads { limit } => to_json(recent_downloads(app, limit)?),
+        PackageYank {
+            name,
+            version,
+            reason,
+        } => to_json(recall::set_yanked(app, &name, &version, Some(reason))?),
+        PackageUnyank { name, version } => to_json(recall::set_yanked(app, &name, &version, None)?),
+        PackageRemove { name, version } => to_json(recall::remove(app, &name, &version)?),
     }
 }
 
@@ -348,7 +369,10 @@ fn list_packages(app: &App) -> Value {
             json!({
                 "name": name.as_str(),
                 "versions": releases.len(),
-                "latest": releases.first().map(|r| r.version.as_str()),
+                "latest": releases
+                    .iter()
+                    .find(|r| r.yanked.is_none())
+                    .map(|r| r.version.as_str()),
             })
         })
         .collect();
@@ -370,6 +394,8 @@ fn show_package(app: &App, name: &str) -> Result<Value> {
                 "released_at": time::to_rfc3339(r.released_at),
                 "size": r.size,
                 "shasum": r.shasum,
+                "yanked": r.yanked.is_some(),
+                "yank_reason": r.yanked.as_ref().and_then(|y| y.reason.as_deref()),
             })
         })
         .collect();

@@ -8,6 +8,7 @@ pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
 pub mod publish;
+pub mod recall;
 pub mod secrets;
 
 use crate::store::{Store, StoreError, Writer};

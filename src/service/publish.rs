@@ -93,6 +93,7 @@ fn publish_staged(
         sha256: staged.sha256.clone(),
         size: staged.size,
         composer_json: manifest.composer_json.clone(),
+        yanked: None,
     };
     commit(app, release, staged, autoload.warnings)
 }

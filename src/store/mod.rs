@@ -91,6 +91,7 @@ impl Store {
             let writer = Writer {
                 txn: &txn,
                 added_releases: Default::default(),
+                removed_releases: Default::default(),
             };
             work(&writer)?
         };
@@ -107,6 +108,7 @@ impl Store {
 pub struct Writer<'a> {
     txn: &'a redb::WriteTransaction,
     added_releases: std::cell::RefCell<Vec<crate::domain::records::Release>>,
+    removed_releases: std::cell::RefCell<Vec<(crate::domain::names::PackageName, String)>>,
 }
 
 pub struct Reader<'a> {

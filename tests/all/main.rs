@@ -6,4 +6,5 @@ mod cli;
 mod composer;
 mod http;
 mod publish_validation;
+mod recall;
 mod semver_vectors;
