@@ -126,6 +126,7 @@ pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliErr
         Command::Licence(command) => licence(backend, command, json),
         Command::Package(command) => package(backend, command, json),
         Command::Downloads(args) => downloads(backend, args, json),
+        Command::Publisher(command) => super::publisher::run(backend, command, json),
     }
 }
 

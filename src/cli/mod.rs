@@ -5,6 +5,7 @@ mod admin_client;
 mod backend;
 mod commands;
 mod output;
+mod publisher;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -67,6 +68,9 @@ pub enum Command {
     Package(commands::PackageCommand),
     /// Recent download events, newest first
     Downloads(commands::DownloadsArgs),
+    /// Credentials for CI uploads: may publish, cannot install
+    #[command(subcommand)]
+    Publisher(publisher::PublisherCommand),
 }
 
 #[derive(Debug, thiserror::Error)]

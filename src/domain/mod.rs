@@ -3,6 +3,7 @@
 pub mod licence;
 pub mod metadata;
 pub mod names;
+pub mod publisher;
 pub mod records;
 pub mod time;
 pub mod version;

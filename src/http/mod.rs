@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod composer;
 mod error;
+pub mod publish;
 mod responses;
 
 use crate::service::App;
@@ -19,7 +20,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let routes = composer::routes(app).recover(composer_rejection);
+    let routes = composer::routes(app.clone())
+        .or(publish::routes(app))
+        .unify()
+        .recover(composer_rejection);
     warp::serve(routes)
         .incoming(listener)
         .graceful(shutdown)

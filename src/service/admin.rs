@@ -2,9 +2,9 @@
 //! server is up, or travel as JSON over the admin socket to the server, which runs them here too.
 
 use super::publish::{PublishOutcome, PublishRequest, publish};
-use super::recall;
 use super::secrets::{hash_secret, random_hex};
 use super::{App, Result, ServiceError};
+use super::{publishers, recall};
 use crate::domain::licence::{Licence, PackagePattern};
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{DownloadEvent, Project, Token};
@@ -68,6 +68,14 @@ pub enum AdminRequest {
         name: String,
         version: String,
     },
+    PublisherCreate {
+        label: Option<String>,
+        packages: Vec<String>,
+    },
+    PublisherList,
+    PublisherRevoke {
+        public_key: String,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -106,6 +114,9 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         } => to_json(recall::set_yanked(app, &name, &version, Some(reason))?),
         PackageUnyank { name, version } => to_json(recall::set_yanked(app, &name, &version, None)?),
         PackageRemove { name, version } => to_json(recall::remove(app, &name, &version)?),
+        PublisherCreate { label, packages } => to_json(publishers::create(app, label, &packages)?),
+        PublisherList => to_json(publishers::list(app)?),
+        PublisherRevoke { public_key } => to_json(publishers::revoke(app, &public_key)?),
     }
 }
 

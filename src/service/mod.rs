@@ -8,6 +8,7 @@ pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
 pub mod publish;
+pub mod publishers;
 pub mod recall;
 pub mod secrets;
 
@@ -25,6 +26,9 @@ pub enum ServiceError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// The caller is known but not allowed to do this (e.g. publish outside its patterns).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -38,6 +42,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(StoreError::Locked) => "locked",
             ServiceError::Store(_) => "storage",
             ServiceError::Io(_) => "io",

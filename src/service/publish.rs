@@ -46,11 +46,9 @@ struct StagedArchive {
     size: u64,
 }
 
+/// Publishes as the operator; errors name the file, since the operator chose it.
 pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
-    let staged = stage(app, &request.path)?;
-    let result = publish_staged(app, request, &staged);
-    let _ = std::fs::remove_file(&staged.temp_path);
-    result.map_err(|error| match error {
+    publish_as(app, request, None).map_err(|error| match error {
         ServiceError::Invalid(why) => {
             ServiceError::Invalid(format!("{}: {why}", request.path.display()))
         }
@@ -58,10 +56,24 @@ pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
     })
 }
 
+/// Publishes for a caller who may publish only what `may_publish` allows (`None`: anything).
+/// Errors do not name the file: uploads are staged under names the uploader never chose.
+pub fn publish_as(
+    app: &App,
+    request: &PublishRequest,
+    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
+) -> Result<PublishOutcome> {
+    let staged = stage(app, &request.path)?;
+    let result = publish_staged(app, request, &staged, may_publish);
+    let _ = std::fs::remove_file(&staged.temp_path);
+    result
+}
+
 fn publish_staged(
     app: &App,
     request: &PublishRequest,
     staged: &StagedArchive,
+    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
 ) -> Result<PublishOutcome> {
     let manifest = inspect_archive(&staged.temp_path, &ArchiveLimits::default())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
@@ -72,6 +84,11 @@ fn publish_staged(
         .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
     let name = PackageName::parse(name)
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
+    if may_publish.is_some_and(|allowed| !allowed(&name)) {
+        return Err(ServiceError::Forbidden(format!(
+            "this publisher token may not publish {name}"
+        )));
+    }
     let version = choose_version(request, composer, &request.path)?;
     let declared = composer.get("version").and_then(|v| v.as_str());
     validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
@@ -162,7 +179,7 @@ fn choose_version(
         return Ok(stem.to_string());
     }
     Err(ServiceError::Invalid(format!(
-        "no version: pass --version, set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
+        "no version: pass --version (?version= when uploading), set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
     )))
 }
 

@@ -5,6 +5,7 @@
 
 mod downloads;
 mod migrations;
+mod publishers;
 pub mod records;
 pub mod tables;
 

@@ -8,3 +8,4 @@ mod http;
 mod publish_validation;
 mod recall;
 mod semver_vectors;
+mod upload;
