@@ -106,6 +106,8 @@ pub enum PackageCommand {
     Unyank { name: String, version: String },
     /// Delete a version (and its archive, unless another version has the same bytes)
     Remove { name: String, version: String },
+    /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
+    Log(DownloadsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -271,6 +273,7 @@ fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(),
         PackageCommand::Unyank { name, version } => {
             recall(backend, AdminRequest::PackageUnyank { name, version }, json)
         }
+        PackageCommand::Log(args) => super::publish_log::run(backend, args, json),
         PackageCommand::Remove { name, version } => {
             let outcome: RemoveOutcome =
                 backend.call_as(AdminRequest::PackageRemove { name, version })?;

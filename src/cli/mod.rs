@@ -4,7 +4,9 @@
 mod admin_client;
 mod backend;
 mod commands;
+mod inbox;
 mod output;
+mod publish_log;
 mod publisher;
 mod serve;
 

@@ -76,6 +76,7 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::msg(format!("cannot listen on {listen}: {e}")))?;
     let admin_listener = bind_admin_socket(&socket_path)?;
+    let inbox_dir = super::inbox::prepare(&app);
     let address = listener
         .local_addr()
         .map_err(|e| CliError::msg(e.to_string()))?;
@@ -99,12 +100,13 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
         admin_listener,
         stopped(stop_rx.clone()),
     ));
-    let flusher = tokio::spawn(flush_analytics_until(app.clone(), stopped(stop_rx)));
+    let flusher = tokio::spawn(flush_analytics_until(app.clone(), stopped(stop_rx.clone())));
+    let inbox = tokio::spawn(super::inbox::run(app.clone(), inbox_dir, stopped(stop_rx)));
 
     wait_for_signal().await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(public, admin, flusher);
+    let _ = tokio::join!(public, admin, flusher, inbox);
     let _ = std::fs::remove_file(&socket_path);
     flush_now(&app).await;
     Ok(())

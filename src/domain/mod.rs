@@ -3,6 +3,7 @@
 pub mod licence;
 pub mod metadata;
 pub mod names;
+pub mod publish_log;
 pub mod publisher;
 pub mod records;
 pub mod time;

@@ -8,6 +8,7 @@ use super::error::ApiError;
 use crate::service::App;
 use crate::service::archive::ArchiveLimits;
 use crate::service::publish::{PublishRequest, publish_as};
+use crate::service::publish_log::log_outcome;
 use crate::service::publishers::{UploadAuthError, authenticate_upload};
 use crate::service::secrets::random_hex;
 use bytes::Buf;
@@ -85,7 +86,9 @@ where
             let app = app.clone();
             tokio::task::spawn_blocking(move || {
                 let allowed = |name: &_| publisher.may_publish(name);
-                publish_as(&app, &request, Some(&allowed))
+                let result = publish_as(&app, &request, Some(&allowed));
+                log_outcome(&app, "upload", None, &result);
+                result
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))
@@ -131,4 +134,23 @@ where
     }
     file.flush().await.map_err(io)?;
     Ok(())
+}
+
+/// `GET /v1/publish/events` on the admin socket: publish events as they happen (SSE).
+pub fn log_events(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path!("v1" / "publish" / "events")
+        .and(warp::get())
+        .map(move || {
+            let events = tokio_stream::wrappers::BroadcastStream::new(app.publish_log.subscribe())
+                .filter_map(|item| async move {
+                    // A lagging reader skips what it missed rather than ending the stream.
+                    let data = serde_json::to_string(&item.ok()?).ok()?;
+                    Some(Ok::<_, std::convert::Infallible>(
+                        warp::sse::Event::default().event("publish").data(data),
+                    ))
+                });
+            warp::sse::reply(warp::sse::keep_alive().stream(events)).into_response()
+        })
 }

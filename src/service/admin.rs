@@ -76,6 +76,9 @@ pub enum AdminRequest {
     PublisherRevoke {
         public_key: String,
     },
+    PublishLog {
+        limit: usize,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -103,7 +106,13 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicenceDeactivate { id, project } => to_json(set_activation(app, &id, &project, false)?),
         LicenceRevoke { id } => to_json(revoke_licence(app, &id)?),
         LicenceList => to_json(list_licences(app)?),
-        PackagePublish(request) => to_json::<PublishOutcome>(publish(app, &request)?),
+        PackagePublish(request) => {
+            let result = publish(app, &request);
+            let file = request.path.display().to_string();
+            super::publish_log::log_outcome(app, "cli", Some(file), &result);
+            to_json::<PublishOutcome>(result?)
+        }
+        PublishLog { limit } => to_json(app.publish_log.recent(app.store(), limit)?),
         PackageList => Ok(list_packages(app)),
         PackageShow { name } => show_package(app, &name),
         Downloads { limit } => to_json(recent_downloads(app, limit)?),

@@ -7,7 +7,9 @@ pub mod archive;
 pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
+pub mod inbox;
 pub mod publish;
+pub mod publish_log;
 pub mod publishers;
 pub mod recall;
 pub mod secrets;
@@ -69,6 +71,7 @@ pub struct App {
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
+    pub publish_log: publish_log::PublishLog,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -95,6 +98,7 @@ impl App {
             auth: auth::Auth::new(),
             analytics: analytics::Analytics::new(),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
+            publish_log: publish_log::PublishLog::new(),
         }))
     }
 
@@ -131,6 +135,9 @@ impl Settings {
     }
     pub fn archive_dir(&self) -> PathBuf {
         self.data_dir.join("archives")
+    }
+    pub fn inbox_dir(&self) -> PathBuf {
+        self.data_dir.join("inbox")
     }
     pub fn admin_socket(&self) -> PathBuf {
         self.data_dir.join("admin.sock")

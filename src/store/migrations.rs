@@ -9,7 +9,10 @@ type Migration = (&'static str, fn(&Writer) -> Result<()>);
 /// Index `i` brings schema `i` to `i + 1`.
 const MIGRATIONS: [Migration; 2] = [
     ("create tables v1", create_tables_v1),
-    ("create publisher tokens table", create_publishers_v1),
+    (
+        "create publisher tokens and publish log tables",
+        create_publishing_v1,
+    ),
 ];
 
 pub fn bring_up_to_date(writer: &Writer) -> Result<()> {
@@ -45,7 +48,8 @@ fn create_tables_v1(writer: &Writer) -> Result<()> {
     Ok(())
 }
 
-fn create_publishers_v1(writer: &Writer) -> Result<()> {
+fn create_publishing_v1(writer: &Writer) -> Result<()> {
     writer.txn.open_table(tables::PUBLISHERS)?;
+    writer.txn.open_table(tables::PUBLISH_LOG)?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 mod downloads;
 mod migrations;
+mod publish_log;
 mod publishers;
 pub mod records;
 pub mod tables;

@@ -5,6 +5,7 @@ mod common;
 mod cli;
 mod composer;
 mod http;
+mod inbox;
 mod publish_validation;
 mod recall;
 mod semver_vectors;
