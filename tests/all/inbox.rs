@@ -136,3 +136,47 @@ fn zips_already_in_the_inbox_at_start_up_are_published() {
         listed(&app, "acme/early")
     });
 }
+
+#[test]
+fn package_log_follow_streams_inbox_outcomes_as_they_happen() {
+    use std::io::BufRead;
+    let app = Appliance::started();
+    let mut follower = app
+        .command()
+        .args(["package", "log", "--follow", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follower.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    // The stream is up once the command has connected; drop a new broken file until one shows.
+    let mut attempt = 0;
+    let line = within(Duration::from_secs(15), "a streamed publish event", || {
+        attempt += 1;
+        let name = format!("broken-{attempt}.zip");
+        let composer =
+            json!({ "name": "acme/x", "version": "1.0.0", "autoload": {"files": ["f.php"]} });
+        let zip = package_zip(app.dir.path(), &name, &composer, &[]);
+        std::fs::copy(&zip, inbox(&app).join(&name)).unwrap();
+        lines_rx.recv_timeout(Duration::from_millis(1500)).ok()
+    });
+    let _ = follower.kill();
+    let _ = follower.wait();
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["source"], "inbox");
+    assert_eq!(event["outcome"], "failed");
+    assert!(
+        event["message"]
+            .as_str()
+            .unwrap()
+            .contains("files lists \"f.php\"")
+    );
+}
