@@ -1,12 +1,16 @@
-//! File watching (the only module that names notify): calls back when any of a few files change.
-//! Folders are watched, not the files themselves, because renewals replace files (certbot swaps
-//! symlinks, editors and `mv` rename over the old file), which a watch on the old inode would miss.
+//! File watching (the only module that names notify). Two shapes: a callback when any of a few
+//! files change (certificates, configuration), and a plain "something changed" signal for a
+//! folder (the inbox), so the code reacting to either needs no notify types.
+//!
+//! Folders are watched, not files, because renewals replace files (certbot swaps symlinks,
+//! editors and `mv` rename over the old file), which a watch on the old inode would miss.
 
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
+use tokio::sync::mpsc as async_mpsc;
 
 /// Writers touch a certificate and its key in quick succession; one callback covers them both.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -60,4 +64,27 @@ pub fn watch_files(
 /// Event paths are absolute; a relative configured path must compare equal to them.
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Keeps the watch alive; dropping it stops the signals.
+pub struct FolderWatch {
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// Watches `dir` (not its subfolders) and sends `()` on every change event. Events are not
+/// interpreted: receivers rescan, which also covers events the OS coalesced or dropped.
+pub fn watch_folder(
+    dir: &Path,
+) -> Result<(FolderWatch, async_mpsc::UnboundedReceiver<()>), String> {
+    let (sender, receiver) = async_mpsc::unbounded_channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok() {
+            let _ = sender.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    watcher
+        .watch(dir, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    Ok((FolderWatch { _watcher: watcher }, receiver))
 }

@@ -74,21 +74,30 @@ pub fn call(socket: &Path, request: &AdminRequest) -> Result<Value, CliError> {
 }
 
 /// Streams server-sent download events, calling `on_event` with each event's JSON data.
-pub fn follow(socket: &Path, mut on_event: impl FnMut(Value)) -> Result<(), CliError> {
+pub fn follow(socket: &Path, on_event: impl FnMut(Value)) -> Result<(), CliError> {
+    follow_events(socket, "/v1/downloads/events", on_event)
+}
+
+/// Streams the server-sent events at `path`, calling `on_event` with each event's JSON data.
+pub fn follow_events(
+    socket: &Path,
+    path: &str,
+    mut on_event: impl FnMut(Value),
+) -> Result<(), CliError> {
     runtime()?.block_on(async {
         let mut sender = connect(socket).await?;
-        let request = Request::get("/v1/downloads/events")
+        let request = Request::get(path)
             .header("host", "packagento")
             .body(Full::new(Bytes::new()))
             .map_err(|e| CliError::msg(e.to_string()))?;
         let mut body = sender
             .send_request(request)
             .await
-            .map_err(|e| CliError::msg(format!("cannot follow downloads: {e}")))?
+            .map_err(|e| CliError::msg(format!("cannot follow {path}: {e}")))?
             .into_body();
         let mut pending = String::new();
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| CliError::msg(format!("download stream ended: {e}")))?;
+            let frame = frame.map_err(|e| CliError::msg(format!("event stream ended: {e}")))?;
             let Some(chunk) = frame.data_ref() else {
                 continue;
             };

@@ -5,6 +5,7 @@ use super::output::{self, print_json};
 use super::{CliError, Command};
 use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
 use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use clap::{Args, Subcommand};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -93,6 +94,20 @@ pub enum PackageCommand {
     List,
     /// Show a package's versions
     Show { name: String },
+    /// Hide a version from metadata; lock files that pin it still install it
+    Yank {
+        name: String,
+        version: String,
+        /// Shown in `package show`
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Restore a yanked version to the metadata
+    Unyank { name: String, version: String },
+    /// Delete a version (and its archive, unless another version has the same bytes)
+    Remove { name: String, version: String },
+    /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
+    Log(DownloadsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -114,6 +129,7 @@ pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliErr
         Command::Licence(command) => licence(backend, command, json),
         Command::Package(command) => package(backend, command, json),
         Command::Downloads(args) => downloads(backend, args, json),
+        Command::Publisher(command) => super::publisher::run(backend, command, json),
     }
 }
 
@@ -242,7 +258,44 @@ fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(),
             }
             Ok(())
         }
+        PackageCommand::Yank {
+            name,
+            version,
+            reason,
+        } => recall(
+            backend,
+            AdminRequest::PackageYank {
+                name,
+                version,
+                reason,
+            },
+            json,
+        ),
+        PackageCommand::Unyank { name, version } => {
+            recall(backend, AdminRequest::PackageUnyank { name, version }, json)
+        }
+        PackageCommand::Log(args) => super::publish_log::run(backend, args, json),
+        PackageCommand::Remove { name, version } => {
+            let outcome: RemoveOutcome =
+                backend.call_as(AdminRequest::PackageRemove { name, version })?;
+            if json {
+                print_json(&outcome)
+            } else {
+                output::removed(&outcome)
+            }
+            Ok(())
+        }
     }
+}
+
+fn recall(backend: &Backend, request: AdminRequest, json: bool) -> Result<(), CliError> {
+    let outcome: RecallOutcome = backend.call_as(request)?;
+    if json {
+        print_json(&outcome)
+    } else {
+        output::recalled(&outcome)
+    }
+    Ok(())
 }
 
 /// Publishes each archive on its own so one bad zip in a bulk import does not stop the rest;

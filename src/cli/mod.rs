@@ -6,9 +6,12 @@ mod backend;
 mod commands;
 mod config_cmd;
 mod configure;
+mod inbox;
 mod listeners;
 mod logging;
 mod output;
+mod publish_log;
+mod publisher;
 mod reload;
 mod serve;
 
@@ -71,6 +74,9 @@ pub enum Command {
     /// The effective configuration
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Credentials for CI uploads: may publish, cannot install
+    #[command(subcommand)]
+    Publisher(publisher::PublisherCommand),
 }
 
 #[derive(Debug, thiserror::Error)]

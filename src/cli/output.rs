@@ -4,6 +4,7 @@ use super::CliError;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{CreatedToken, LicenceSummary, TokenSummary};
 use crate::service::publish::PublishOutcome;
+use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -223,7 +224,31 @@ pub fn package(value: &Value) {
             version["size"],
             version["shasum"].as_str().unwrap_or("")
         );
+        if version["yanked"] == true {
+            match version["yank_reason"].as_str() {
+                Some(reason) => println!("  {:<20} yanked: {reason}", ""),
+                None => println!("  {:<20} yanked", ""),
+            }
+        }
     }
+}
+
+pub fn recalled(outcome: &RecallOutcome) {
+    let state = if outcome.yanked {
+        "yanked: hidden from metadata, still downloadable for lock files that pin it"
+    } else {
+        "listed in metadata"
+    };
+    println!("{} {} {state}", outcome.name, outcome.version);
+}
+
+pub fn removed(outcome: &RemoveOutcome) {
+    let archive = if outcome.archive_deleted {
+        "archive deleted"
+    } else {
+        "archive kept (another version has the same bytes)"
+    };
+    println!("{} {} removed; {archive}", outcome.name, outcome.version);
 }
 
 pub fn publish_progress(done: usize, total: usize, outcome: &PublishOutcome, json: bool) {
@@ -235,6 +260,9 @@ pub fn publish_progress(done: usize, total: usize, outcome: &PublishOutcome, jso
         eprintln!("{line}");
     } else {
         println!("{line} (sha1 {})", outcome.shasum);
+    }
+    for warning in &outcome.warnings {
+        eprintln!("  warning: {warning}");
     }
 }
 

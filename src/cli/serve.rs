@@ -98,6 +98,7 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
     })?;
     let listeners = super::listeners::bind(&loaded.config).await?;
     let admin_listener = bind_admin_socket(&socket_path)?;
+    let inbox_dir = super::inbox::prepare(&app);
     // Watching starts before the banner, so a change made right after start-up is not missed.
     let _watches = super::reload::watch(&app, &loaded, listeners.certificates.clone(), log)?;
     // One write, so a reader that stops after the first line cannot make a later print fail.
@@ -141,6 +142,11 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
     )));
     tasks.push(tokio::spawn(flush_analytics_until(
         app.clone(),
+        stopped(stop_rx.clone()),
+    )));
+    tasks.push(tokio::spawn(super::inbox::run(
+        app.clone(),
+        inbox_dir,
         stopped(stop_rx),
     )));
 

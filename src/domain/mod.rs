@@ -4,6 +4,8 @@ pub mod licence;
 pub mod metadata;
 pub mod names;
 pub mod proxies;
+pub mod publish_log;
+pub mod publisher;
 pub mod records;
 pub mod time;
 pub mod version;

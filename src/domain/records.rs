@@ -61,6 +61,16 @@ pub struct Release {
     pub sha256: String,
     pub size: u64,
     pub composer_json: Map<String, Value>,
+    /// Set while the release is recalled: left out of metadata, its archive still served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<Yank>,
+}
+
+/// A recall: new resolutions skip the release, lock files that pin it keep installing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Yank {
+    pub at: i64,
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,11 @@ use warp::reply::{Reply, Response};
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    run_request(app.clone()).or(download_events(app)).unify()
+    run_request(app.clone())
+        .or(download_events(app.clone()))
+        .unify()
+        .or(super::publish::log_events(app))
+        .unify()
 }
 
 fn run_request(

@@ -17,6 +17,10 @@ pub enum ApiError {
     MethodNotAllowed,
     PayloadTooLarge,
     Internal(String),
+    /// Authenticated, but this credential may not do this.
+    Forbidden(String),
+    /// The outcome of the validated publish path, for uploads.
+    Publish(ServiceError),
 }
 
 impl ApiError {
@@ -29,6 +33,23 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Publish(error) => service_status(error),
+        }
+    }
+
+    /// Stable, machine-readable: the `error.code` of upload answers.
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthorized(AuthError::Busy) => "busy",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::NotFound => "not_found",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::PayloadTooLarge => "too_large",
+            ApiError::Internal(_) => "internal",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Publish(error) => error.code(),
         }
     }
 
@@ -40,7 +61,26 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method not allowed".to_string(),
             ApiError::PayloadTooLarge => "request body too large".to_string(),
             ApiError::Internal(_) => "internal error; the server log has the details".to_string(),
+            ApiError::Forbidden(why) => why.clone(),
+            // Storage and I/O details name server paths: they go to the log only.
+            ApiError::Publish(ServiceError::Store(_) | ServiceError::Io(_)) => {
+                "internal error; the server log has the details".to_string()
+            }
+            ApiError::Publish(error) => error.to_string(),
         }
+    }
+
+    /// Upload answers are for CI scripts: `{"error": {"code", "message"}}`.
+    pub fn into_publish_response(self) -> Response {
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "upload failed"),
+            ApiError::Publish(error @ (ServiceError::Store(_) | ServiceError::Io(_))) => {
+                tracing::error!(%error, "upload failed")
+            }
+            _ => {}
+        }
+        let code = self.code();
+        self.into_admin_response(code)
     }
 
     /// Composer prints the `warning` of a JSON error body, so it says why in the user's terminal.
@@ -87,14 +127,19 @@ impl From<AuthError> for ApiError {
 
 /// Admin errors keep their message: the operator is entitled to know what is wrong.
 pub fn admin_error_response(error: &ServiceError) -> Response {
-    let status = match error {
-        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
-        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ServiceError::Conflict(_) => StatusCode::CONFLICT,
-        ServiceError::Store(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    };
+    let status = service_status(error);
     let body = json!({ "error": { "code": error.code(), "message": error.to_string() } });
     let mut response = warp::reply::json(&body).into_response();
     *response.status_mut() = status;
     response
+}
+
+fn service_status(error: &ServiceError) -> StatusCode {
+    match error {
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::Store(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod composer;
 mod error;
 mod health;
+pub mod publish;
 mod responses;
 pub mod server;
 pub mod tls;
@@ -34,6 +35,8 @@ fn public_routes(
 ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static
 {
     composer::routes(app.clone())
+        .or(publish::routes(app.clone()))
+        .unify()
         .or(health::healthz(app))
         .unify()
         .recover(composer_rejection)

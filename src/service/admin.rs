@@ -4,6 +4,7 @@
 use super::publish::{PublishOutcome, PublishRequest, publish};
 use super::secrets::{hash_secret, random_hex};
 use super::{App, Result, ServiceError};
+use super::{publishers, recall};
 use crate::domain::licence::{Licence, PackagePattern};
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{DownloadEvent, Project, Token};
@@ -54,6 +55,30 @@ pub enum AdminRequest {
     Downloads {
         limit: usize,
     },
+    PackageYank {
+        name: String,
+        version: String,
+        reason: Option<String>,
+    },
+    PackageUnyank {
+        name: String,
+        version: String,
+    },
+    PackageRemove {
+        name: String,
+        version: String,
+    },
+    PublisherCreate {
+        label: Option<String>,
+        packages: Vec<String>,
+    },
+    PublisherList,
+    PublisherRevoke {
+        public_key: String,
+    },
+    PublishLog {
+        limit: usize,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -81,10 +106,26 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicenceDeactivate { id, project } => to_json(set_activation(app, &id, &project, false)?),
         LicenceRevoke { id } => to_json(revoke_licence(app, &id)?),
         LicenceList => to_json(list_licences(app)?),
-        PackagePublish(request) => to_json::<PublishOutcome>(publish(app, &request)?),
+        PackagePublish(request) => {
+            let result = publish(app, &request);
+            let file = request.path.display().to_string();
+            super::publish_log::log_outcome(app, "cli", Some(file), &result);
+            to_json::<PublishOutcome>(result?)
+        }
+        PublishLog { limit } => to_json(app.publish_log.recent(app.store(), limit)?),
         PackageList => Ok(list_packages(app)),
         PackageShow { name } => show_package(app, &name),
         Downloads { limit } => to_json(recent_downloads(app, limit)?),
+        PackageYank {
+            name,
+            version,
+            reason,
+        } => to_json(recall::set_yanked(app, &name, &version, Some(reason))?),
+        PackageUnyank { name, version } => to_json(recall::set_yanked(app, &name, &version, None)?),
+        PackageRemove { name, version } => to_json(recall::remove(app, &name, &version)?),
+        PublisherCreate { label, packages } => to_json(publishers::create(app, label, &packages)?),
+        PublisherList => to_json(publishers::list(app)?),
+        PublisherRevoke { public_key } => to_json(publishers::revoke(app, &public_key)?),
     }
 }
 
@@ -348,7 +389,10 @@ fn list_packages(app: &App) -> Value {
             json!({
                 "name": name.as_str(),
                 "versions": releases.len(),
-                "latest": releases.first().map(|r| r.version.as_str()),
+                "latest": releases
+                    .iter()
+                    .find(|r| r.yanked.is_none())
+                    .map(|r| r.version.as_str()),
             })
         })
         .collect();
@@ -370,6 +414,8 @@ fn show_package(app: &App, name: &str) -> Result<Value> {
                 "released_at": time::to_rfc3339(r.released_at),
                 "size": r.size,
                 "shasum": r.shasum,
+                "yanked": r.yanked.is_some(),
+                "yank_reason": r.yanked.as_ref().and_then(|y| y.reason.as_deref()),
             })
         })
         .collect();

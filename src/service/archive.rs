@@ -64,6 +64,9 @@ pub struct ArchiveManifest {
     pub root_prefix: String,
     /// Number of entries (files and folders) in the archive.
     pub entry_count: usize,
+    /// Entry names relative to `root_prefix` (folders end in `/`), as the installed package
+    /// will hold them; macOS metadata is left out.
+    pub entries: Vec<String>,
 }
 
 /// Why an archive was refused.
@@ -180,11 +183,23 @@ pub fn inspect_archive(
     let names = check_entries(&archive, limits)?;
     let (index, root_prefix) = find_composer_json(&names)?;
     let composer_json = read_composer_json(&mut archive, index, &names[index].0)?;
+    let entries = entries_under(&names, &root_prefix);
     Ok(ArchiveManifest {
         composer_json,
         root_prefix,
         entry_count: archive.len(),
+        entries,
     })
+}
+
+/// The names Composer installs: those under the package folder, without macOS metadata.
+fn entries_under(names: &[(String, bool)], prefix: &str) -> Vec<String> {
+    names
+        .iter()
+        .filter_map(|(name, _)| name.strip_prefix(prefix))
+        .filter(|name| !name.is_empty() && name.split('/').next() != Some(MACOS_METADATA_DIR))
+        .map(str::to_string)
+        .collect()
 }
 
 fn check_entry_count(entries: u64, limits: &ArchiveLimits) -> Result<(), ArchiveError> {
@@ -546,6 +561,7 @@ mod tests {
         .unwrap();
         assert_eq!(manifest.root_prefix, "acme-foo-1.2.0/");
         assert_eq!(manifest.entry_count, 3);
+        assert_eq!(manifest.entries, ["composer.json", "src/Foo.php"]);
         assert_eq!(manifest.composer_json["type"], "library");
     }
 
@@ -557,6 +573,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(manifest.root_prefix, "pkg/");
+        assert_eq!(manifest.entries, ["composer.json"]);
     }
 
     #[test]

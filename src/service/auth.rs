@@ -162,6 +162,18 @@ impl Auth {
         }
     }
 
+    /// Checks a credential kept outside the catalogue (a publisher token) under the same bounds
+    /// as install tokens: shared argon2 slots and the memory of recent wrong secrets.
+    pub async fn verify_credential(
+        &self,
+        header: &str,
+        secret: String,
+        hash: String,
+    ) -> Result<(), AuthError> {
+        let fingerprint = self.fingerprint_key.hash_one(header);
+        self.verify_once(fingerprint, secret, hash).await
+    }
+
     /// Forgets every verified credential of a token, at once.
     pub fn forget(&self, public_key: &str) {
         self.verified.retain(|_, key| key != public_key);
@@ -186,7 +198,7 @@ fn unknown_or_revoked(catalog: &Catalog, public_key: &str) -> AuthError {
     }
 }
 
-fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
+pub(crate) fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     let (scheme, encoded) = header.trim().split_once(' ').ok_or(AuthError::Malformed)?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(AuthError::Malformed);

@@ -67,7 +67,8 @@ impl Catalog {
         access: AccessRecords,
         added: Vec<Release>,
     ) -> Result<Catalog, StoreError> {
-        let packages = with_releases(&previous.packages, added);
+        let mut packages = with_releases(&previous.packages, added);
+        without_releases(&mut packages, writer.removed_releases());
         let mut builder = views::ViewBuilder::new(writer, previous)?;
         let mut project_views = HashMap::new();
         for project in &access.projects {
@@ -133,6 +134,20 @@ fn with_releases(
         }
     }
     packages
+}
+
+fn without_releases(
+    packages: &mut BTreeMap<PackageName, Vec<Arc<Release>>>,
+    removed: Vec<(PackageName, String)>,
+) {
+    for (name, version_normalized) in removed {
+        if let Some(versions) = packages.get_mut(&name) {
+            versions.retain(|r| r.version_normalized != version_normalized);
+            if versions.is_empty() {
+                packages.remove(&name);
+            }
+        }
+    }
 }
 
 fn newest_first(a: &Release, b: &Release) -> std::cmp::Ordering {

@@ -7,8 +7,12 @@ pub mod archive;
 pub mod archive_cache;
 pub mod auth;
 pub mod catalog;
+pub mod inbox;
 pub mod metrics;
 pub mod publish;
+pub mod publish_log;
+pub mod publishers;
+pub mod recall;
 pub mod retention;
 pub mod secrets;
 
@@ -26,6 +30,9 @@ pub enum ServiceError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    /// The caller is known but not allowed to do this (e.g. publish outside its patterns).
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -39,6 +46,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Invalid(_) => "invalid",
             ServiceError::Conflict(_) => "conflict",
+            ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(StoreError::Locked) => "locked",
             ServiceError::Store(_) => "storage",
             ServiceError::Io(_) => "io",
@@ -96,6 +104,7 @@ pub struct App {
     pub archives: archive_cache::ArchiveCache,
     pub metrics: metrics::Metrics,
     live: ArcSwap<LiveSettings>,
+    pub publish_log: publish_log::PublishLog,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -125,6 +134,7 @@ impl App {
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
             metrics: metrics::Metrics::new(),
             live: ArcSwap::from_pointee(live),
+            publish_log: publish_log::PublishLog::new(),
         }))
     }
 
@@ -170,6 +180,9 @@ impl Settings {
     }
     pub fn archive_dir(&self) -> PathBuf {
         self.data_dir.join("archives")
+    }
+    pub fn inbox_dir(&self) -> PathBuf {
+        self.data_dir.join("inbox")
     }
     pub fn admin_socket(&self) -> PathBuf {
         self.data_dir.join("admin.sock")

@@ -4,6 +4,8 @@
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod validate;
+
 use super::archive::{ArchiveLimits, inspect_archive};
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
@@ -32,6 +34,9 @@ pub struct PublishOutcome {
     pub shasum: String,
     /// `published`, or `unchanged` when the same bytes were already there.
     pub status: String,
+    /// Problems worth fixing in the next release that did not stop this one.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 struct StagedArchive {
@@ -41,11 +46,9 @@ struct StagedArchive {
     size: u64,
 }
 
+/// Publishes as the operator; errors name the file, since the operator chose it.
 pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
-    let staged = stage(app, &request.path)?;
-    let result = publish_staged(app, request, &staged);
-    let _ = std::fs::remove_file(&staged.temp_path);
-    result.map_err(|error| match error {
+    publish_as(app, request, None).map_err(|error| match error {
         ServiceError::Invalid(why) => {
             ServiceError::Invalid(format!("{}: {why}", request.path.display()))
         }
@@ -53,10 +56,24 @@ pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
     })
 }
 
+/// Publishes for a caller who may publish only what `may_publish` allows (`None`: anything).
+/// Errors do not name the file: uploads are staged under names the uploader never chose.
+pub fn publish_as(
+    app: &App,
+    request: &PublishRequest,
+    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
+) -> Result<PublishOutcome> {
+    let staged = stage(app, &request.path)?;
+    let result = publish_staged(app, request, &staged, may_publish);
+    let _ = std::fs::remove_file(&staged.temp_path);
+    result
+}
+
 fn publish_staged(
     app: &App,
     request: &PublishRequest,
     staged: &StagedArchive,
+    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
 ) -> Result<PublishOutcome> {
     let limits = ArchiveLimits {
         max_archive_bytes: app.settings().limits.archive_bytes,
@@ -71,7 +88,18 @@ fn publish_staged(
         .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
     let name = PackageName::parse(name)
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
+    if may_publish.is_some_and(|allowed| !allowed(&name)) {
+        return Err(ServiceError::Forbidden(format!(
+            "this publisher token may not publish {name}"
+        )));
+    }
     let version = choose_version(request, composer, &request.path)?;
+    let declared = composer.get("version").and_then(|v| v.as_str());
+    validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
+    let autoload = validate::check_autoload(composer, &manifest.entries);
+    if !autoload.errors.is_empty() {
+        return Err(ServiceError::Invalid(autoload.errors.join("; ")));
+    }
     let version_normalized = normalize(&version)
         .map_err(|e| ServiceError::Invalid(e.to_string()))?
         .to_string();
@@ -86,17 +114,24 @@ fn publish_staged(
         sha256: staged.sha256.clone(),
         size: staged.size,
         composer_json: manifest.composer_json.clone(),
+        yanked: None,
     };
-    commit(app, release, staged)
+    commit(app, release, staged, autoload.warnings)
 }
 
-fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<PublishOutcome> {
+fn commit(
+    app: &App,
+    release: Release,
+    staged: &StagedArchive,
+    warnings: Vec<String>,
+) -> Result<PublishOutcome> {
     let outcome = |status: &str| PublishOutcome {
         name: release.name.to_string(),
         version: release.version.clone(),
         version_normalized: release.version_normalized.clone(),
         shasum: release.shasum.clone(),
         status: status.to_string(),
+        warnings: warnings.clone(),
     };
     let existing = app.store().write(|w| {
         w.release(&release.name, &release.version_normalized)
@@ -112,7 +147,6 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
             )))
         };
     }
-    move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
     app.change(|w| {
         if w.release(&release.name, &release.version_normalized)?
             .is_some()
@@ -122,6 +156,9 @@ fn commit(app: &App, release: Release, staged: &StagedArchive) -> Result<Publish
                 release.name, release.version
             )));
         }
+        // Inside the change: removing a release deletes an unreferenced archive inside one too,
+        // so the two never interleave. The file is in place before the record commits.
+        move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
         Ok(w.put_release(&release)?)
     })?;
     Ok(outcome("published"))
@@ -146,7 +183,7 @@ fn choose_version(
         return Ok(stem.to_string());
     }
     Err(ServiceError::Invalid(format!(
-        "no version: pass --version, set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
+        "no version: pass --version (?version= when uploading), set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
     )))
 }
 

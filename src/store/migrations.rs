@@ -7,7 +7,13 @@ use super::{Result, StoreError, Writer};
 type Migration = (&'static str, fn(&Writer) -> Result<()>);
 
 /// Index `i` brings schema `i` to `i + 1`.
-const MIGRATIONS: [Migration; 1] = [("create tables v1", create_tables_v1)];
+const MIGRATIONS: [Migration; 2] = [
+    ("create tables v1", create_tables_v1),
+    (
+        "create publisher tokens and publish log tables",
+        create_publishing_v1,
+    ),
+];
 
 pub fn bring_up_to_date(writer: &Writer) -> Result<()> {
     let found: u32 = writer
@@ -39,5 +45,11 @@ fn create_tables_v1(writer: &Writer) -> Result<()> {
         writer.txn.open_table(table)?;
     }
     writer.txn.open_table(tables::DOWNLOADS)?;
+    Ok(())
+}
+
+fn create_publishing_v1(writer: &Writer) -> Result<()> {
+    writer.txn.open_table(tables::PUBLISHERS)?;
+    writer.txn.open_table(tables::PUBLISH_LOG)?;
     Ok(())
 }

@@ -5,6 +5,8 @@
 
 mod downloads;
 mod migrations;
+mod publish_log;
+mod publishers;
 pub mod records;
 mod retention;
 pub mod tables;
@@ -92,6 +94,7 @@ impl Store {
             let writer = Writer {
                 txn: &txn,
                 added_releases: Default::default(),
+                removed_releases: Default::default(),
             };
             work(&writer)?
         };
@@ -108,6 +111,7 @@ impl Store {
 pub struct Writer<'a> {
     txn: &'a redb::WriteTransaction,
     added_releases: std::cell::RefCell<Vec<crate::domain::records::Release>>,
+    removed_releases: std::cell::RefCell<Vec<(crate::domain::names::PackageName, String)>>,
 }
 
 pub struct Reader<'a> {

@@ -52,6 +52,16 @@ impl Writer<'_> {
         self.added_releases.borrow_mut().push(release.clone());
         Ok(())
     }
+    /// Deletes a release record; the rebuild in the same transaction drops it from the catalogue.
+    pub fn delete_release(&self, name: &PackageName, version_normalized: &str) -> Result<bool> {
+        let removed = self.remove(RELEASES, &release_key(name, version_normalized))?;
+        if removed {
+            self.removed_releases
+                .borrow_mut()
+                .push((name.clone(), version_normalized.to_string()));
+        }
+        Ok(removed)
+    }
     pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
         self.get(STAMPS, &stamp_key(project, resource))
     }
@@ -91,5 +101,10 @@ impl Writer<'_> {
     /// Releases written by this transaction, so a rebuild adds them without rereading the rest.
     pub fn added_releases(&self) -> Vec<Release> {
         self.added_releases.borrow().clone()
+    }
+
+    /// Releases deleted by this transaction, as (name, normalized version).
+    pub fn removed_releases(&self) -> Vec<(PackageName, String)> {
+        self.removed_releases.borrow().clone()
     }
 }

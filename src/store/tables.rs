@@ -31,4 +31,11 @@ pub const DOWNLOADS: TableDefinition<'static, u64, &'static [u8]> =
 /// and the Last-Modified instant it got when that content appeared.
 pub const STAMPS: JsonTable = TableDefinition::new("stamps_v1");
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// public key → `PublisherToken` (argon2 hash of the private key inside; never the key)
+pub const PUBLISHERS: JsonTable = TableDefinition::new("publishers_v1");
+
+/// event id (microseconds since the epoch, made unique) → `PublishEvent`
+pub const PUBLISH_LOG: TableDefinition<'static, u64, &'static [u8]> =
+    TableDefinition::new("publish_log_v1");
+
+pub const SCHEMA_VERSION: u32 = 2;

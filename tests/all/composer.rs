@@ -327,3 +327,63 @@ fn notify_batch_events_appear_in_downloads_with_token_ip_and_user_agent() {
         "one notify per installed package: {events:#?}"
     );
 }
+
+#[test]
+fn composer_update_skips_a_yanked_version_while_install_from_a_lock_pinning_it_still_works() {
+    if !composer_available() {
+        return;
+    }
+    let shop = Shop::open(None);
+    for version in ["1.0.0", "1.1.0"] {
+        shop.publish("acme/x", version, json!({}), None);
+    }
+    shop.manifest(json!({}));
+    shop.composer_ok(&["require", "acme/x:^1.0"]);
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.1.0")]));
+
+    shop.appliance.json(&[
+        "package",
+        "yank",
+        "acme/x",
+        "1.1.0",
+        "--reason",
+        "bad build",
+    ]);
+
+    // Without vendor/ and Composer's cache the archive must come from the server again.
+    std::fs::remove_dir_all(shop.project().join("vendor")).unwrap();
+    std::fs::remove_dir_all(shop.cache_dir()).unwrap();
+    shop.composer_ok(&["install"]);
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.1.0")]));
+
+    shop.composer_ok(&["update"]);
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.0.0")]));
+}
+
+#[test]
+fn composer_requires_a_package_dropped_into_the_inbox() {
+    if !composer_available() {
+        return;
+    }
+    let shop = Shop::open(None);
+    let zip = zips::library(
+        &shop.scratch.join("zips"),
+        "acme/inboxed",
+        "1.4.0",
+        json!({}),
+        None,
+    );
+    let inbox = shop.appliance.data_dir().join("inbox");
+    std::fs::copy(&zip, inbox.join("1.4.0.zip")).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while shop.appliance.json(&["package", "list"]) == json!([]) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "inbox never published"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    shop.manifest(json!({}));
+    shop.composer_ok(&["require", "acme/inboxed:^1.4"]);
+    assert_eq!(shop.installed(), map(&[("acme/inboxed", "1.4.0")]));
+}

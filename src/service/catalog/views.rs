@@ -63,7 +63,12 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
             let package = self.package(project, &grants, name, &visible, old)?;
             visible_packages.insert(name.to_string(), package);
         }
-        let mut names: Vec<&str> = visible_packages.keys().map(String::as_str).collect();
+        // A package whose every version is yanked still serves its dists, but is not listed.
+        let mut names: Vec<&str> = visible_packages
+            .iter()
+            .filter(|(_, package)| package.tagged.is_some() || package.dev.is_some())
+            .map(|(name, _)| name.as_str())
+            .collect();
         names.sort_unstable();
         let root_body = Arc::new(Rendered::new(root_json(&names)));
         let root = self.stamped(
@@ -87,8 +92,12 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
         visible: &[&Arc<Release>],
         old: Option<&PackageView>,
     ) -> Result<PackageView, StoreError> {
-        let (dev, tagged): (Vec<&Arc<Release>>, Vec<&Arc<Release>>) =
-            visible.iter().copied().partition(|r| is_dev(r));
+        // Yanked releases leave the metadata but keep their dists, for lock files that pin them.
+        let (dev, tagged): (Vec<&Arc<Release>>, Vec<&Arc<Release>>) = visible
+            .iter()
+            .copied()
+            .filter(|r| r.yanked.is_none())
+            .partition(|r| is_dev(r));
         let mut resource = |kind: &str, list: &[&Arc<Release>], old: Option<&Resource>| {
             if list.is_empty() {
                 return Ok(None);

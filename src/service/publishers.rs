@@ -1,0 +1,145 @@
+//! Publisher tokens: create, list, revoke, and authenticate an upload.
+//!
+//! They live outside the serving catalogue on purpose: the Composer routes never consult them,
+//! so a publisher token cannot read metadata or archives, and each upload reads the record
+//! afresh, so a revocation takes effect on the next upload without any cache to purge.
+
+use super::auth::{AuthError, parse_basic};
+use super::secrets::{hash_secret, random_hex};
+use super::{App, Result, ServiceError};
+use crate::domain::licence::PackagePattern;
+use crate::domain::names::PublicKey;
+use crate::domain::publisher::PublisherToken;
+use crate::domain::time;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CreatedPublisher {
+    pub public_key: String,
+    pub private_key: String,
+    pub label: String,
+    pub packages: Vec<String>,
+    pub created_at: i64,
+}
+
+/// What `publisher list` shows: everything but the hash.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PublisherSummary {
+    pub public_key: String,
+    pub label: String,
+    pub packages: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<PublisherToken> for PublisherSummary {
+    fn from(token: PublisherToken) -> Self {
+        PublisherSummary {
+            public_key: token.public_key.to_string(),
+            label: token.label,
+            packages: patterns_text(&token.packages),
+            created_at: token.created_at,
+            revoked_at: token.revoked_at,
+        }
+    }
+}
+
+fn patterns_text(patterns: &[PackagePattern]) -> Vec<String> {
+    patterns.iter().map(|p| p.as_str().to_string()).collect()
+}
+
+fn invalid(error: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Invalid(error.to_string())
+}
+
+pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<CreatedPublisher> {
+    let packages = packages
+        .iter()
+        .map(|p| PackagePattern::parse(p))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(invalid)?;
+    let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
+    let private_key = random_hex(32);
+    let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;
+    let token = PublisherToken {
+        public_key,
+        label: label.unwrap_or_default(),
+        packages,
+        secret_hash,
+        created_at: time::now(),
+        revoked_at: None,
+    };
+    app.store().write(|w| {
+        if w.token(&token.public_key)?.is_some() || w.publisher(&token.public_key)?.is_some() {
+            return Err(ServiceError::Conflict(
+                "public key collision; try again".into(),
+            ));
+        }
+        Ok(w.put_publisher(&token)?)
+    })?;
+    Ok(CreatedPublisher {
+        public_key: token.public_key.to_string(),
+        private_key,
+        label: token.label,
+        packages: patterns_text(&token.packages),
+        created_at: token.created_at,
+    })
+}
+
+pub fn list(app: &App) -> Result<Vec<PublisherSummary>> {
+    let mut tokens = app.store().read(|r| r.publishers())?;
+    tokens.sort_by_key(|t| t.created_at);
+    Ok(tokens.into_iter().map(PublisherSummary::from).collect())
+}
+
+pub fn revoke(app: &App, public_key: &str) -> Result<PublisherSummary> {
+    let key = PublicKey::parse(public_key).map_err(invalid)?;
+    let token = app.store().write(|w| {
+        let mut token = w.publisher(&key)?.ok_or_else(|| {
+            ServiceError::NotFound(format!("no publisher token with public key {key}"))
+        })?;
+        if token.revoked_at.is_none() {
+            token.revoked_at = Some(time::now());
+            w.put_publisher(&token)?;
+        }
+        Ok::<_, ServiceError>(token)
+    })?;
+    Ok(token.into())
+}
+
+#[derive(Debug)]
+pub enum UploadAuthError {
+    Auth(AuthError),
+    /// A valid install token: it may download, never publish.
+    InstallToken,
+    Service(ServiceError),
+}
+
+/// Who is uploading. An install token is verified in full before it is told it cannot publish,
+/// so the answer discloses nothing to someone who merely knows a public key.
+pub async fn authenticate_upload(
+    app: &App,
+    header: Option<&str>,
+) -> std::result::Result<PublisherToken, UploadAuthError> {
+    let header = header.ok_or(UploadAuthError::Auth(AuthError::Missing))?;
+    let (public_key, secret) = parse_basic(header).map_err(UploadAuthError::Auth)?;
+    let record = app
+        .store()
+        .read(|r| r.publisher(&public_key))
+        .map_err(|e| UploadAuthError::Service(e.into()))?;
+    let Some(token) = record else {
+        let catalog = app.catalog();
+        return match app.auth.authenticate(&catalog, Some(header)).await {
+            Ok(_) => Err(UploadAuthError::InstallToken),
+            Err(error) => Err(UploadAuthError::Auth(error)),
+        };
+    };
+    if token.revoked_at.is_some() {
+        return Err(UploadAuthError::Auth(AuthError::Revoked));
+    }
+    app.auth
+        .verify_credential(header, secret, token.secret_hash.clone())
+        .await
+        .map_err(UploadAuthError::Auth)?;
+    Ok(token)
+}

@@ -1,0 +1,115 @@
+//! Taking releases back: a yank hides a version from new resolutions while lock files that pin it
+//! keep installing; a removal deletes the version, and its archive once nothing else uses it.
+
+use super::{App, Result, ServiceError};
+use crate::domain::names::PackageName;
+use crate::domain::records::{Release, Yank};
+use crate::domain::time;
+use crate::domain::version::normalize;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecallOutcome {
+    pub name: String,
+    pub version: String,
+    pub version_normalized: String,
+    pub yanked: bool,
+    pub yanked_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+impl From<Release> for RecallOutcome {
+    fn from(release: Release) -> Self {
+        RecallOutcome {
+            name: release.name.to_string(),
+            version: release.version,
+            version_normalized: release.version_normalized,
+            yanked: release.yanked.is_some(),
+            yanked_at: release.yanked.as_ref().map(|y| y.at),
+            reason: release.yanked.and_then(|y| y.reason),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemoveOutcome {
+    pub name: String,
+    pub version: String,
+    pub version_normalized: String,
+    /// False when another release still uses the same bytes, so the file stays.
+    pub archive_deleted: bool,
+}
+
+/// Yanks (`Some(reason)`) or restores (`None`) a release. Doing either twice is harmless.
+pub fn set_yanked(
+    app: &App,
+    name: &str,
+    version: &str,
+    yank: Option<Option<String>>,
+) -> Result<RecallOutcome> {
+    let (name, version_normalized) = release_id(name, version)?;
+    let release = app.change(|w| {
+        let mut release = w
+            .release(&name, &version_normalized)?
+            .ok_or_else(|| no_such_release(&name, version))?;
+        let wanted = yank.map(|reason| Yank {
+            at: time::now(),
+            reason: reason.filter(|r| !r.trim().is_empty()),
+        });
+        if release.yanked.is_some() != wanted.is_some() {
+            // A changed record replaces the old one in the next catalogue, which re-renders
+            // the package's metadata and moves its Last-Modified forward.
+            release.yanked = wanted;
+            w.put_release(&release)?;
+        }
+        Ok(release)
+    })?;
+    Ok(release.into())
+}
+
+pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
+    let (name, version_normalized) = release_id(name, version)?;
+    let removed = app.change(|w| {
+        let release = w
+            .release(&name, &version_normalized)?
+            .ok_or_else(|| no_such_release(&name, version))?;
+        w.delete_release(&name, &version_normalized)?;
+        Ok(release)
+    })?;
+    // Only after the commit: a crash before it must leave the release whole. Publishing moves
+    // archives into place inside a write transaction too, so this check cannot interleave with it.
+    let path = app.settings().archive_path(&removed.sha256);
+    let archive_deleted = app.store().write(|w| {
+        if w.releases()?.iter().any(|r| r.sha256 == removed.sha256) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(ServiceError::Io(format!(
+                "{} {} is removed, but its archive {} could not be deleted: {e}",
+                removed.name,
+                removed.version,
+                path.display()
+            ))),
+        }
+    })?;
+    Ok(RemoveOutcome {
+        name: removed.name.to_string(),
+        version: removed.version,
+        version_normalized: removed.version_normalized,
+        archive_deleted,
+    })
+}
+
+fn release_id(name: &str, version: &str) -> Result<(PackageName, String)> {
+    let name = PackageName::parse(name).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    let normalized = normalize(version).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+    Ok((name, normalized.to_string()))
+}
+
+fn no_such_release(name: &PackageName, version: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "no version {version} of {name} (see `packagento package show {name}`)"
+    ))
+}
