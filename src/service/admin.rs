@@ -54,6 +54,20 @@ pub enum AdminRequest {
     Downloads {
         limit: usize,
     },
+    ProjectRename {
+        slug: String,
+        name: String,
+    },
+    ProjectDelete {
+        slug: String,
+        #[serde(default)]
+        dry_run: bool,
+    },
+    LicencePreview {
+        project: String,
+    },
+    DashboardStats,
+    DownloadStats,
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -85,6 +99,15 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         PackageList => Ok(list_packages(app)),
         PackageShow { name } => show_package(app, &name),
         Downloads { limit } => to_json(recent_downloads(app, limit)?),
+        ProjectRename { slug, name } => {
+            to_json(super::projects::rename_project(app, &slug, &name)?)
+        }
+        ProjectDelete { slug, dry_run } => {
+            to_json(super::projects::delete_project(app, &slug, dry_run)?)
+        }
+        LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
+        DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
+        DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
     }
 }
 

@@ -6,9 +6,13 @@ pub mod analytics;
 pub mod archive;
 pub mod archive_cache;
 pub mod auth;
+pub mod auth_json;
 pub mod catalog;
+pub mod preview;
+pub mod projects;
 pub mod publish;
 pub mod secrets;
+pub mod stats;
 
 use crate::store::{Store, StoreError, Writer};
 use arc_swap::ArcSwap;
