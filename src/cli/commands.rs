@@ -107,7 +107,9 @@ pub struct DownloadsArgs {
 
 pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliError> {
     match command {
-        Command::Serve(_) => unreachable!("serve is dispatched before a backend is chosen"),
+        Command::Serve(_) | Command::Tui => {
+            unreachable!("serve and tui are dispatched before a backend is chosen")
+        }
         Command::Project(command) => project(backend, command, json),
         Command::Token(command) => token(backend, command, json),
         Command::Licence(command) => licence(backend, command, json),

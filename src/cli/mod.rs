@@ -6,6 +6,7 @@ mod backend;
 mod commands;
 mod output;
 mod serve;
+mod tui;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -45,6 +46,10 @@ pub struct Cli {
     )]
     pub argon2_iterations: u32,
 
+    /// Without a command: the server and the terminal UI in one process, with `serve`'s options
+    #[command(flatten)]
+    pub desktop: serve::ServeArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -67,6 +72,8 @@ pub enum Command {
     Package(commands::PackageCommand),
     /// Recent download events, newest first
     Downloads(commands::DownloadsArgs),
+    /// The terminal UI, attached to a running server through its admin socket
+    Tui,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,8 +109,12 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         }
     };
     // The server reports what it does; an admin command only speaks up about problems.
-    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
-    init_logging(if serving { "info" } else { "warn" });
+    let serving = matches!(cli.command, Some(Command::Serve(_)));
+    // The terminal UI owns the terminal: it logs to a file instead (see tui.rs).
+    let terminal_ui = matches!(cli.command, None | Some(Command::Tui));
+    if !terminal_ui {
+        init_logging(if serving { "info" } else { "warn" });
+    }
     match dispatch(cli) {
         Ok(()) => 0,
         Err(error) => {
@@ -116,7 +127,8 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 fn dispatch(cli: Cli) -> Result<(), CliError> {
     let settings = backend::settings(&cli)?;
     match cli.command {
-        None => serve::run(settings, serve::ServeArgs::default()),
+        None => tui::desktop(settings, cli.desktop),
+        Some(Command::Tui) => tui::attach(settings),
         Some(Command::Serve(args)) => serve::run(settings, args),
         Some(command) => {
             let backend = backend::Backend::connect(settings)?;

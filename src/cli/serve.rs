@@ -31,7 +31,23 @@ impl Default for ServeArgs {
     }
 }
 
-pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+pub fn run(settings: Settings, args: ServeArgs) -> Result<(), CliError> {
+    run_until(settings, args, |_, address, data_dir| {
+        println!(
+            "packagento listening on http://{address} (data: {})",
+            data_dir.display()
+        );
+        wait_for_signal()
+    })
+}
+
+/// Serves until the future `ready` returns completes; `ready` is called once the listeners are
+/// bound, with the app and the bound address. Shutdown is the same graceful path whatever ends it.
+pub fn run_until<F: std::future::Future<Output = ()>>(
+    mut settings: Settings,
+    args: ServeArgs,
+    ready: impl FnOnce(Arc<App>, std::net::SocketAddr, &std::path::Path) -> F,
+) -> Result<(), CliError> {
     settings.public_url = args
         .public_url
         .as_deref()
@@ -44,7 +60,7 @@ pub fn run(mut settings: Settings, args: ServeArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(settings, args.listen))
+    runtime.block_on(serve(settings, args.listen, ready))
 }
 
 fn checked_public_url(url: &str) -> Result<String, CliError> {
@@ -60,7 +76,11 @@ fn checked_public_url(url: &str) -> Result<String, CliError> {
     }
 }
 
-async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
+async fn serve<F: std::future::Future<Output = ()>>(
+    settings: Settings,
+    listen: String,
+    ready: impl FnOnce(Arc<App>, std::net::SocketAddr, &std::path::Path) -> F,
+) -> Result<(), CliError> {
     let socket_path = settings.admin_socket();
     let data_dir = settings.data_dir.clone();
     let app = App::open(settings).map_err(|e| match e {
@@ -79,10 +99,7 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
     let address = listener
         .local_addr()
         .map_err(|e| CliError::msg(e.to_string()))?;
-    println!(
-        "packagento listening on http://{address} (data: {})",
-        data_dir.display()
-    );
+    app.set_listening(address.to_string());
     tracing::info!(%address, data = %data_dir.display(), "serving");
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -101,7 +118,7 @@ async fn serve(settings: Settings, listen: String) -> Result<(), CliError> {
     ));
     let flusher = tokio::spawn(flush_analytics_until(app.clone(), stopped(stop_rx)));
 
-    wait_for_signal().await;
+    ready(app.clone(), address, &data_dir).await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     let _ = tokio::join!(public, admin, flusher);

@@ -68,6 +68,7 @@ pub enum AdminRequest {
     },
     DashboardStats,
     DownloadStats,
+    ServerStatus,
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -108,6 +109,11 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
         DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
         DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
+        ServerStatus => Ok(json!({
+            "listening": app.listening(),
+            "public_url": app.settings().public_url,
+            "data_dir": app.settings().data_dir.display().to_string(),
+        })),
     }
 }
 

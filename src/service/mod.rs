@@ -67,6 +67,8 @@ pub struct App {
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
+    /// The Composer listener's bound address, once a server runs; for status screens.
+    listening: std::sync::OnceLock<String>,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -93,6 +95,7 @@ impl App {
             auth: auth::Auth::new(),
             analytics: analytics::Analytics::new(),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
+            listening: std::sync::OnceLock::new(),
         }))
     }
 
@@ -102,6 +105,14 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn set_listening(&self, address: String) {
+        let _ = self.listening.set(address);
+    }
+
+    pub fn listening(&self) -> Option<&str> {
+        self.listening.get().map(String::as_str)
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {

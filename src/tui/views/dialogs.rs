@@ -18,14 +18,17 @@ pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
         Dialog::Help { scroll } => (" Keys ".into(), help(), *scroll),
         Dialog::Form(form) => (format!(" {} ", form.title), form_text(form), 0),
         Dialog::Confirm(confirm) => (format!(" {} ", confirm.title), confirm_text(confirm), 0),
-        Dialog::TokenCreated(card) => (" Token created ".into(), token_text(card), 0),
+        Dialog::TokenCreated(card) => {
+            let roomy = area.height >= 34;
+            (" Token created ".into(), token_text(card, roomy), 0)
+        }
         Dialog::Preview(preview) => (
             format!(" What {} sees ", preview.project),
             preview_text(&preview.packages),
             preview.scroll,
         ),
     };
-    let width = (area.width.saturating_sub(4)).min(100);
+    let width = (area.width.saturating_sub(2)).min(100);
     let height = (text.lines.len() as u16 + 2).min(area.height.saturating_sub(2));
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, popup);
@@ -111,21 +114,23 @@ fn confirm_text(confirm: &Confirm) -> Text<'static> {
     Text::from(lines)
 }
 
-fn token_text(card: &TokenCard) -> Text<'static> {
+/// Keys and the fields that act on them first, so they stay on screen at 80×24; the auth.json
+/// is pretty-printed only when there is room for it.
+fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
     let token = &card.token;
     let host = card.host.text();
-    let auth = serde_json::to_string_pretty(&document_for(&host, token)).unwrap_or_default();
+    let document = document_for(&host, token);
+    let auth = if roomy {
+        serde_json::to_string_pretty(&document)
+    } else {
+        serde_json::to_string(&document)
+    };
+    let label = |text: &str| Span::styled(format!("{text:<9}"), dim());
     let mut lines = vec![
+        Line::from(vec![label("Project"), Span::raw(token.project.clone())]),
+        Line::from(vec![label("Public"), Span::raw(token.public_key.clone())]),
         Line::from(vec![
-            Span::styled("Project      ", dim()),
-            Span::raw(token.project.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("Public key   ", dim()),
-            Span::raw(token.public_key.clone()),
-        ]),
-        Line::from(vec![
-            Span::styled("Private key  ", dim()),
+            label("Private"),
             Span::styled(token.private_key.clone(), bold()),
         ]),
         Line::from(Span::styled(
@@ -133,22 +138,26 @@ fn token_text(card: &TokenCard) -> Text<'static> {
             notice(),
         )),
         Line::raw(""),
+        field_line("Host", &card.host, card.focus == 0),
+        field_line("Write to", &card.path, card.focus == 1),
+        match &card.outcome {
+            Some(Ok(text)) => Line::from(Span::styled(text.clone(), good())),
+            Some(Err(error)) => Line::from(Span::styled(error.clone(), bad())),
+            None => Line::from(Span::styled(
+                "Type a path for auth.json (e.g. ./auth.json) and press Enter; Esc closes.",
+                dim(),
+            )),
+        },
+        Line::raw(""),
         Line::from(Span::styled("auth.json (next to composer.json):", bold())),
     ];
-    lines.extend(auth.lines().map(|l| Line::raw(l.to_string())));
+    lines.extend(
+        auth.unwrap_or_default()
+            .lines()
+            .map(|l| Line::raw(l.to_string())),
+    );
     lines.push(Line::from(Span::styled("or run:", bold())));
     lines.push(Line::raw(composer_config_line(&host, token)));
-    lines.push(Line::raw(""));
-    lines.push(field_line("Host", &card.host, card.focus == 0));
-    lines.push(field_line("Write to", &card.path, card.focus == 1));
-    lines.push(match &card.outcome {
-        Some(Ok(text)) => Line::from(Span::styled(text.clone(), good())),
-        Some(Err(error)) => Line::from(Span::styled(error.clone(), bad())),
-        None => Line::from(Span::styled(
-            "Type a path (e.g. ./auth.json) and press Enter to write it; Esc closes.",
-            dim(),
-        )),
-    });
     Text::from(lines)
 }
 

@@ -120,7 +120,7 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
     });
     let widths = vec![
         Constraint::Fill(2),
-        Constraint::Length(if wide { 32 } else { 9 }),
+        Constraint::Length(if wide { 32 } else { 10 }),
         Constraint::Fill(2),
         Constraint::Length(7),
         Constraint::Length(9),
