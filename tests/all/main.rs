@@ -6,3 +6,4 @@ mod cli;
 mod composer;
 mod http;
 mod semver_vectors;
+mod tui;

@@ -29,7 +29,13 @@ pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
         ),
     };
     let width = (area.width.saturating_sub(2)).min(100);
-    let height = (text.lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = text
+        .lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner))
+        .sum();
+    let height = (rows as u16 + 2).min(area.height.saturating_sub(2));
     let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, popup);
     let block = Block::bordered().title(Span::styled(title, accent()));
