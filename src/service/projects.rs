@@ -170,7 +170,7 @@ mod tests {
 
         let plan = delete_project(&app, "shop", true).unwrap();
         assert_eq!(plan.tokens_removed, [token["public_key"].as_str().unwrap()]);
-        assert_eq!(plan.licences_deactivated, [id.clone()]);
+        assert_eq!(plan.licences_deactivated, std::slice::from_ref(&id));
         assert!(!plan.deleted);
         assert_eq!(
             run(&app, AdminRequest::ProjectList)

@@ -157,7 +157,7 @@ pub fn report(events: &[DownloadEvent], now_micros: i64) -> DownloadReport {
     totals.packages = packages.into_values().collect();
     totals
         .packages
-        .sort_by(|a, b| busiest(&b.last_30_days).cmp(&busiest(&a.last_30_days)));
+        .sort_by_key(|p| std::cmp::Reverse(busiest(&p.last_30_days)));
     let mut top: Vec<TokenTotals> = tokens
         .into_values()
         .map(|(mut token, ips)| {

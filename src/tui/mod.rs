@@ -49,10 +49,10 @@ pub fn run(source: Arc<dyn DataSource>, info: ServerInfo) -> Result<(), String> 
             .draw(|frame| views::render(frame, &model))
             .map_err(fail)?;
         let mut effects = Vec::new();
-        if event::poll(POLL).map_err(fail)? {
-            if let Some(msg) = terminal_msg(event::read().map_err(fail)?) {
-                effects.extend(update::update(&mut model, msg));
-            }
+        if event::poll(POLL).map_err(fail)?
+            && let Some(msg) = terminal_msg(event::read().map_err(fail)?)
+        {
+            effects.extend(update::update(&mut model, msg));
         }
         while let Ok(msg) = rx.try_recv() {
             effects.extend(update::update(&mut model, msg));

@@ -224,7 +224,7 @@ fn help() -> Text<'static> {
     ))];
     for (keys, what) in KEY_MAP {
         lines.push(Line::from(vec![
-            Span::styled(format!("{keys:<28}"), accent()),
+            Span::styled(format!("{keys:<26}"), accent()),
             Span::raw(what.to_string()),
         ]));
     }

@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(Paragraph::new(summary_line(model)), summary);
     live_feed(frame, feed, model);
     let [packages, tokens] =
-        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(totals);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(totals);
     package_totals(frame, packages, model);
     top_tokens(frame, tokens, model);
 }
@@ -68,30 +68,39 @@ fn live_feed(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Paragraph::new(Span::styled(text, dim())).block(block), area);
         return;
     }
+    // The token column only when there is room: project and address matter more.
+    let wide = area.width >= 100;
     let rows = events.iter().map(|e| {
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(clock(e.at_micros)),
             Cell::from(kind(e.kind)),
             Cell::from(e.package.clone()),
             Cell::from(e.version.clone()),
             Cell::from(e.project.to_string()),
-            Cell::from(short_key(e.public_key.as_str())),
             Cell::from(e.ip.clone()),
-        ])
+        ];
+        if wide {
+            cells.insert(5, Cell::from(short_key(e.public_key.as_str())));
+        }
+        Row::new(cells)
     });
-    let widths = vec![
+    let mut widths = vec![
         Constraint::Length(8),
         Constraint::Length(7),
         Constraint::Fill(3),
         Constraint::Length(8),
         Constraint::Fill(2),
-        Constraint::Length(9),
-        Constraint::Fill(2),
+        Constraint::Length(15),
     ];
-    const TITLES: &[&str] = &[
-        "Time", "Kind", "Package", "Version", "Project", "Token", "IP",
-    ];
-    let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
+    let titles: &[&str] = if wide {
+        widths.insert(5, Constraint::Length(9));
+        &[
+            "Time", "Kind", "Package", "Version", "Project", "Token", "IP",
+        ]
+    } else {
+        &["Time", "Kind", "Package", "Version", "Project", "IP"]
+    };
+    let table = table(rows.collect(), widths, titles, block).column_spacing(1);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Downloads)));
     frame.render_stateful_widget(table, area, &mut state);
 }
