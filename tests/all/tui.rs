@@ -182,3 +182,11 @@ fn a_download_shows_on_the_live_screen_while_it_happens() {
     let downloads = app.json(&["downloads"]);
     assert_eq!(downloads[0]["package"], "acme/widget");
 }
+
+#[test]
+fn attaching_without_a_running_server_says_what_is_wrong() {
+    let app = Appliance::new();
+    let error = app.fails(&["tui"]);
+    assert!(error.contains("no packagento server is running"), "{error}");
+    assert!(error.contains("packagento serve"), "{error}");
+}
