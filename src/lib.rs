@@ -11,4 +11,5 @@ pub mod domain;
 pub mod http;
 pub mod service;
 pub mod store;
+pub mod tui;
 pub mod watch;

@@ -122,8 +122,9 @@ pub struct DownloadsArgs {
 
 pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliError> {
     match command {
-        Command::Serve(_) => unreachable!("serve is dispatched before a backend is chosen"),
-        Command::Config(_) => unreachable!("config is dispatched before a backend is chosen"),
+        Command::Serve(_) | Command::Config(_) | Command::Tui => {
+            unreachable!("serve, config and tui are dispatched before a backend is chosen")
+        }
         Command::Project(command) => project(backend, command, json),
         Command::Token(command) => token(backend, command, json),
         Command::Licence(command) => licence(backend, command, json),

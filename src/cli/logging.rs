@@ -2,6 +2,8 @@
 
 use super::CliError;
 use crate::config::LogFormat;
+use std::path::Path;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
@@ -26,14 +28,30 @@ pub fn filter(level: &str) -> Result<EnvFilter, CliError> {
 }
 
 pub fn init(level: &str, format: LogFormat) -> Result<LogHandle, CliError> {
+    install(level, format, BoxMakeWriter::new(std::io::stderr))
+}
+
+/// For the terminal UI, which owns the terminal: the same lines, appended to a file.
+pub fn init_to_file(level: &str, format: LogFormat, path: &Path) -> Result<LogHandle, CliError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| CliError::msg(format!("cannot open log {}: {e}", path.display())))?;
+    install(
+        level,
+        format,
+        BoxMakeWriter::new(std::sync::Mutex::new(file)),
+    )
+}
+
+fn install(level: &str, format: LogFormat, writer: BoxMakeWriter) -> Result<LogHandle, CliError> {
     let (filter, handle) = reload::Layer::new(filter(level)?);
     let registry = tracing_subscriber::registry().with(filter);
     let installed = match format {
-        LogFormat::Human => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+        LogFormat::Human => registry.with(fmt::layer().with_writer(writer)).try_init(),
         LogFormat::Json => registry
-            .with(fmt::layer().json().with_writer(std::io::stderr))
+            .with(fmt::layer().json().with_writer(writer))
             .try_init(),
     };
     // Already installed (a second `run` in one process): keep the first logger.

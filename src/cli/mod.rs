@@ -14,6 +14,7 @@ mod publish_log;
 mod publisher;
 mod reload;
 mod serve;
+mod tui;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -49,6 +50,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "PACKAGENTO_ARGON2_ITERATIONS", hide = true)]
     pub argon2_iterations: Option<u32>,
 
+    /// Without a command: the server and the terminal UI in one process, with `serve`'s options
+    #[command(flatten)]
+    pub desktop: serve::ServeArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -77,6 +82,8 @@ pub enum Command {
     /// Credentials for CI uploads: may publish, cannot install
     #[command(subcommand)]
     Publisher(publisher::PublisherCommand),
+    /// The terminal UI, attached to a running server through its admin socket
+    Tui,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +129,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
 
 fn dispatch(mut cli: Cli) -> Result<(), CliError> {
     match cli.command.take() {
-        None => serve_with(&cli, serve::ServeArgs::from_env()),
+        None => {
+            let args = std::mem::take(&mut cli.desktop);
+            tui::desktop(configure::load(&cli, Some(&args))?)
+        }
+        Some(Command::Tui) => tui::attach(configure::load(&cli, None)?),
         Some(Command::Serve(args)) => serve_with(&cli, args),
         Some(Command::Config(command)) => {
             let loaded = configure::load(&cli, Some(&serve::ServeArgs::from_env()))?;

@@ -73,6 +73,20 @@ impl ServeArgs {
 }
 
 pub fn run(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
+    run_until(loaded, log, |_, urls, data_dir| {
+        print_banner(urls, data_dir);
+        wait_for_signal()
+    })
+}
+
+/// Serves until the future that `ready` returns completes. `ready` is called once the listeners
+/// are bound, with the app, the public URLs and the data folder; whatever ends the future, the
+/// shutdown is the same graceful path (transfers finish, analytics are flushed).
+pub fn run_until<F: std::future::Future<Output = ()>>(
+    loaded: Loaded,
+    log: LogHandle,
+    ready: impl FnOnce(Arc<App>, &[String], &std::path::Path) -> F,
+) -> Result<(), CliError> {
     // Blocking work (argon2, archive reads, admin commands) is short; a small pool bounds the
     // threads, and the memory each keeps, under a burst of first downloads.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -80,10 +94,26 @@ pub fn run(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(loaded, log))
+    runtime.block_on(serve(loaded, log, ready))
 }
 
-async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
+/// One write, so a reader that stops after the first line cannot make a later print fail.
+fn print_banner(urls: &[String], data_dir: &std::path::Path) {
+    let mut banner = String::new();
+    for url in urls {
+        banner.push_str(&format!(
+            "packagento listening on {url} (data: {})\n",
+            data_dir.display()
+        ));
+    }
+    print!("{banner}");
+}
+
+async fn serve<F: std::future::Future<Output = ()>>(
+    loaded: Loaded,
+    log: LogHandle,
+    ready: impl FnOnce(Arc<App>, &[String], &std::path::Path) -> F,
+) -> Result<(), CliError> {
     let settings = loaded.settings();
     let socket_path = settings.admin_socket();
     let data_dir = settings.data_dir.clone();
@@ -101,16 +131,10 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
     let inbox_dir = super::inbox::prepare(&app);
     // Watching starts before the banner, so a change made right after start-up is not missed.
     let _watches = super::reload::watch(&app, &loaded, listeners.certificates.clone(), log)?;
-    // One write, so a reader that stops after the first line cannot make a later print fail.
-    let mut banner = String::new();
     for url in &listeners.urls {
-        banner.push_str(&format!(
-            "packagento listening on {url} (data: {})\n",
-            data_dir.display()
-        ));
         tracing::info!(%url, data = %data_dir.display(), "serving");
     }
-    print!("{banner}");
+    app.set_listening(listeners.urls.join(", "));
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
@@ -150,7 +174,7 @@ async fn serve(loaded: Loaded, log: LogHandle) -> Result<(), CliError> {
         stopped(stop_rx),
     )));
 
-    wait_for_signal().await;
+    ready(app.clone(), &listeners.urls, &data_dir).await;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     for task in tasks {

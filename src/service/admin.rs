@@ -79,6 +79,21 @@ pub enum AdminRequest {
     PublishLog {
         limit: usize,
     },
+    ProjectRename {
+        slug: String,
+        name: String,
+    },
+    ProjectDelete {
+        slug: String,
+        #[serde(default)]
+        dry_run: bool,
+    },
+    LicencePreview {
+        project: String,
+    },
+    DashboardStats,
+    DownloadStats,
+    ServerStatus,
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -126,6 +141,20 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         PublisherCreate { label, packages } => to_json(publishers::create(app, label, &packages)?),
         PublisherList => to_json(publishers::list(app)?),
         PublisherRevoke { public_key } => to_json(publishers::revoke(app, &public_key)?),
+        ProjectRename { slug, name } => {
+            to_json(super::projects::rename_project(app, &slug, &name)?)
+        }
+        ProjectDelete { slug, dry_run } => {
+            to_json(super::projects::delete_project(app, &slug, dry_run)?)
+        }
+        LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
+        DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
+        DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
+        ServerStatus => Ok(json!({
+            "listening": app.listening(),
+            "public_url": app.settings().public_url,
+            "data_dir": app.settings().data_dir.display().to_string(),
+        })),
     }
 }
 

@@ -6,15 +6,19 @@ pub mod analytics;
 pub mod archive;
 pub mod archive_cache;
 pub mod auth;
+pub mod auth_json;
 pub mod catalog;
 pub mod inbox;
 pub mod metrics;
+pub mod preview;
+pub mod projects;
 pub mod publish;
 pub mod publish_log;
 pub mod publishers;
 pub mod recall;
 pub mod retention;
 pub mod secrets;
+pub mod stats;
 
 use crate::store::{Store, StoreError, Writer};
 use arc_swap::ArcSwap;
@@ -105,6 +109,8 @@ pub struct App {
     pub metrics: metrics::Metrics,
     live: ArcSwap<LiveSettings>,
     pub publish_log: publish_log::PublishLog,
+    /// The Composer listener's bound address, once a server runs; for status screens.
+    listening: std::sync::OnceLock<String>,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -135,6 +141,7 @@ impl App {
             metrics: metrics::Metrics::new(),
             live: ArcSwap::from_pointee(live),
             publish_log: publish_log::PublishLog::new(),
+            listening: std::sync::OnceLock::new(),
         }))
     }
 
@@ -153,6 +160,14 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn set_listening(&self, address: String) {
+        let _ = self.listening.set(address);
+    }
+
+    pub fn listening(&self) -> Option<&str> {
+        self.listening.get().map(String::as_str)
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {

@@ -32,3 +32,17 @@ impl Reader<'_> {
         Ok(events)
     }
 }
+
+impl Reader<'_> {
+    /// Every event at or after `since_micros`, oldest first: the window the live statistics need.
+    pub fn downloads_since(&self, since_micros: i64) -> Result<Vec<DownloadEvent>> {
+        let table = self.txn.open_table(DOWNLOADS)?;
+        let start = u64::try_from(since_micros).unwrap_or(0);
+        let mut events = Vec::new();
+        for row in table.range(start..)? {
+            let (key, value) = row?;
+            events.push(decode(DOWNLOADS, &key.value().to_string(), value.value())?);
+        }
+        Ok(events)
+    }
+}

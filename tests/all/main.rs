@@ -12,4 +12,5 @@ mod publish_validation;
 mod recall;
 mod semver_vectors;
 mod tls;
+mod tui;
 mod upload;

@@ -1,0 +1,215 @@
+//! Renaming and deleting projects. A project's slug is what tokens, activations and download
+//! history refer to, so it never changes; renaming changes the display name.
+
+use super::{App, Result, ServiceError};
+use crate::domain::licence::Licence;
+use crate::domain::names::ProjectSlug;
+use crate::domain::records::{Project, Token};
+use crate::store::tables::{LICENCES, PROJECTS, TOKENS};
+use serde::{Deserialize, Serialize};
+
+/// What deleting a project takes with it. Download history stays: it is the record of what was
+/// delivered, and still names the project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDeletion {
+    pub slug: String,
+    /// Public keys of the project's tokens, removed and refused from then on.
+    pub tokens_removed: Vec<String>,
+    /// Licence ids no longer activated on the project (the licences themselves stay).
+    pub licences_deactivated: Vec<String>,
+    /// False for a dry run: nothing was changed.
+    pub deleted: bool,
+}
+
+fn parse(slug: &str) -> Result<ProjectSlug> {
+    ProjectSlug::parse(slug).map_err(|e| ServiceError::Invalid(e.to_string()))
+}
+
+fn missing(slug: &ProjectSlug) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "no project {slug:?} (see `packagento project list`)"
+    ))
+}
+
+pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
+    let slug = parse(slug)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ServiceError::Invalid(
+            "a project name cannot be empty".into(),
+        ));
+    }
+    app.change(|w| {
+        let mut project = w.project(&slug)?.ok_or_else(|| missing(&slug))?;
+        project.name = name.to_string();
+        w.put_project(&project)?;
+        Ok(project)
+    })
+}
+
+/// With `dry_run`, reports what would go without changing anything, for a confirmation prompt.
+pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDeletion> {
+    let slug = parse(slug)?;
+    if dry_run {
+        let (exists, tokens, licences) = app.store().read(|r| {
+            let project: Option<Project> = r.get(PROJECTS, slug.as_str())?;
+            Ok((project.is_some(), r.list(TOKENS)?, r.list(LICENCES)?))
+        })?;
+        if !exists {
+            return Err(missing(&slug));
+        }
+        let (tokens, licences) = affected(&slug, tokens, licences);
+        return Ok(deletion(&slug, &tokens, &licences, false));
+    }
+    let deletion = app.change(|w| {
+        w.project(&slug)?.ok_or_else(|| missing(&slug))?;
+        let (tokens, mut licences) = affected(&slug, w.list(TOKENS)?, w.list(LICENCES)?);
+        for token in &tokens {
+            w.remove(TOKENS, token.public_key.as_str())?;
+        }
+        for licence in &mut licences {
+            licence.projects.remove(&slug);
+            w.put_licence(licence)?;
+        }
+        w.remove(PROJECTS, slug.as_str())?;
+        Ok(deletion(&slug, &tokens, &licences, true))
+    })?;
+    for key in &deletion.tokens_removed {
+        app.auth.forget(key);
+    }
+    Ok(deletion)
+}
+
+fn affected(
+    slug: &ProjectSlug,
+    tokens: Vec<Token>,
+    licences: Vec<Licence>,
+) -> (Vec<Token>, Vec<Licence>) {
+    (
+        tokens.into_iter().filter(|t| &t.project == slug).collect(),
+        licences
+            .into_iter()
+            .filter(|l| l.projects.contains(slug))
+            .collect(),
+    )
+}
+
+fn deletion(
+    slug: &ProjectSlug,
+    tokens: &[Token],
+    licences: &[Licence],
+    deleted: bool,
+) -> ProjectDeletion {
+    ProjectDeletion {
+        slug: slug.to_string(),
+        tokens_removed: tokens.iter().map(|t| t.public_key.to_string()).collect(),
+        licences_deactivated: licences.iter().map(|l| l.id.clone()).collect(),
+        deleted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::admin::{AdminRequest, execute};
+    use crate::service::secrets::Argon2Cost;
+    use crate::service::{App, Settings};
+    use std::sync::Arc;
+
+    fn app(dir: &tempfile::TempDir) -> Arc<App> {
+        App::open(Settings {
+            data_dir: dir.path().to_path_buf(),
+            argon2: Argon2Cost {
+                memory_kib: 64,
+                iterations: 1,
+            },
+            public_url: None,
+            limits: Default::default(),
+            live: Default::default(),
+        })
+        .unwrap()
+    }
+
+    fn run(app: &App, request: AdminRequest) -> serde_json::Value {
+        execute(app, request).unwrap()
+    }
+
+    #[test]
+    fn deleting_a_project_removes_its_tokens_and_activations_but_not_the_licence() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&dir);
+        let slug = "shop".to_string();
+        run(
+            &app,
+            AdminRequest::ProjectCreate {
+                slug: slug.clone(),
+                name: None,
+            },
+        );
+        let token = run(
+            &app,
+            AdminRequest::TokenCreate {
+                project: slug.clone(),
+                label: None,
+            },
+        );
+        let licence = run(
+            &app,
+            AdminRequest::LicenceCreate {
+                holder: "Shop Ltd".into(),
+                packages: vec!["acme/*".into()],
+                access_until: None,
+            },
+        );
+        let id = licence["id"].as_str().unwrap().to_string();
+        run(
+            &app,
+            AdminRequest::LicenceActivate {
+                id: id.clone(),
+                project: slug.clone(),
+            },
+        );
+
+        let plan = delete_project(&app, "shop", true).unwrap();
+        assert_eq!(plan.tokens_removed, [token["public_key"].as_str().unwrap()]);
+        assert_eq!(plan.licences_deactivated, std::slice::from_ref(&id));
+        assert!(!plan.deleted);
+        assert_eq!(
+            run(&app, AdminRequest::ProjectList)
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+
+        assert!(delete_project(&app, "shop", false).unwrap().deleted);
+        assert_eq!(run(&app, AdminRequest::ProjectList), serde_json::json!([]));
+        assert_eq!(
+            run(&app, AdminRequest::TokenList { project: None }),
+            serde_json::json!([])
+        );
+        let licences = run(&app, AdminRequest::LicenceList);
+        assert_eq!(licences[0]["projects"], serde_json::json!([]));
+        assert!(app.catalog().tokens.is_empty());
+    }
+
+    #[test]
+    fn renaming_keeps_the_slug_and_refuses_an_empty_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&dir);
+        run(
+            &app,
+            AdminRequest::ProjectCreate {
+                slug: "shop".into(),
+                name: None,
+            },
+        );
+        let renamed = rename_project(&app, "shop", "  Shop Production ").unwrap();
+        assert_eq!(
+            (renamed.slug.as_str(), renamed.name.as_str()),
+            ("shop", "Shop Production")
+        );
+        assert!(rename_project(&app, "shop", " ").is_err());
+        assert!(rename_project(&app, "nope", "x").is_err());
+    }
+}

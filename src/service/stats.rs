@@ -1,0 +1,273 @@
+//! Download statistics for the dashboard and the live screen: counts over the stored events.
+//!
+//! The aggregation is pure (events and a clock in, figures out) so it is tested without a store;
+//! the two entry points only gather what it needs.
+
+use super::{App, Result};
+use crate::domain::licence::Licence;
+use crate::domain::records::{DownloadEvent, DownloadKind, Project};
+use crate::store::tables::{LICENCES, PROJECTS};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const MICROS_PER_MINUTE: i64 = 60_000_000;
+const MICROS_PER_DAY: i64 = 24 * 60 * MICROS_PER_MINUTE;
+/// The sparkline's span: one bar per minute of the last hour.
+pub const MINUTES_SHOWN: usize = 60;
+const LATEST_SHOWN: usize = 12;
+const TOP_TOKENS: usize = 10;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardStats {
+    pub projects: usize,
+    pub active_tokens: usize,
+    /// Licences not revoked.
+    pub licences: usize,
+    pub packages: usize,
+    pub versions: usize,
+    /// Oldest minute first; the last entry is the minute in progress.
+    pub downloads_per_minute: Vec<u64>,
+    /// Newest first.
+    pub latest: Vec<DownloadEvent>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindCounts {
+    /// Archive transfers from this server.
+    pub dist: u64,
+    /// Installs Composer reported, including those served from its own cache.
+    pub notify: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageTotals {
+    pub package: String,
+    pub today: KindCounts,
+    pub last_30_days: KindCounts,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenTotals {
+    pub public_key: String,
+    pub project: String,
+    pub last_30_days: u64,
+    /// More than one or two a day hints that a token is shared between machines or people.
+    pub distinct_ips_today: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownloadReport {
+    /// Busiest first over the last 30 days.
+    pub packages: Vec<PackageTotals>,
+    pub top_tokens: Vec<TokenTotals>,
+    pub today: KindCounts,
+    pub last_30_days: KindCounts,
+}
+
+pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
+    app.analytics.flush(app.store())?;
+    let hour_start = minute_start(now_micros) - (MINUTES_SHOWN as i64 - 1) * MICROS_PER_MINUTE;
+    let (projects, licences, recent, latest) = app.store().read(|r| {
+        let projects: Vec<Project> = r.list(PROJECTS)?;
+        let licences: Vec<Licence> = r.list(LICENCES)?;
+        Ok((
+            projects.len(),
+            licences.iter().filter(|l| l.is_active()).count(),
+            r.downloads_since(hour_start)?,
+            r.recent_downloads(LATEST_SHOWN)?,
+        ))
+    })?;
+    let catalog = app.catalog();
+    Ok(DashboardStats {
+        projects,
+        active_tokens: catalog.tokens.len(),
+        licences,
+        packages: catalog.packages.len(),
+        versions: catalog.packages.values().map(Vec::len).sum(),
+        downloads_per_minute: per_minute(&recent, now_micros, MINUTES_SHOWN),
+        latest,
+    })
+}
+
+pub fn downloads(app: &App, now_micros: i64) -> Result<DownloadReport> {
+    app.analytics.flush(app.store())?;
+    let since = day_start(now_micros) - 29 * MICROS_PER_DAY;
+    let events = app.store().read(|r| r.downloads_since(since))?;
+    Ok(report(&events, now_micros))
+}
+
+fn minute_start(micros: i64) -> i64 {
+    micros - micros.rem_euclid(MICROS_PER_MINUTE)
+}
+
+/// Midnight UTC of the day `micros` falls in.
+fn day_start(micros: i64) -> i64 {
+    micros - micros.rem_euclid(MICROS_PER_DAY)
+}
+
+/// Events per minute over the last `minutes` minutes, oldest first, ending with the current one.
+pub fn per_minute(events: &[DownloadEvent], now_micros: i64, minutes: usize) -> Vec<u64> {
+    let mut counts = vec![0; minutes];
+    let current = minute_start(now_micros);
+    for event in events {
+        let age = (current - minute_start(event.at_micros)) / MICROS_PER_MINUTE;
+        if let Ok(age) = usize::try_from(age)
+            && age < minutes
+        {
+            counts[minutes - 1 - age] += 1;
+        }
+    }
+    counts
+}
+
+/// Totals for today (UTC) and the 30 days ending today, from events of at least that window.
+pub fn report(events: &[DownloadEvent], now_micros: i64) -> DownloadReport {
+    let today_start = day_start(now_micros);
+    let window_start = today_start - 29 * MICROS_PER_DAY;
+    let mut packages: BTreeMap<&str, PackageTotals> = BTreeMap::new();
+    let mut tokens: HashMap<&str, (TokenTotals, BTreeSet<&str>)> = HashMap::new();
+    let mut totals = DownloadReport::default();
+    for event in events.iter().filter(|e| e.at_micros >= window_start) {
+        let today = event.at_micros >= today_start;
+        let package = packages
+            .entry(event.package.as_str())
+            .or_insert_with(|| PackageTotals {
+                package: event.package.clone(),
+                ..Default::default()
+            });
+        count(&mut package.last_30_days, event.kind);
+        count(&mut totals.last_30_days, event.kind);
+        if today {
+            count(&mut package.today, event.kind);
+            count(&mut totals.today, event.kind);
+        }
+        let (token, ips) = tokens.entry(event.public_key.as_str()).or_insert_with(|| {
+            let totals = TokenTotals {
+                public_key: event.public_key.to_string(),
+                project: event.project.to_string(),
+                ..Default::default()
+            };
+            (totals, BTreeSet::new())
+        });
+        token.last_30_days += 1;
+        if today {
+            ips.insert(event.ip.as_str());
+        }
+    }
+    totals.packages = packages.into_values().collect();
+    totals
+        .packages
+        .sort_by_key(|p| std::cmp::Reverse(busiest(&p.last_30_days)));
+    let mut top: Vec<TokenTotals> = tokens
+        .into_values()
+        .map(|(mut token, ips)| {
+            token.distinct_ips_today = ips.len();
+            token
+        })
+        .collect();
+    top.sort_by(|a, b| (b.last_30_days, &a.public_key).cmp(&(a.last_30_days, &b.public_key)));
+    top.truncate(TOP_TOKENS);
+    totals.top_tokens = top;
+    totals
+}
+
+fn count(counts: &mut KindCounts, kind: DownloadKind) {
+    match kind {
+        DownloadKind::Dist => counts.dist += 1,
+        DownloadKind::Notify => counts.notify += 1,
+    }
+}
+
+fn busiest(counts: &KindCounts) -> u64 {
+    counts.dist + counts.notify
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::names::{ProjectSlug, PublicKey};
+
+    const NOW: i64 = 1_750_000_000_000_000; // 2025-06-15T15:06:40Z
+
+    fn event(
+        minutes_ago: i64,
+        kind: DownloadKind,
+        package: &str,
+        key: &str,
+        ip: &str,
+    ) -> DownloadEvent {
+        DownloadEvent {
+            at_micros: NOW - minutes_ago * MICROS_PER_MINUTE,
+            kind,
+            package: package.into(),
+            version: "1.0.0".into(),
+            project: ProjectSlug::parse("acme-prod").unwrap(),
+            public_key: PublicKey::parse(key).unwrap(),
+            ip: ip.into(),
+            user_agent: "Composer/2.8".into(),
+        }
+    }
+
+    const KEY_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const KEY_B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    #[test]
+    fn per_minute_puts_the_current_minute_last_and_drops_older_events() {
+        let events = [
+            event(0, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(0, DownloadKind::Notify, "acme/a", KEY_A, "10.0.0.1"),
+            event(2, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(60, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+        ];
+        let counts = per_minute(&events, NOW, 60);
+        assert_eq!(counts.len(), 60);
+        assert_eq!(counts[59], 2);
+        assert_eq!(counts[57], 1);
+        assert_eq!(counts.iter().sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn report_separates_dist_transfers_from_reported_installs() {
+        let events = [
+            event(1, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(1, DownloadKind::Notify, "acme/a", KEY_A, "10.0.0.1"),
+            event(2, DownloadKind::Notify, "acme/a", KEY_A, "10.0.0.1"),
+        ];
+        let report = report(&events, NOW);
+        assert_eq!(report.today, KindCounts { dist: 1, notify: 2 });
+        assert_eq!(report.packages[0].today, KindCounts { dist: 1, notify: 2 });
+    }
+
+    #[test]
+    fn report_counts_today_and_the_last_30_days_apart() {
+        let day = 24 * 60;
+        let events = [
+            event(40 * day, DownloadKind::Dist, "acme/old", KEY_A, "10.0.0.1"),
+            event(10 * day, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(10 * day, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(1, DownloadKind::Dist, "acme/b", KEY_B, "10.0.0.2"),
+        ];
+        let report = report(&events, NOW);
+        let names: Vec<&str> = report.packages.iter().map(|p| p.package.as_str()).collect();
+        assert_eq!(names, ["acme/a", "acme/b"]);
+        assert_eq!(report.packages[0].last_30_days.dist, 2);
+        assert_eq!(report.packages[0].today.dist, 0);
+        assert_eq!(report.packages[1].today.dist, 1);
+        assert_eq!(report.last_30_days.dist, 3);
+    }
+
+    #[test]
+    fn top_tokens_count_distinct_addresses_seen_today() {
+        let events = [
+            event(1, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(2, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.2"),
+            event(3, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.2"),
+            event(4, DownloadKind::Dist, "acme/a", KEY_B, "10.0.0.9"),
+        ];
+        let report = report(&events, NOW);
+        assert_eq!(report.top_tokens[0].public_key, KEY_A);
+        assert_eq!(report.top_tokens[0].last_30_days, 3);
+        assert_eq!(report.top_tokens[0].distinct_ips_today, 2);
+        assert_eq!(report.top_tokens[1].distinct_ips_today, 1);
+    }
+}

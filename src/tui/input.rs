@@ -1,0 +1,176 @@
+//! Keys to actions. Which action a key means depends only on what is on screen (a text field, a
+//! question, a list), so this is a pure function of the model and the key.
+
+use super::dialog::Dialog;
+use super::model::Model;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    NextTab,
+    PrevTab,
+    GoTab(usize),
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Open,
+    Back,
+    Help,
+    Filter,
+    Refresh,
+    New,
+    Rename,
+    Delete,
+    Revoke,
+    Activate,
+    Deactivate,
+    Preview,
+    // In a text field.
+    Type(char),
+    Backspace,
+    DeleteChar,
+    Left,
+    Right,
+    Home,
+    End,
+    ClearLine,
+    NextField,
+    PrevField,
+    Submit,
+    // In a question.
+    Yes,
+    No,
+    Nothing,
+}
+
+enum Context {
+    Text,
+    Question,
+    Reading,
+    Lists,
+}
+
+fn context(model: &Model) -> Context {
+    match &model.dialog {
+        Some(Dialog::Form(_)) | Some(Dialog::TokenCreated(_)) => Context::Text,
+        Some(Dialog::Confirm(_)) => Context::Question,
+        Some(Dialog::Help { .. }) | Some(Dialog::Preview(_)) => Context::Reading,
+        None if model.tab.editing_filter => Context::Text,
+        None => Context::Lists,
+    }
+}
+
+pub fn action(model: &Model, key: KeyEvent) -> Action {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == KeyCode::Char('c') {
+        return Action::Quit;
+    }
+    match context(model) {
+        Context::Text => text_action(key.code, ctrl),
+        Context::Question => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => Action::Yes,
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                Action::No
+            }
+            _ => Action::Nothing,
+        },
+        Context::Reading => match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => Action::Back,
+            code => movement(code, ctrl).unwrap_or(Action::Nothing),
+        },
+        Context::Lists => list_action(key.code, ctrl),
+    }
+}
+
+fn text_action(code: KeyCode, ctrl: bool) -> Action {
+    match code {
+        KeyCode::Char('u') if ctrl => Action::ClearLine,
+        KeyCode::Char('a') if ctrl => Action::Home,
+        KeyCode::Char('e') if ctrl => Action::End,
+        KeyCode::Char(c) if !ctrl => Action::Type(c),
+        KeyCode::Backspace => Action::Backspace,
+        KeyCode::Delete => Action::DeleteChar,
+        KeyCode::Left => Action::Left,
+        KeyCode::Right => Action::Right,
+        KeyCode::Home => Action::Home,
+        KeyCode::End => Action::End,
+        KeyCode::Tab | KeyCode::Down => Action::NextField,
+        KeyCode::BackTab | KeyCode::Up => Action::PrevField,
+        KeyCode::Enter => Action::Submit,
+        KeyCode::Esc => Action::Back,
+        _ => Action::Nothing,
+    }
+}
+
+fn movement(code: KeyCode, ctrl: bool) -> Option<Action> {
+    Some(match code {
+        KeyCode::Up | KeyCode::Char('k') => Action::Up,
+        KeyCode::Down | KeyCode::Char('j') => Action::Down,
+        KeyCode::Home | KeyCode::Char('g') => Action::Top,
+        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Char('u') if ctrl => Action::PageUp,
+        KeyCode::Char('d') if ctrl => Action::PageDown,
+        _ => return None,
+    })
+}
+
+fn list_action(code: KeyCode, ctrl: bool) -> Action {
+    if let Some(action) = movement(code, ctrl) {
+        return action;
+    }
+    match code {
+        KeyCode::Char('q') => Action::Quit,
+        KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => Action::NextTab,
+        KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => Action::PrevTab,
+        KeyCode::Char(c @ '1'..='6') => Action::GoTab(c as usize - '1' as usize),
+        KeyCode::Enter => Action::Open,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Char('?') => Action::Help,
+        KeyCode::Char('/') => Action::Filter,
+        KeyCode::Char('r') => Action::Refresh,
+        KeyCode::Char('n') => Action::New,
+        KeyCode::Char('e') => Action::Rename,
+        KeyCode::Char('d') => Action::Delete,
+        KeyCode::Char('x') => Action::Revoke,
+        KeyCode::Char('a') => Action::Activate,
+        KeyCode::Char('u') => Action::Deactivate,
+        KeyCode::Char('p') => Action::Preview,
+        _ => Action::Nothing,
+    }
+}
+
+/// Every key, for the help screen and the README: (keys, what they do).
+pub const KEY_MAP: &[(&str, &str)] = &[
+    ("Tab / Shift-Tab, ←/→, h/l", "next / previous screen"),
+    ("1 … 6", "go to a screen"),
+    ("↑/↓, k/j", "move in a list"),
+    ("g/G, Home/End", "first / last row"),
+    ("PgUp/PgDn, Ctrl-u/Ctrl-d", "a page up / down"),
+    ("Enter", "open: a project's tokens, a package's versions"),
+    ("Esc", "back: close a dialog, clear the filter"),
+    ("/", "filter the list (Downloads: by project or package)"),
+    ("n", "new project / token / licence / release (publish)"),
+    ("e", "rename the selected project"),
+    ("d", "delete the selected project"),
+    ("x", "revoke the selected token or licence"),
+    ("a / u", "activate / deactivate a licence for a project"),
+    ("p", "preview what a project sees"),
+    ("r", "refresh now"),
+    ("?", "this help"),
+    ("q, Ctrl-c", "quit"),
+    (
+        "In a field",
+        "←/→ Home/End move, Backspace/Del, Ctrl-u clear, paste",
+    ),
+    (
+        "In a form",
+        "Tab/↓ next field, Shift-Tab/↑ previous, Enter submit, Esc cancel",
+    ),
+    ("In a question", "y confirm, n or Esc cancel"),
+];

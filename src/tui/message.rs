@@ -1,0 +1,71 @@
+//! What flows into `update` (keys, clock ticks, answers from the background) and what flows out
+//! of it (work for the background). Neither side blocks the other.
+
+use super::model::{PackageDetail, PackageRow};
+use crate::domain::records::{DownloadEvent, Project};
+use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::preview::PackagePreview;
+use crate::service::projects::ProjectDeletion;
+use crate::service::stats::{DashboardStats, DownloadReport};
+use ratatui::crossterm::event::KeyEvent;
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// The clock, in Unix seconds.
+    Tick(i64),
+    Loaded(Loaded),
+    /// A change went through; the text goes to the status line.
+    Done(String),
+    /// A request failed; the full message is shown.
+    Failed(String),
+    TokenCreated(CreatedToken),
+    DeletePlan(ProjectDeletion),
+    Preview {
+        project: String,
+        packages: Vec<PackagePreview>,
+    },
+    AuthWritten(Result<String, String>),
+    /// Background work in progress, e.g. "publishing 2/5: acme/x-1.0.0.zip"; `None` when idle.
+    Busy(Option<String>),
+    Live(DownloadEvent),
+    LiveEnded(String),
+}
+
+#[derive(Debug)]
+pub enum Loaded {
+    Projects(Vec<Project>),
+    Tokens(Vec<TokenSummary>),
+    Licences(Vec<LicenceSummary>),
+    Packages(Vec<PackageRow>),
+    Package(PackageDetail),
+    Stats(DashboardStats),
+    Report(DownloadReport),
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    /// Reload every list and the statistics.
+    Refresh,
+    /// Reload the statistics only (periodic).
+    RefreshStats,
+    LoadPackage(String),
+    Change {
+        request: AdminRequest,
+        done: String,
+    },
+    CreateToken {
+        project: String,
+        label: Option<String>,
+    },
+    PlanDelete(String),
+    Preview(String),
+    /// Publish every archive under a path, one at a time, reporting progress.
+    Publish(String),
+    WriteAuthJson {
+        path: String,
+        host: String,
+        token: CreatedToken,
+    },
+}

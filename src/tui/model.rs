@@ -1,0 +1,243 @@
+//! Everything the screen shows, as plain data. Views only read it; `update` alone changes it.
+
+use super::dialog::Dialog;
+use super::text_input::TextInput;
+use crate::domain::records::{DownloadEvent, Project};
+use crate::service::admin::{LicenceSummary, TokenSummary};
+use crate::service::stats::{DashboardStats, DownloadReport};
+use serde::Deserialize;
+use std::collections::{HashMap, VecDeque};
+
+/// How many live events the feed keeps; older ones are in `packagento downloads`.
+pub const LIVE_FEED_LEN: usize = 500;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Tab {
+    #[default]
+    Dashboard,
+    Projects,
+    Tokens,
+    Licences,
+    Packages,
+    Downloads,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Dashboard,
+        Tab::Projects,
+        Tab::Tokens,
+        Tab::Licences,
+        Tab::Packages,
+        Tab::Downloads,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Dashboard => "Dashboard",
+            Tab::Projects => "Projects",
+            Tab::Tokens => "Tokens",
+            Tab::Licences => "Licences",
+            Tab::Packages => "Packages",
+            Tab::Downloads => "Downloads",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+/// Where the server is, for the dashboard and for the auth.json host default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerInfo {
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub data_dir: String,
+    /// "in this process" or "attached through <socket>".
+    pub mode: String,
+}
+
+impl ServerInfo {
+    /// The host[:port] Composer's auth.json is keyed by: the public URL's, else the first
+    /// listener's (`listen` holds the server's URLs, comma-separated).
+    pub fn default_host(&self) -> String {
+        let host_of = |url: &str| {
+            let rest = url.split("://").nth(1).unwrap_or(url);
+            rest.split('/').next().unwrap_or(rest).to_string()
+        };
+        match self.public_url.as_deref() {
+            Some(url) => host_of(url),
+            None => host_of(self.listen.split(", ").next().unwrap_or(""))
+                .replace("0.0.0.0", "127.0.0.1"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PackageRow {
+    pub name: String,
+    pub versions: usize,
+    pub latest: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct PackageDetail {
+    pub name: String,
+    pub versions: Vec<VersionRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct VersionRow {
+    pub version: String,
+    pub released_at: String,
+    pub size: u64,
+    pub shasum: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Data {
+    pub projects: Vec<Project>,
+    pub tokens: Vec<TokenSummary>,
+    pub licences: Vec<LicenceSummary>,
+    pub packages: Vec<PackageRow>,
+    pub package_details: HashMap<String, PackageDetail>,
+    pub stats: DashboardStats,
+    pub report: DownloadReport,
+    /// Newest first.
+    pub live: VecDeque<DownloadEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub is_error: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub tab: TabState,
+    pub data: Data,
+    pub info: ServerInfo,
+    pub dialog: Option<Dialog>,
+    pub status: Option<Status>,
+    /// What runs in the background right now, e.g. "publishing 3/10".
+    pub busy: Option<String>,
+    /// Unix seconds; set by ticks so views never read the clock themselves.
+    pub now: i64,
+    pub quit: bool,
+    /// False until the first answer arrives, so empty lists read "loading" rather than "none".
+    pub loaded: bool,
+    /// The stream of live events ended; shown so a silent feed is not mistaken for no traffic.
+    pub live_error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct TabState {
+    pub current: Tab,
+    pub selected: HashMap<Tab, usize>,
+    pub filters: HashMap<Tab, TextInput>,
+    /// The filter being typed, when `/` was pressed.
+    pub editing_filter: bool,
+}
+
+impl Model {
+    pub fn new(info: ServerInfo, now: i64) -> Self {
+        Model {
+            info,
+            now,
+            ..Default::default()
+        }
+    }
+
+    pub fn current(&self) -> Tab {
+        self.tab.current
+    }
+
+    pub fn selected(&self, tab: Tab) -> usize {
+        self.tab.selected.get(&tab).copied().unwrap_or(0)
+    }
+
+    pub fn filter_text(&self, tab: Tab) -> String {
+        self.tab
+            .filters
+            .get(&tab)
+            .map(TextInput::text)
+            .unwrap_or_default()
+            .to_lowercase()
+    }
+
+    fn matches(&self, tab: Tab, fields: &[&str]) -> bool {
+        let filter = self.filter_text(tab);
+        filter.is_empty() || fields.iter().any(|f| f.to_lowercase().contains(&filter))
+    }
+
+    pub fn visible_projects(&self) -> Vec<&Project> {
+        let rows = self.data.projects.iter();
+        rows.filter(|p| self.matches(Tab::Projects, &[p.slug.as_str(), &p.name]))
+            .collect()
+    }
+
+    pub fn visible_tokens(&self) -> Vec<&TokenSummary> {
+        let rows = self.data.tokens.iter();
+        rows.filter(|t| self.matches(Tab::Tokens, &[&t.project, &t.public_key, &t.label]))
+            .collect()
+    }
+
+    pub fn visible_licences(&self) -> Vec<&LicenceSummary> {
+        let rows = self.data.licences.iter();
+        rows.filter(|l| {
+            let text = [l.packages.join(" "), l.projects.join(" ")];
+            self.matches(Tab::Licences, &[&l.id, &l.holder, &text[0], &text[1]])
+        })
+        .collect()
+    }
+
+    pub fn visible_packages(&self) -> Vec<&PackageRow> {
+        let rows = self.data.packages.iter();
+        rows.filter(|p| self.matches(Tab::Packages, &[&p.name]))
+            .collect()
+    }
+
+    /// The live feed narrowed by project or package.
+    pub fn visible_live(&self) -> Vec<&DownloadEvent> {
+        let rows = self.data.live.iter();
+        rows.filter(|e| self.matches(Tab::Downloads, &[e.project.as_str(), &e.package]))
+            .collect()
+    }
+
+    pub fn row_count(&self, tab: Tab) -> usize {
+        match tab {
+            Tab::Dashboard => 0,
+            Tab::Projects => self.visible_projects().len(),
+            Tab::Tokens => self.visible_tokens().len(),
+            Tab::Licences => self.visible_licences().len(),
+            Tab::Packages => self.visible_packages().len(),
+            Tab::Downloads => self.visible_live().len(),
+        }
+    }
+
+    pub fn selected_project(&self) -> Option<&Project> {
+        self.visible_projects()
+            .get(self.selected(Tab::Projects))
+            .copied()
+    }
+
+    pub fn selected_token(&self) -> Option<&TokenSummary> {
+        self.visible_tokens()
+            .get(self.selected(Tab::Tokens))
+            .copied()
+    }
+
+    pub fn selected_licence(&self) -> Option<&LicenceSummary> {
+        self.visible_licences()
+            .get(self.selected(Tab::Licences))
+            .copied()
+    }
+
+    pub fn selected_package(&self) -> Option<&PackageRow> {
+        self.visible_packages()
+            .get(self.selected(Tab::Packages))
+            .copied()
+    }
+}

@@ -1,0 +1,124 @@
+//! Moving between screens and rows, and what Enter opens.
+
+use super::dialog::Dialog;
+use super::input::Action;
+use super::message::Effect;
+use super::model::{Model, Tab};
+use super::text_input::TextInput;
+
+/// Rows a page key moves; the list scrolls to keep the cursor in view whatever the height.
+const PAGE: isize = 10;
+
+pub fn switch_tab(model: &mut Model, action: Action) -> Vec<Effect> {
+    let count = Tab::ALL.len();
+    let index = model.current().index();
+    let next = match action {
+        Action::NextTab => (index + 1) % count,
+        Action::PrevTab => (index + count - 1) % count,
+        Action::GoTab(n) if n < count => n,
+        _ => index,
+    };
+    go_to(model, Tab::ALL[next])
+}
+
+pub fn go_to(model: &mut Model, tab: Tab) -> Vec<Effect> {
+    model.tab.current = tab;
+    model.status = None;
+    if tab == Tab::Packages {
+        return load_selected_package(model);
+    }
+    vec![]
+}
+
+pub fn move_cursor(model: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(scroll) = dialog_scroll(model) {
+        *scroll = match action {
+            Action::Up => scroll.saturating_sub(1),
+            Action::Down => scroll.saturating_add(1),
+            Action::PageUp => scroll.saturating_sub(PAGE as u16),
+            Action::PageDown => scroll.saturating_add(PAGE as u16),
+            Action::Top => 0,
+            _ => *scroll,
+        };
+        return vec![];
+    }
+    let tab = model.current();
+    let last = model.row_count(tab).saturating_sub(1);
+    let target = match action {
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::Up => return move_by(model, -1),
+        Action::Down => return move_by(model, 1),
+        Action::PageUp => return move_by(model, -PAGE),
+        Action::PageDown => return move_by(model, PAGE),
+        _ => model.selected(tab),
+    };
+    model.tab.selected.insert(tab, target);
+    after_move(model)
+}
+
+fn dialog_scroll(model: &mut Model) -> Option<&mut u16> {
+    match &mut model.dialog {
+        Some(Dialog::Help { scroll }) => Some(scroll),
+        Some(Dialog::Preview(preview)) => Some(&mut preview.scroll),
+        _ => None,
+    }
+}
+
+pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
+    let tab = model.current();
+    let last = model.row_count(tab).saturating_sub(1);
+    let current = model.selected(tab) as isize;
+    let target = (current + delta).clamp(0, last as isize) as usize;
+    model.tab.selected.insert(tab, target);
+    after_move(model)
+}
+
+fn after_move(model: &Model) -> Vec<Effect> {
+    if model.current() == Tab::Packages {
+        return load_selected_package(model);
+    }
+    vec![]
+}
+
+pub fn after_filter(model: &mut Model) -> Vec<Effect> {
+    clamp_all(model);
+    after_move(model)
+}
+
+/// Versions are fetched for the package under the cursor, once per refresh.
+pub fn load_selected_package(model: &Model) -> Vec<Effect> {
+    match model.selected_package() {
+        Some(row) if !model.data.package_details.contains_key(&row.name) => {
+            vec![Effect::LoadPackage(row.name.clone())]
+        }
+        _ => vec![],
+    }
+}
+
+/// Keeps every cursor on a row after lists shrink (a delete, a narrower filter).
+pub fn clamp_all(model: &mut Model) {
+    for tab in Tab::ALL {
+        let last = model.row_count(tab).saturating_sub(1);
+        if model.selected(tab) > last {
+            model.tab.selected.insert(tab, last);
+        }
+    }
+}
+
+/// Enter on a project shows its tokens.
+pub fn open(model: &mut Model) -> Vec<Effect> {
+    if model.current() != Tab::Projects {
+        return vec![];
+    }
+    let Some(project) = model.selected_project() else {
+        return vec![];
+    };
+    let slug = project.slug.to_string();
+    model
+        .tab
+        .filters
+        .insert(Tab::Tokens, TextInput::with_text(&slug));
+    model.tab.selected.insert(Tab::Tokens, 0);
+    go_to(model, Tab::Tokens)
+}

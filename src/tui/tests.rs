@@ -1,0 +1,474 @@
+//! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
+//! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
+
+use super::dialog::Dialog;
+use super::message::{Effect, Loaded, Msg};
+use super::model::{Model, ServerInfo, Tab};
+use super::update::update;
+use crate::domain::names::{ProjectSlug, PublicKey};
+use crate::domain::records::{DownloadEvent, DownloadKind, Project};
+use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::preview::{Hidden, PackagePreview, VersionPreview};
+use crate::service::projects::ProjectDeletion;
+use crate::service::stats::{
+    DashboardStats, DownloadReport, KindCounts, PackageTotals, TokenTotals,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// 2025-06-15 15:06:40 UTC.
+const NOW: i64 = 1_750_000_000;
+const KEY_CI: &str = "3f9a1c0b7d2e4f6a8b9c0d1e2f3a4b5c";
+const KEY_LAPTOP: &str = "c0ffee00112233445566778899aabbcc";
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn press(model: &mut Model, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|c| update(model, key(KeyCode::Char(c))))
+        .collect()
+}
+
+fn project(slug: &str, name: &str, days_ago: i64) -> Project {
+    Project {
+        slug: ProjectSlug::parse(slug).unwrap(),
+        name: name.into(),
+        created_at: NOW - days_ago * 86_400,
+    }
+}
+
+fn token(key: &str, project: &str, label: &str, used: Option<(i64, &str)>) -> TokenSummary {
+    TokenSummary {
+        public_key: key.into(),
+        project: project.into(),
+        label: label.into(),
+        created_at: NOW - 20 * 86_400,
+        revoked_at: None,
+        last_used_at: used.map(|(ago, _)| NOW - ago),
+        last_ip: used.map(|(_, ip)| ip.into()),
+        last_user_agent: used.map(|_| "Composer/2.8.4 (Linux; PHP 8.3.6)".into()),
+    }
+}
+
+fn event(
+    seconds_ago: i64,
+    kind: DownloadKind,
+    package: &str,
+    version: &str,
+    ip: &str,
+) -> DownloadEvent {
+    DownloadEvent {
+        at_micros: (NOW - seconds_ago) * 1_000_000,
+        kind,
+        package: package.into(),
+        version: version.into(),
+        project: ProjectSlug::parse("acme-production").unwrap(),
+        public_key: PublicKey::parse(KEY_CI).unwrap(),
+        ip: ip.into(),
+        user_agent: "Composer/2.8.4".into(),
+    }
+}
+
+fn licence(
+    id: &str,
+    holder: &str,
+    packages: &[&str],
+    until: Option<&str>,
+    projects: &[&str],
+) -> LicenceSummary {
+    LicenceSummary {
+        id: id.into(),
+        holder: holder.into(),
+        packages: packages.iter().map(|p| p.to_string()).collect(),
+        kind: if until.is_some() {
+            "subscription"
+        } else {
+            "perpetual"
+        }
+        .into(),
+        access_until: until.map(str::to_string),
+        revoked: false,
+        projects: projects.iter().map(|p| p.to_string()).collect(),
+        created_at: NOW - 30 * 86_400,
+    }
+}
+
+/// A small appliance with a little of everything.
+fn fixture() -> Model {
+    let info = ServerInfo {
+        listen: "http://127.0.0.1:8080".into(),
+        public_url: Some("https://packages.example.com".into()),
+        data_dir: "/var/lib/packagento".into(),
+        mode: "server in this process".into(),
+    };
+    let mut model = Model::new(info, NOW);
+    let events = vec![
+        event(
+            5,
+            DownloadKind::Notify,
+            "acme/payments",
+            "2.1.0",
+            "203.0.113.7",
+        ),
+        event(
+            6,
+            DownloadKind::Dist,
+            "acme/payments",
+            "2.1.0",
+            "203.0.113.7",
+        ),
+        event(
+            70,
+            DownloadKind::Dist,
+            "acme/shipping",
+            "1.4.2",
+            "198.51.100.20",
+        ),
+        event(
+            400,
+            DownloadKind::Notify,
+            "acme/shipping",
+            "1.4.2",
+            "198.51.100.21",
+        ),
+    ];
+    let loads = vec![
+        Loaded::Projects(vec![
+            project("acme-production", "ACME Production", 40),
+            project("acme-staging", "ACME Staging", 12),
+            project("globex", "Globex Corporation", 3),
+        ]),
+        Loaded::Tokens(vec![
+            token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
+            token(KEY_LAPTOP, "acme-staging", "laptop", None),
+        ]),
+        Loaded::Licences(vec![
+            licence("lic_5e1f2a3b4c5d", "ACME Ltd", &["acme/*"], None, &["acme-production", "acme-staging"]),
+            licence("lic_0a1b2c3d4e5f", "Globex Corporation", &["acme/payments"], Some("2025-12-31T23:59:59+00:00"), &["globex"]),
+        ]),
+        Loaded::Packages(serde_json::from_value(serde_json::json!([
+            {"name": "acme/payments", "versions": 3, "latest": "2.1.0"},
+            {"name": "acme/shipping", "versions": 2, "latest": "1.4.2"},
+        ])).unwrap()),
+        Loaded::Package(serde_json::from_value(serde_json::json!({"name": "acme/payments", "versions": [
+            {"version": "2.1.0", "released_at": "2025-06-01T09:00:00+00:00", "size": 48_213, "shasum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
+            {"version": "2.0.0", "released_at": "2025-03-14T09:00:00+00:00", "size": 47_001, "shasum": "2c26b46b68ffc68ff99b453c1d30413413422d70"},
+            {"version": "1.9.3", "released_at": "2024-11-02T09:00:00+00:00", "size": 39_870, "shasum": "fcde2b2edba56bf408601fb721fe9b5c338d10ee"},
+        ]})).unwrap()),
+        Loaded::Stats(DashboardStats {
+            projects: 3,
+            active_tokens: 2,
+            licences: 2,
+            packages: 2,
+            versions: 5,
+            downloads_per_minute: (0..60).map(|m| [0, 1, 3, 2, 0, 5, 8, 4, 1, 0][m % 10]).collect(),
+            latest: events.clone(),
+        }),
+        Loaded::Report(DownloadReport {
+            packages: vec![
+                PackageTotals { package: "acme/payments".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 41, notify: 96 } },
+                PackageTotals { package: "acme/shipping".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 12, notify: 30 } },
+            ],
+            top_tokens: vec![
+                TokenTotals { public_key: KEY_CI.into(), project: "acme-production".into(), last_30_days: 160, distinct_ips_today: 3 },
+                TokenTotals { public_key: KEY_LAPTOP.into(), project: "acme-staging".into(), last_30_days: 19, distinct_ips_today: 1 },
+            ],
+            today: KindCounts { dist: 2, notify: 2 },
+            last_30_days: KindCounts { dist: 53, notify: 126 },
+        }),
+    ];
+    for loaded in loads {
+        update(&mut model, Msg::Loaded(loaded));
+    }
+    for event in events.into_iter().rev() {
+        model.data.live.push_front(event);
+    }
+    model
+}
+
+fn draw(model: &Model, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| super::views::render(frame, model))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn on_tab(tab: Tab) -> Model {
+    let mut model = fixture();
+    update(
+        &mut model,
+        key(KeyCode::Char(char::from(b'1' + tab.index() as u8))),
+    );
+    model
+}
+
+macro_rules! snapshots {
+    ($($name:ident: $model:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let model = $model;
+            insta::assert_snapshot!(concat!(stringify!($name), "_80x24"), draw(&model, 80, 24));
+            insta::assert_snapshot!(concat!(stringify!($name), "_120x40"), draw(&model, 120, 40));
+        }
+    )*};
+}
+
+snapshots! {
+    dashboard_screen: on_tab(Tab::Dashboard);
+    projects_screen: on_tab(Tab::Projects);
+    tokens_screen: on_tab(Tab::Tokens);
+    licences_screen: on_tab(Tab::Licences);
+    packages_screen: on_tab(Tab::Packages);
+    downloads_screen: on_tab(Tab::Downloads);
+    help_dialog: { let mut m = fixture(); press(&mut m, "?"); m };
+    new_project_form: { let mut m = on_tab(Tab::Projects); press(&mut m, "nacme-qa"); m };
+    delete_confirmation: {
+        let mut m = on_tab(Tab::Projects);
+        update(&mut m, Msg::DeletePlan(ProjectDeletion {
+            slug: "acme-production".into(),
+            tokens_removed: vec![KEY_CI.into()],
+            licences_deactivated: vec!["lic_5e1f2a3b4c5d".into()],
+            deleted: false,
+        }));
+        m
+    };
+    token_created_card: {
+        let mut m = on_tab(Tab::Tokens);
+        update(&mut m, Msg::TokenCreated(CreatedToken {
+            public_key: KEY_CI.into(),
+            private_key: "7c4a8d09ca3762af61e59520943dc26494f8941b7c4a8d09ca3762af61e59520".into(),
+            project: "acme-production".into(),
+            label: "ci".into(),
+            created_at: NOW,
+        }));
+        m
+    };
+    licence_preview: {
+        let mut m = on_tab(Tab::Licences);
+        let version = |v: &str, at: i64, hidden| VersionPreview { version: v.into(), released_at: at, hidden };
+        update(&mut m, Msg::Preview { project: "globex".into(), packages: vec![
+            PackagePreview { package: "acme/payments".into(), versions: vec![
+                version("3.0.0", NOW + 200 * 86_400, Some(Hidden::SubscriptionWindow { access_until: "2025-12-31T23:59:59+00:00".into() })),
+                version("2.1.0", NOW - 14 * 86_400, None),
+            ]},
+            PackagePreview { package: "acme/shipping".into(), versions: vec![
+                version("1.4.2", NOW - 30 * 86_400, Some(Hidden::NotCovered)),
+            ]},
+        ]});
+        m
+    };
+}
+
+#[test]
+fn number_keys_and_tab_move_between_screens() {
+    let mut model = fixture();
+    press(&mut model, "3");
+    assert_eq!(model.current(), Tab::Tokens);
+    update(&mut model, key(KeyCode::Tab));
+    assert_eq!(model.current(), Tab::Licences);
+    update(&mut model, key(KeyCode::BackTab));
+    press(&mut model, "h");
+    assert_eq!(model.current(), Tab::Projects);
+}
+
+#[test]
+fn vim_keys_and_arrows_move_the_cursor_within_the_list() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "jj");
+    assert_eq!(model.selected_project().unwrap().slug.as_str(), "globex");
+    press(&mut model, "j");
+    assert_eq!(
+        model.selected(Tab::Projects),
+        2,
+        "the cursor stops at the last row"
+    );
+    update(&mut model, key(KeyCode::Up));
+    press(&mut model, "g");
+    assert_eq!(model.selected(Tab::Projects), 0);
+}
+
+#[test]
+fn slash_filters_the_list_and_escape_clears_it() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "/glob");
+    assert_eq!(model.visible_projects().len(), 1);
+    press(&mut model, "q");
+    assert!(!model.quit, "q is typed into the filter, not taken as quit");
+    update(&mut model, key(KeyCode::Backspace));
+    update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.visible_projects().len(), 1);
+    update(&mut model, key(KeyCode::Esc));
+    assert_eq!(model.visible_projects().len(), 3);
+}
+
+#[test]
+fn enter_on_a_project_shows_its_tokens() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "j");
+    update(&mut model, key(KeyCode::Enter));
+    assert_eq!(model.current(), Tab::Tokens);
+    let keys: Vec<&str> = model
+        .visible_tokens()
+        .iter()
+        .map(|t| t.public_key.as_str())
+        .collect();
+    assert_eq!(keys, [KEY_LAPTOP]);
+}
+
+#[test]
+fn submitting_the_new_project_form_asks_the_server_and_waits() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "nacme-qa");
+    update(&mut model, key(KeyCode::Tab));
+    press(&mut model, "QA");
+    let effects = update(&mut model, key(KeyCode::Enter));
+    match effects.as_slice() {
+        [
+            Effect::Change {
+                request: AdminRequest::ProjectCreate { slug, name },
+                ..
+            },
+        ] => {
+            assert_eq!((slug.as_str(), name.as_deref()), ("acme-qa", Some("QA")));
+        }
+        other => panic!("expected one ProjectCreate, got {other:?}"),
+    }
+    assert!(
+        update(&mut model, key(KeyCode::Enter)).is_empty(),
+        "no second submit while waiting"
+    );
+}
+
+#[test]
+fn a_refused_form_stays_open_with_the_full_error() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "nBad Slug");
+    update(&mut model, key(KeyCode::Enter));
+    update(
+        &mut model,
+        Msg::Failed("invalid project slug \"Bad Slug\"".into()),
+    );
+    match &model.dialog {
+        Some(Dialog::Form(form)) => {
+            assert_eq!(
+                form.error.as_deref(),
+                Some("invalid project slug \"Bad Slug\"")
+            );
+            assert!(!form.waiting);
+        }
+        other => panic!("the form should stay open, got {other:?}"),
+    }
+    let effects = update(&mut model, Msg::Done("created project x".into()));
+    assert!(model.dialog.is_none());
+    assert!(matches!(effects.as_slice(), [Effect::Refresh]));
+}
+
+#[test]
+fn revoking_asks_first_and_only_yes_sends_the_request() {
+    let mut model = on_tab(Tab::Tokens);
+    assert!(press(&mut model, "x").is_empty());
+    assert!(matches!(model.dialog, Some(Dialog::Confirm(_))));
+    assert!(press(&mut model, "n").is_empty());
+    assert!(model.dialog.is_none());
+    press(&mut model, "x");
+    let effects = press(&mut model, "y");
+    match effects.as_slice() {
+        [
+            Effect::Change {
+                request: AdminRequest::TokenRevoke { public_key },
+                ..
+            },
+        ] => {
+            assert_eq!(public_key, KEY_CI)
+        }
+        other => panic!("expected a revoke, got {other:?}"),
+    }
+}
+
+#[test]
+fn deleting_a_project_first_asks_the_server_what_goes_with_it() {
+    let mut model = on_tab(Tab::Projects);
+    let effects = press(&mut model, "d");
+    assert!(matches!(effects.as_slice(), [Effect::PlanDelete(slug)] if slug == "acme-production"));
+    assert!(
+        model.dialog.is_none(),
+        "nothing is asked before the plan is known"
+    );
+}
+
+#[test]
+fn text_fields_edit_at_the_cursor_and_take_pastes() {
+    let mut model = on_tab(Tab::Packages);
+    press(&mut model, "n/tmp/zips");
+    update(&mut model, key(KeyCode::Home));
+    update(&mut model, key(KeyCode::Delete));
+    update(&mut model, Msg::Paste("/srv".into()));
+    let effects = update(&mut model, key(KeyCode::Enter));
+    assert!(matches!(effects.as_slice(), [Effect::Publish(path)] if path == "/srvtmp/zips"));
+}
+
+#[test]
+fn a_live_event_lands_on_top_of_the_feed_and_in_the_sparkline() {
+    let mut model = fixture();
+    let before = *model.data.stats.downloads_per_minute.last().unwrap();
+    update(
+        &mut model,
+        Msg::Live(event(
+            0,
+            DownloadKind::Dist,
+            "acme/new",
+            "0.1.0",
+            "192.0.2.1",
+        )),
+    );
+    assert_eq!(model.data.live[0].package, "acme/new");
+    assert_eq!(model.data.stats.latest[0].package, "acme/new");
+    assert_eq!(
+        *model.data.stats.downloads_per_minute.last().unwrap(),
+        before + 1
+    );
+}
+
+#[test]
+fn the_live_feed_filters_by_project_or_package() {
+    let mut model = on_tab(Tab::Downloads);
+    press(&mut model, "/shipping");
+    assert_eq!(model.visible_live().len(), 2);
+    update(&mut model, key(KeyCode::Esc));
+    press(&mut model, "/acme-production");
+    assert_eq!(model.visible_live().len(), 4);
+}
+
+#[test]
+fn statistics_are_reread_every_few_seconds() {
+    let mut model = fixture();
+    assert!(update(&mut model, Msg::Tick(NOW + 1)).is_empty());
+    let effects = update(&mut model, Msg::Tick(NOW + 5));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshStats]));
+}
+
+#[test]
+fn ctrl_c_quits_even_inside_a_form() {
+    let mut model = on_tab(Tab::Projects);
+    press(&mut model, "n");
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(model.quit);
+}
+
+#[test]
+fn the_auth_json_host_defaults_to_the_public_urls_host() {
+    let model = fixture();
+    assert_eq!(model.info.default_host(), "packages.example.com");
+    let local = ServerInfo {
+        listen: "http://0.0.0.0:8080".into(),
+        ..Default::default()
+    };
+    assert_eq!(local.default_host(), "127.0.0.1:8080");
+}

@@ -1,0 +1,222 @@
+//! The one place the model changes: a message in, the background work it calls for out.
+
+use super::dialog::{Dialog, Preview, TokenCard};
+use super::input::{Action, action};
+use super::message::{Effect, Loaded, Msg};
+use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
+use super::text_input::TextInput;
+use super::{forms, navigation};
+
+/// Statistics are re-read this often (seconds); live events update them in between.
+const STATS_EVERY: i64 = 5;
+
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => {
+            let action = action(model, key);
+            on_action(model, action)
+        }
+        Msg::Paste(text) => {
+            if let Some(input) = focused_input(model) {
+                input.paste(&text);
+            }
+            vec![]
+        }
+        Msg::Tick(now) => {
+            let due = now / STATS_EVERY != model.now / STATS_EVERY;
+            model.now = now;
+            if due {
+                vec![Effect::RefreshStats]
+            } else {
+                vec![]
+            }
+        }
+        Msg::Loaded(loaded) => on_loaded(model, loaded),
+        Msg::Done(text) => {
+            if matches!(
+                model.dialog,
+                Some(Dialog::Form(_)) | Some(Dialog::Confirm(_))
+            ) {
+                model.dialog = None;
+            }
+            set_status(model, text, false);
+            vec![Effect::Refresh]
+        }
+        Msg::Failed(error) => {
+            match &mut model.dialog {
+                Some(Dialog::Form(form)) if form.waiting => {
+                    form.waiting = false;
+                    form.error = Some(error);
+                }
+                _ => set_status(model, error, true),
+            }
+            vec![]
+        }
+        other => on_result(model, other),
+    }
+}
+
+fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::TokenCreated(token) => {
+            model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
+                host: TextInput::with_text(&model.info.default_host()),
+                path: TextInput::default(),
+                focus: 1,
+                outcome: None,
+                token,
+            })));
+            return vec![Effect::Refresh];
+        }
+        Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
+        Msg::Preview { project, packages } => {
+            model.dialog = Some(Dialog::Preview(Preview {
+                project,
+                packages,
+                scroll: 0,
+            }))
+        }
+        Msg::AuthWritten(outcome) => {
+            if let Some(Dialog::TokenCreated(card)) = &mut model.dialog {
+                card.outcome = Some(outcome);
+            }
+        }
+        Msg::Busy(text) => model.busy = text,
+        Msg::Live(event) => {
+            let stats = &mut model.data.stats;
+            if let Some(last) = stats.downloads_per_minute.last_mut() {
+                *last += 1;
+            }
+            stats.latest.insert(0, event.clone());
+            stats.latest.truncate(12);
+            model.data.live.push_front(event);
+            model.data.live.truncate(LIVE_FEED_LEN);
+            if model.current() == Tab::Downloads && model.selected(Tab::Downloads) > 0 {
+                // Keep the row the operator is looking at under the cursor as the feed grows.
+                navigation::move_by(model, 1);
+            }
+        }
+        Msg::LiveEnded(error) => model.live_error = Some(error),
+        _ => {}
+    }
+    vec![]
+}
+
+fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
+    model.loaded = true;
+    let data = &mut model.data;
+    match loaded {
+        Loaded::Projects(rows) => data.projects = rows,
+        Loaded::Tokens(rows) => data.tokens = rows,
+        Loaded::Licences(rows) => data.licences = rows,
+        Loaded::Packages(rows) => {
+            data.packages = rows;
+            data.package_details.clear();
+            navigation::clamp_all(model);
+            return navigation::load_selected_package(model);
+        }
+        Loaded::Package(detail) => {
+            data.package_details.insert(detail.name.clone(), detail);
+        }
+        Loaded::Stats(stats) => data.stats = stats,
+        Loaded::Report(report) => data.report = report,
+    }
+    navigation::clamp_all(model);
+    vec![]
+}
+
+pub fn set_status(model: &mut Model, text: String, is_error: bool) {
+    model.status = Some(Status { text, is_error });
+}
+
+fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
+    let tab = model.current();
+    match &mut model.dialog {
+        Some(Dialog::Form(form)) => Some(form.focused()),
+        Some(Dialog::TokenCreated(card)) => Some(if card.focus == 0 {
+            &mut card.host
+        } else {
+            &mut card.path
+        }),
+        None if model.tab.editing_filter => Some(model.tab.filters.entry(tab).or_default()),
+        _ => None,
+    }
+}
+
+fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(effects) = edit_text(model, action) {
+        return effects;
+    }
+    match action {
+        Action::Quit => model.quit = true,
+        Action::Help => model.dialog = Some(Dialog::Help { scroll: 0 }),
+        Action::Filter => {
+            model.tab.editing_filter = true;
+            model.tab.filters.entry(model.current()).or_default().end();
+        }
+        Action::Refresh => return vec![Effect::Refresh],
+        Action::Yes => return forms::confirmed(model),
+        Action::No => model.dialog = None,
+        Action::Back => back(model),
+        Action::Open => return navigation::open(model),
+        Action::NextTab | Action::PrevTab | Action::GoTab(_) => {
+            return navigation::switch_tab(model, action);
+        }
+        Action::Up | Action::Down | Action::Top | Action::Bottom => {
+            return navigation::move_cursor(model, action);
+        }
+        Action::PageUp | Action::PageDown => return navigation::move_cursor(model, action),
+        _ => return forms::open(model, action),
+    }
+    vec![]
+}
+
+fn back(model: &mut Model) {
+    if model.dialog.take().is_some() {
+        return;
+    }
+    let tab = model.current();
+    model.tab.filters.remove(&tab);
+    model.status = None;
+}
+
+/// Text editing, when a field has the keyboard. `None` when the action is not about text.
+fn edit_text(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
+    if model.tab.editing_filter && model.dialog.is_none() {
+        match action {
+            Action::Submit | Action::NextField | Action::PrevField => {
+                model.tab.editing_filter = false;
+                return Some(vec![]);
+            }
+            Action::Back => {
+                model.tab.editing_filter = false;
+                model.tab.filters.remove(&model.current());
+                return Some(vec![]);
+            }
+            _ => {}
+        }
+    }
+    if matches!(
+        action,
+        Action::Submit | Action::NextField | Action::PrevField
+    ) {
+        return Some(forms::field_key(model, action));
+    }
+    let input = focused_input(model)?;
+    match action {
+        Action::Type(c) => input.insert(c),
+        Action::Backspace => input.backspace(),
+        Action::DeleteChar => input.delete(),
+        Action::Left => input.left(),
+        Action::Right => input.right(),
+        Action::Home => input.home(),
+        Action::End => input.end(),
+        Action::ClearLine => input.clear_before_cursor(),
+        _ => return None,
+    }
+    let tab = model.current();
+    if model.dialog.is_none() {
+        model.tab.selected.insert(tab, 0);
+    }
+    Some(navigation::after_filter(model))
+}

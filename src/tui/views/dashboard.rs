@@ -1,0 +1,111 @@
+//! Where the server listens, what it holds, and how busy it has been in the last hour.
+
+use super::style::{accent, bold, clock, dim, header};
+use crate::tui::model::Model;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let [server, counts, spark, latest] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Length(3),
+        Constraint::Length(6),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    frame.render_widget(server_block(model), server);
+    frame.render_widget(count_block(model), counts);
+    sparkline(frame, spark, model);
+    latest_events(frame, latest, model);
+}
+
+fn server_block(model: &Model) -> Paragraph<'static> {
+    let info = &model.info;
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<12}"), dim()),
+            Span::raw(value),
+        ])
+    };
+    let public = info
+        .public_url
+        .clone()
+        .unwrap_or_else(|| "(from each request's Host header)".into());
+    Paragraph::new(vec![
+        field("Listening", info.listen.clone()),
+        field("Public URL", public),
+        field("Data", format!("{}  ({})", info.data_dir, info.mode)),
+    ])
+    .block(Block::bordered().title(Span::styled(" Server ", bold())))
+}
+
+fn count_block(model: &Model) -> Paragraph<'static> {
+    let s = &model.data.stats;
+    let figures = [
+        ("projects", s.projects),
+        ("active tokens", s.active_tokens),
+        ("licences", s.licences),
+        ("packages", s.packages),
+        ("versions", s.versions),
+    ];
+    let mut spans = Vec::new();
+    for (index, (label, value)) in figures.iter().enumerate() {
+        if index > 0 {
+            spans.push(Span::styled("  │  ", dim()));
+        }
+        spans.push(Span::styled(value.to_string(), accent()));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    Paragraph::new(Line::from(spans))
+        .block(Block::bordered().title(Span::styled(" Holding ", bold())))
+}
+
+fn sparkline(frame: &mut Frame, area: Rect, model: &Model) {
+    let per_minute = &model.data.stats.downloads_per_minute;
+    let total: u64 = per_minute.iter().sum();
+    let peak = per_minute.iter().copied().max().unwrap_or(0);
+    let title = format!(" Downloads per minute, last hour: {total} in all, peak {peak}/min ");
+    let block = Block::bordered().title(Span::styled(title, bold()));
+    // The newest minute sits at the right edge; a narrow screen shows the most recent minutes.
+    let inner = block.inner(area).width as usize;
+    let shown = &per_minute[per_minute.len().saturating_sub(inner)..];
+    let spark = Sparkline::default()
+        .block(block)
+        .data(shown)
+        .style(ratatui::style::Style::new().fg(ratatui::style::Color::Cyan));
+    frame.render_widget(spark, area);
+}
+
+fn latest_events(frame: &mut Frame, area: Rect, model: &Model) {
+    let block = Block::bordered().title(Span::styled(" Latest downloads ", bold()));
+    let latest = &model.data.stats.latest;
+    if latest.is_empty() {
+        let text = Span::styled("No downloads yet.", dim());
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let rows = latest.iter().map(|e| {
+        Row::new(vec![
+            Cell::from(clock(e.at_micros)),
+            Cell::from(super::downloads::kind(e.kind)),
+            Cell::from(format!("{} {}", e.package, e.version)),
+            Cell::from(e.project.to_string()),
+            Cell::from(e.ip.clone()),
+        ])
+    });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Fill(3),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+    ];
+    let titles = ["Time", "Kind", "Package", "Project", "IP"];
+    let table = Table::new(rows, widths)
+        .header(Row::new(titles).style(header()))
+        .block(block)
+        .column_spacing(2);
+    frame.render_widget(table, area);
+}

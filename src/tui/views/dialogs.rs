@@ -1,0 +1,232 @@
+//! Dialogs drawn over the screen: forms, questions, the new-token card, previews and help.
+
+use super::style::{accent, bad, bold, dim, good, notice, selected, when};
+use crate::service::auth_json::{composer_config_line, document_for};
+use crate::service::preview::{Hidden, PackagePreview};
+use crate::tui::dialog::{Confirm, Dialog, Form, TokenCard};
+use crate::tui::input::KEY_MAP;
+use crate::tui::model::Model;
+use crate::tui::text_input::TextInput;
+use ratatui::Frame;
+use ratatui::layout::Constraint;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
+    let area = frame.area();
+    let (title, text, scroll): (String, Text, u16) = match dialog {
+        Dialog::Help { scroll } => (" Keys ".into(), help(), *scroll),
+        Dialog::Form(form) => (format!(" {} ", form.title), form_text(form), 0),
+        Dialog::Confirm(confirm) => (format!(" {} ", confirm.title), confirm_text(confirm), 0),
+        Dialog::TokenCreated(card) => {
+            let roomy = area.height >= 34;
+            (" Token created ".into(), token_text(card, roomy), 0)
+        }
+        Dialog::Preview(preview) => (
+            format!(" What {} sees ", preview.project),
+            preview_text(&preview.packages),
+            preview.scroll,
+        ),
+    };
+    let width = (area.width.saturating_sub(2)).min(100);
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = text
+        .lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner))
+        .sum();
+    let height = (rows as u16 + 2).min(area.height.saturating_sub(2));
+    let popup = area.centered(Constraint::Length(width), Constraint::Length(height));
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered().title(Span::styled(title, accent()));
+    let paragraph = Paragraph::new(text)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(paragraph, popup);
+}
+
+/// A text field's content with its cursor shown as a reversed cell when it has the keyboard.
+pub fn input_spans(input: &TextInput, focused: bool) -> Vec<Span<'static>> {
+    let text = input.text();
+    if !focused {
+        return vec![Span::raw(text)];
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let cursor = input.cursor();
+    let before: String = chars[..cursor].iter().collect();
+    let at: String = chars
+        .get(cursor)
+        .map(|c| c.to_string())
+        .unwrap_or(" ".into());
+    let after: String = chars
+        .get(cursor + 1..)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    vec![
+        Span::raw(before),
+        Span::styled(at, selected()),
+        Span::raw(after),
+    ]
+}
+
+fn field_line(label: &str, input: &TextInput, focused: bool) -> Line<'static> {
+    let marker = if focused {
+        Span::styled("› ", accent())
+    } else {
+        Span::raw("  ")
+    };
+    let mut spans = vec![marker, Span::styled(format!("{label:<14}"), bold())];
+    spans.extend(input_spans(input, focused));
+    Line::from(spans)
+}
+
+fn form_text(form: &Form) -> Text<'static> {
+    let mut lines = Vec::new();
+    for (index, field) in form.fields.iter().enumerate() {
+        lines.push(field_line(field.label, &field.input, index == form.focus));
+        lines.push(Line::from(Span::styled(
+            format!("{:16}{}", "", field.hint),
+            dim(),
+        )));
+    }
+    lines.push(Line::raw(""));
+    if form.waiting {
+        lines.push(Line::from(Span::styled("working…", notice())));
+    }
+    if let Some(error) = &form.error {
+        lines.extend(
+            error
+                .lines()
+                .map(|l| Line::from(Span::styled(l.to_string(), bad()))),
+        );
+    }
+    lines.push(Line::from(Span::styled(
+        "Enter submit · Tab next field · Esc cancel",
+        dim(),
+    )));
+    Text::from(lines)
+}
+
+fn confirm_text(confirm: &Confirm) -> Text<'static> {
+    let mut lines: Vec<Line> = confirm.lines.iter().map(|l| Line::raw(l.clone())).collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", bad()),
+        Span::raw(" confirm   "),
+        Span::styled("n", accent()),
+        Span::raw(" / Esc cancel"),
+    ]));
+    Text::from(lines)
+}
+
+/// Keys and the fields that act on them first, so they stay on screen at 80×24; the auth.json
+/// is pretty-printed only when there is room for it.
+fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
+    let token = &card.token;
+    let host = card.host.text();
+    let document = document_for(&host, token);
+    let auth = if roomy {
+        serde_json::to_string_pretty(&document)
+    } else {
+        serde_json::to_string(&document)
+    };
+    let label = |text: &str| Span::styled(format!("{text:<9}"), dim());
+    let mut lines = vec![
+        Line::from(vec![label("Project"), Span::raw(token.project.clone())]),
+        Line::from(vec![label("Public"), Span::raw(token.public_key.clone())]),
+        Line::from(vec![
+            label("Private"),
+            Span::styled(token.private_key.clone(), bold()),
+        ]),
+        Line::from(Span::styled(
+            "The private key is shown this one time only: store it now.",
+            notice(),
+        )),
+        Line::raw(""),
+        field_line("Host", &card.host, card.focus == 0),
+        field_line("Write to", &card.path, card.focus == 1),
+        match &card.outcome {
+            Some(Ok(text)) => Line::from(Span::styled(text.clone(), good())),
+            Some(Err(error)) => Line::from(Span::styled(error.clone(), bad())),
+            None => Line::from(Span::styled(
+                "Type a path for auth.json (e.g. ./auth.json) and press Enter; Esc closes.",
+                dim(),
+            )),
+        },
+        Line::raw(""),
+        Line::from(Span::styled("auth.json (next to composer.json):", bold())),
+    ];
+    lines.extend(
+        auth.unwrap_or_default()
+            .lines()
+            .map(|l| Line::raw(l.to_string())),
+    );
+    lines.push(Line::from(Span::styled("or run:", bold())));
+    lines.push(Line::raw(composer_config_line(&host, token)));
+    Text::from(lines)
+}
+
+fn preview_text(packages: &[PackagePreview]) -> Text<'static> {
+    if packages.is_empty() {
+        return Text::from(Span::styled("No packages published yet.", dim()));
+    }
+    let mut lines = Vec::new();
+    for package in packages {
+        let visible = package
+            .versions
+            .iter()
+            .filter(|v| v.hidden.is_none())
+            .count();
+        lines.push(Line::from(vec![
+            Span::styled(package.package.clone(), bold()),
+            Span::styled(
+                format!("  {visible} of {} visible", package.versions.len()),
+                dim(),
+            ),
+        ]));
+        for version in &package.versions {
+            let (mark, why) = match &version.hidden {
+                None => (Span::styled("✓ visible", good()), String::new()),
+                Some(reason) => (Span::styled("✗ hidden ", bad()), describe(reason)),
+            };
+            lines.push(Line::from(vec![
+                Span::raw(format!(
+                    "  {:<12} {}  ",
+                    version.version,
+                    when(version.released_at)
+                )),
+                mark,
+                Span::styled(format!(" {why}"), dim()),
+            ]));
+        }
+    }
+    Text::from(lines)
+}
+
+fn describe(reason: &Hidden) -> String {
+    match reason {
+        Hidden::SubscriptionWindow { access_until } => {
+            format!(
+                "released after the subscription window (until {})",
+                &access_until[..10]
+            )
+        }
+        Hidden::LicenceRevoked { licence } => format!("licence {licence} revoked"),
+        Hidden::NotCovered => "not covered by any activated licence".into(),
+    }
+}
+
+fn help() -> Text<'static> {
+    let mut lines = vec![Line::from(Span::styled(
+        "Screens: Dashboard · Projects · Tokens · Licences · Packages · Downloads",
+        dim(),
+    ))];
+    for (keys, what) in KEY_MAP {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{keys:<26}"), accent()),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    Text::from(lines)
+}

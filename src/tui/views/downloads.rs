@@ -1,0 +1,181 @@
+//! The live feed, and the totals behind it: per package, per token, dist apart from notify.
+
+use super::filter_line;
+use super::lists::table;
+use super::style::{accent, bar, bold, clock, dim, notice, short_key};
+use crate::domain::records::DownloadKind;
+use crate::tui::model::{Model, Tab};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+
+/// More addresses than this for one token in a day hints that it is shared.
+const SHARED_HINT_IPS: usize = 2;
+
+pub fn kind(kind: DownloadKind) -> Span<'static> {
+    match kind {
+        DownloadKind::Dist => Span::styled("dist", accent()),
+        DownloadKind::Notify => Span::raw("install"),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let [summary, feed, totals] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Percentage(45),
+        Constraint::Min(6),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(summary_line(model)), summary);
+    live_feed(frame, feed, model);
+    let [packages, tokens] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(totals);
+    package_totals(frame, packages, model);
+    top_tokens(frame, tokens, model);
+}
+
+fn summary_line(model: &Model) -> Line<'static> {
+    if let Some(line) = filter_line(model, Tab::Downloads) {
+        return line;
+    }
+    let r = &model.data.report;
+    let mut spans = vec![
+        Span::styled(" Today ", bold()),
+        Span::styled(r.today.dist.to_string(), accent()),
+        Span::raw(" dist transfers, "),
+        Span::styled(r.today.notify.to_string(), accent()),
+        Span::raw(" installs reported   "),
+        Span::styled("30 days ", bold()),
+        Span::styled(r.last_30_days.dist.to_string(), accent()),
+        Span::raw(" / "),
+        Span::styled(r.last_30_days.notify.to_string(), accent()),
+    ];
+    if let Some(error) = &model.live_error {
+        spans.push(Span::styled(
+            format!("   live feed stopped: {error}"),
+            super::style::bad(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn live_feed(frame: &mut Frame, area: Rect, model: &Model) {
+    let events = model.visible_live();
+    let block = Block::bordered().title(Span::styled(format!(" Live ({}) ", events.len()), bold()));
+    if events.is_empty() {
+        let text = "Waiting for Composer requests… new downloads appear here as they happen.";
+        frame.render_widget(Paragraph::new(Span::styled(text, dim())).block(block), area);
+        return;
+    }
+    // The token column only when there is room: project and address matter more.
+    let wide = area.width >= 100;
+    let rows = events.iter().map(|e| {
+        let mut cells = vec![
+            Cell::from(clock(e.at_micros)),
+            Cell::from(kind(e.kind)),
+            Cell::from(e.package.clone()),
+            Cell::from(e.version.clone()),
+            Cell::from(e.project.to_string()),
+            Cell::from(e.ip.clone()),
+        ];
+        if wide {
+            cells.insert(5, Cell::from(short_key(e.public_key.as_str())));
+        }
+        Row::new(cells)
+    });
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Fill(3),
+        Constraint::Length(8),
+        Constraint::Fill(2),
+        Constraint::Length(15),
+    ];
+    let titles: &[&str] = if wide {
+        widths.insert(5, Constraint::Length(9));
+        &[
+            "Time", "Kind", "Package", "Version", "Project", "Token", "IP",
+        ]
+    } else {
+        &["Time", "Kind", "Package", "Version", "Project", "IP"]
+    };
+    let table = table(rows.collect(), widths, titles, block).column_spacing(1);
+    let mut state = TableState::default().with_selected(Some(model.selected(Tab::Downloads)));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn package_totals(frame: &mut Frame, area: Rect, model: &Model) {
+    let report = &model.data.report;
+    let block = Block::bordered().title(Span::styled(" Per package: today · 30 days ", bold()));
+    if report.packages.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("Nothing downloaded in 30 days.", dim())).block(block),
+            area,
+        );
+        return;
+    }
+    let max = report
+        .packages
+        .iter()
+        .map(|p| p.last_30_days.dist + p.last_30_days.notify)
+        .max()
+        .unwrap_or(0);
+    let bar_width = usize::from(area.width.saturating_sub(34) / 2).max(4);
+    let rows = report.packages.iter().map(|p| {
+        let month = p.last_30_days.dist + p.last_30_days.notify;
+        Row::new(vec![
+            Cell::from(p.package.clone()),
+            Cell::from(format!("{}/{}", p.today.dist, p.today.notify)),
+            Cell::from(format!("{}/{}", p.last_30_days.dist, p.last_30_days.notify)),
+            Cell::from(Span::styled(bar(month, max, bar_width), accent())),
+        ])
+    });
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Length(7),
+        Constraint::Length(9),
+        Constraint::Fill(1),
+    ];
+    const TITLES: &[&str] = &["Package", "Today", "30 days", "dist/inst"];
+    frame.render_widget(
+        table(rows.collect(), widths, TITLES, block).column_spacing(1),
+        area,
+    );
+}
+
+fn top_tokens(frame: &mut Frame, area: Rect, model: &Model) {
+    let report = &model.data.report;
+    let block = Block::bordered().title(Span::styled(" Top tokens, 30 days ", bold()));
+    if report.top_tokens.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("No token used yet.", dim())).block(block),
+            area,
+        );
+        return;
+    }
+    let rows = report.top_tokens.iter().map(|t| {
+        let ips = if t.distinct_ips_today > SHARED_HINT_IPS {
+            Span::styled(format!("{} shared?", t.distinct_ips_today), notice())
+        } else {
+            Span::raw(t.distinct_ips_today.to_string())
+        };
+        Row::new(vec![
+            Cell::from(short_key(&t.public_key)),
+            Cell::from(t.project.clone()),
+            Cell::from(t.last_30_days.to_string()),
+            Cell::from(ips),
+        ])
+    });
+    let widths = vec![
+        Constraint::Length(9),
+        Constraint::Fill(1),
+        Constraint::Length(5),
+        Constraint::Length(11),
+    ];
+    const TITLES: &[&str] = &["Token", "Project", "Reqs", "IPs today"];
+    frame.render_widget(
+        table(rows.collect(), widths, TITLES, block).column_spacing(1),
+        area,
+    );
+}

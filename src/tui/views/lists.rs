@@ -1,0 +1,206 @@
+//! The Projects, Tokens and Licences screens: a filterable table, and details where rows are wide.
+
+use super::style::{ago, bad, dim, good, header, selected, short_key, when};
+use super::{empty, filter_line};
+use crate::service::admin::TokenSummary;
+use crate::tui::model::{Model, Tab};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+
+/// Splits off a line for the filter when there is one.
+fn with_filter(frame: &mut Frame, area: Rect, model: &Model, tab: Tab) -> Rect {
+    match filter_line(model, tab) {
+        Some(line) => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            frame.render_widget(Paragraph::new(line), top);
+            rest
+        }
+        None => area,
+    }
+}
+
+pub fn table<'a>(
+    rows: Vec<Row<'a>>,
+    widths: Vec<Constraint>,
+    titles: &'a [&'a str],
+    block: Block<'a>,
+) -> Table<'a> {
+    Table::new(rows, widths)
+        .header(Row::new(titles.iter().map(|t| Cell::from(*t))).style(header()))
+        .block(block)
+        .row_highlight_style(selected())
+        .column_spacing(2)
+}
+
+fn show(frame: &mut Frame, area: Rect, table: Table, selected_row: usize) {
+    let mut state = TableState::default().with_selected(Some(selected_row));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn titled(title: String) -> Block<'static> {
+    Block::bordered().title(Span::styled(title, super::style::bold()))
+}
+
+pub fn projects(frame: &mut Frame, area: Rect, model: &Model) {
+    let area = with_filter(frame, area, model, Tab::Projects);
+    let projects = model.visible_projects();
+    let block = titled(format!(" Projects ({}) ", projects.len()));
+    if projects.is_empty() {
+        let hint = empty(model, "No projects yet. Press n to create one.");
+        frame.render_widget(hint.block(block), area);
+        return;
+    }
+    let data = &model.data;
+    let rows = projects.iter().map(|p| {
+        let tokens = data
+            .tokens
+            .iter()
+            .filter(|t| t.project == p.slug.as_str() && t.revoked_at.is_none())
+            .count();
+        let licences = data
+            .licences
+            .iter()
+            .filter(|l| !l.revoked && l.projects.iter().any(|x| x == p.slug.as_str()))
+            .count();
+        Row::new(vec![
+            Cell::from(p.slug.to_string()),
+            Cell::from(p.name.clone()),
+            Cell::from(tokens.to_string()),
+            Cell::from(licences.to_string()),
+            Cell::from(when(p.created_at)),
+        ])
+    });
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(16),
+    ];
+    const TITLES: &[&str] = &["Slug", "Name", "Tokens", "Licences", "Created"];
+    let table = table(rows.collect(), widths, TITLES, block);
+    show(frame, area, table, model.selected(Tab::Projects));
+}
+
+pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
+    let area = with_filter(frame, area, model, Tab::Tokens);
+    let tokens = model.visible_tokens();
+    let block = titled(format!(" Tokens ({}) ", tokens.len()));
+    if tokens.is_empty() {
+        let hint = empty(model, "No tokens here. Press n to issue one.");
+        frame.render_widget(hint.block(block), area);
+        return;
+    }
+    let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
+    let wide = area.width >= 110;
+    let rows = tokens.iter().map(|t| {
+        let key = if wide {
+            t.public_key.clone()
+        } else {
+            short_key(&t.public_key)
+        };
+        let state = match t.revoked_at {
+            Some(_) => Span::styled("revoked", bad()),
+            None => Span::styled("active", good()),
+        };
+        let used = t
+            .last_used_at
+            .map(|at| ago(model.now, at))
+            .unwrap_or("never".into());
+        Row::new(vec![
+            Cell::from(t.project.clone()),
+            Cell::from(key),
+            Cell::from(t.label.clone()),
+            Cell::from(state),
+            Cell::from(used),
+        ])
+    });
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Length(if wide { 32 } else { 10 }),
+        Constraint::Fill(2),
+        Constraint::Length(7),
+        Constraint::Length(9),
+    ];
+    const TITLES: &[&str] = &["Project", "Public key", "Label", "State", "Last used"];
+    let table = table(rows.collect(), widths, TITLES, block);
+    show(frame, list, table, model.selected(Tab::Tokens));
+    if let Some(token) = model.selected_token() {
+        frame.render_widget(token_details(token), details);
+    }
+}
+
+fn token_details(t: &TokenSummary) -> Paragraph<'static> {
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<12}"), dim()),
+            Span::raw(value),
+        ])
+    };
+    let last = match (t.last_used_at, &t.last_ip) {
+        (Some(at), Some(ip)) => format!("{} from {ip}", when(at)),
+        _ => "never".into(),
+    };
+    let mut lines = vec![
+        field("Public key", t.public_key.clone()),
+        field("Created", when(t.created_at)),
+        field("Last used", last),
+        field(
+            "User agent",
+            t.last_user_agent.clone().unwrap_or("–".into()),
+        ),
+    ];
+    if let Some(at) = t.revoked_at {
+        lines.push(Line::from(Span::styled(
+            format!("Revoked {}", when(at)),
+            bad(),
+        )));
+    }
+    Paragraph::new(lines).block(Block::bordered().title(" Token "))
+}
+
+pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
+    let area = with_filter(frame, area, model, Tab::Licences);
+    let licences = model.visible_licences();
+    let block = titled(format!(" Licences ({}) ", licences.len()));
+    if licences.is_empty() {
+        let hint = empty(model, "No licences yet. Press n to create one.");
+        frame.render_widget(hint.block(block), area);
+        return;
+    }
+    let rows = licences.iter().map(|l| {
+        let term = match &l.access_until {
+            Some(until) => format!("until {}", &until[..until.len().min(10)]),
+            None => "perpetual".into(),
+        };
+        let style = if l.revoked { dim() } else { Default::default() };
+        let state = if l.revoked {
+            Span::styled("revoked", bad())
+        } else {
+            Span::styled("active", good())
+        };
+        Row::new(vec![
+            Cell::from(l.id.clone()),
+            Cell::from(l.holder.clone()),
+            Cell::from(l.packages.join(" ")),
+            Cell::from(term),
+            Cell::from(l.projects.join(" ")),
+            Cell::from(state),
+        ])
+        .style(style)
+    });
+    let widths = vec![
+        Constraint::Length(16),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(16),
+        Constraint::Fill(2),
+        Constraint::Length(7),
+    ];
+    const TITLES: &[&str] = &["Id", "Holder", "Packages", "Term", "Projects", "State"];
+    let table = table(rows.collect(), widths, TITLES, block);
+    show(frame, area, table, model.selected(Tab::Licences));
+}

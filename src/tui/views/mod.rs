@@ -1,0 +1,168 @@
+//! Drawing the model. Nothing here changes state or does I/O.
+
+mod dashboard;
+mod dialogs;
+mod downloads;
+mod lists;
+mod packages;
+pub mod style;
+
+use super::dialog::Dialog;
+use super::model::{Model, Tab};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Tabs};
+use style::{accent, bad, bold, dim, notice, selected};
+
+pub fn render(frame: &mut Frame, model: &Model) {
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    tabs(frame, top, model);
+    match model.current() {
+        Tab::Dashboard => dashboard::render(frame, body, model),
+        Tab::Projects => lists::projects(frame, body, model),
+        Tab::Tokens => lists::tokens(frame, body, model),
+        Tab::Licences => lists::licences(frame, body, model),
+        Tab::Packages => packages::render(frame, body, model),
+        Tab::Downloads => downloads::render(frame, body, model),
+    }
+    footer(frame, bottom, model);
+    if let Some(dialog) = &model.dialog {
+        dialogs::render(frame, dialog, model);
+    }
+}
+
+fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
+    let brand = " packagento ";
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(brand.len() as u16)])
+            .areas(area);
+    let titles = Tab::ALL.iter().map(|t| t.title());
+    let tabs = Tabs::new(titles)
+        .select(model.current().index())
+        .highlight_style(selected().patch(bold()))
+        .divider(Span::styled("│", dim()))
+        .padding(" ", " ");
+    frame.render_widget(tabs, left);
+    if area.width >= 80 + brand.len() as u16 - 4 {
+        frame.render_widget(Paragraph::new(Span::styled(brand, accent())), right);
+    }
+}
+
+/// Key hints, or the last outcome while it is fresh; work in progress on the right.
+fn footer(frame: &mut Frame, area: Rect, model: &Model) {
+    let busy = model.busy.as_deref().unwrap_or("");
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(busy.chars().count() as u16 + 1),
+    ])
+    .areas(area);
+    let line = match &model.status {
+        Some(status) if status.is_error => Line::from(Span::styled(
+            format!(" {}", status.text.replace('\n', " · ")),
+            bad(),
+        )),
+        Some(status) => Line::from(Span::styled(format!(" {}", status.text), style::good())),
+        None => hints(model),
+    };
+    frame.render_widget(Paragraph::new(line), left);
+    frame.render_widget(Paragraph::new(Span::styled(busy, notice())), right);
+}
+
+fn hints(model: &Model) -> Line<'static> {
+    let keys: &[(&str, &str)] = match (&model.dialog, model.tab.editing_filter) {
+        (Some(Dialog::Form(_)), _) => &[
+            ("Enter", "submit"),
+            ("Tab", "next field"),
+            ("Esc", "cancel"),
+        ],
+        (Some(Dialog::TokenCreated(_)), _) => &[
+            ("Enter", "write auth.json"),
+            ("Tab", "host/path"),
+            ("Esc", "close"),
+        ],
+        (Some(Dialog::Confirm(_)), _) => &[("y", "confirm"), ("n/Esc", "cancel")],
+        (Some(_), _) => &[("↑↓", "scroll"), ("Esc", "close")],
+        (None, true) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
+        (None, false) => match model.current() {
+            Tab::Dashboard => &[
+                ("Tab", "screens"),
+                ("r", "refresh"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Projects => &[
+                ("n", "new"),
+                ("e", "rename"),
+                ("d", "delete"),
+                ("Enter", "tokens"),
+                ("p", "preview"),
+                ("/", "filter"),
+                ("?", "help"),
+            ],
+            Tab::Tokens => &[
+                ("n", "new"),
+                ("x", "revoke"),
+                ("/", "filter"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Licences => &[
+                ("n", "new"),
+                ("a", "activate"),
+                ("u", "deactivate"),
+                ("x", "revoke"),
+                ("p", "preview"),
+                ("?", "help"),
+            ],
+            Tab::Packages => &[
+                ("n", "publish"),
+                ("↑↓", "versions"),
+                ("/", "filter"),
+                ("?", "help"),
+            ],
+            Tab::Downloads => &[
+                ("/", "project or package"),
+                ("Esc", "clear"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+        },
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (key, what) in keys {
+        spans.push(Span::styled(*key, accent()));
+        spans.push(Span::styled(format!(" {what}  "), dim()));
+    }
+    Line::from(spans)
+}
+
+/// The filter line above a list, when a filter is set or being typed.
+fn filter_line(model: &Model, tab: Tab) -> Option<Line<'static>> {
+    let text = model.tab.filters.get(&tab)?;
+    let editing = model.tab.editing_filter && model.current() == tab && model.dialog.is_none();
+    if text.is_empty() && !editing {
+        return None;
+    }
+    let mut spans = vec![Span::styled(" / ", accent())];
+    spans.extend(dialogs::input_spans(text, editing));
+    if !editing {
+        spans.push(Span::styled("   Esc clears", dim()));
+    }
+    Some(Line::from(spans))
+}
+
+/// A placeholder for an empty list that says what to do next.
+fn empty(model: &Model, what: &str) -> Paragraph<'static> {
+    let text = if model.loaded {
+        what.to_string()
+    } else {
+        "loading…".to_string()
+    };
+    Paragraph::new(Span::styled(text, dim()))
+}
