@@ -118,7 +118,9 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             return if error.use_stderr() { 2 } else { 0 };
         }
     };
-    match dispatch(cli) {
+    let outcome = dispatch(cli);
+    logging::flush();
+    match outcome {
         Ok(()) => 0,
         Err(error) => {
             eprintln!("error: {error}");
