@@ -78,7 +78,9 @@ pub fn watch_folder(
 ) -> Result<(FolderWatch, async_mpsc::UnboundedReceiver<()>), String> {
     let (sender, receiver) = async_mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        // Listing the folder (as the rescan does) raises access events; reacting to those would
+        // rescan forever, tens of thousands of times a second.
+        if event.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
             let _ = sender.send(());
         }
     })

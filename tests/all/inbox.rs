@@ -180,3 +180,29 @@ fn package_log_follow_streams_inbox_outcomes_as_they_happen() {
             .contains("files lists \"f.php\"")
     );
 }
+
+/// CPU seconds (user + system) the process has used so far, from /proc.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+#[test]
+fn an_idle_server_watching_its_inbox_does_not_spin() {
+    let app = Appliance::started();
+    let pid = app.pid().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before = cpu_seconds(pid);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let used = cpu_seconds(pid) - before;
+    // A watcher that reacts to its own folder listing burns a whole core; idle is near zero.
+    assert!(used < 0.5, "the idle server used {used:.2} s of CPU in 2 s");
+}
