@@ -122,9 +122,10 @@ pub struct DownloadsArgs {
 
 pub fn run(backend: &Backend, command: Command, json: bool) -> Result<(), CliError> {
     match command {
-        Command::Serve(_) | Command::Config(_) | Command::Tui => {
-            unreachable!("serve, config and tui are dispatched before a backend is chosen")
+        Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => {
+            unreachable!("serve, config, tui and restore are dispatched before a backend is chosen")
         }
+        Command::Backup(args) => super::backup::backup(backend, args, json),
         Command::Project(command) => project(backend, command, json),
         Command::Token(command) => token(backend, command, json),
         Command::Licence(command) => licence(backend, command, json),

@@ -3,6 +3,7 @@
 
 mod admin_client;
 mod backend;
+mod backup;
 mod commands;
 mod config_cmd;
 mod configure;
@@ -84,6 +85,10 @@ pub enum Command {
     Publisher(publisher::PublisherCommand),
     /// The terminal UI, attached to a running server through its admin socket
     Tui,
+    /// Write a consistent snapshot of the database and archives, even while serving
+    Backup(backup::BackupArgs),
+    /// Recreate a data folder from a backup (the folder must be empty or absent)
+    Restore(backup::RestoreArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +145,14 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
         Some(Command::Config(command)) => {
             let loaded = configure::load(&cli, Some(&serve::ServeArgs::from_env()))?;
             config_cmd::run(command, &loaded, cli.json)
+        }
+        Some(Command::Restore(args)) => {
+            let loaded = configure::load(&cli, None)?;
+            logging::init(
+                cli.log_level.as_deref().unwrap_or("warn"),
+                crate::config::LogFormat::Human,
+            )?;
+            backup::restore(loaded.settings(), args, cli.json)
         }
         Some(command) => {
             let loaded = configure::load(&cli, None)?;

@@ -94,6 +94,10 @@ pub enum AdminRequest {
     DashboardStats,
     DownloadStats,
     ServerStatus,
+    /// Writes a backup file; the path is absolute because the server's working folder is not ours.
+    Backup {
+        path: std::path::PathBuf,
+    },
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -150,6 +154,7 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
         DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
         DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
+        Backup { path } => to_json(super::backup::create(app, &path, &log_progress)?),
         ServerStatus => Ok(json!({
             "listening": app.listening(),
             "public_url": app.settings().public_url,
@@ -455,4 +460,17 @@ fn recent_downloads(app: &App, limit: usize) -> Result<Vec<DownloadEvent>> {
     // Events still waiting for the batch writer are newer than anything stored.
     app.analytics.flush(app.store())?;
     Ok(app.store().read(|r| r.recent_downloads(limit))?)
+}
+
+/// Through the socket the operator's terminal is elsewhere, so progress goes to the server's log.
+fn log_progress(progress: super::backup::Progress) {
+    let step = (progress.total / 10).max(1);
+    if progress.done.is_multiple_of(step) || progress.done == progress.total {
+        tracing::info!(
+            progress.stage,
+            progress.done,
+            progress.total,
+            "backup progress"
+        );
+    }
 }

@@ -7,6 +7,7 @@ pub mod archive;
 pub mod archive_cache;
 pub mod auth;
 pub mod auth_json;
+pub mod backup;
 pub mod catalog;
 pub mod inbox;
 pub mod metrics;

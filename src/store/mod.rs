@@ -9,9 +9,11 @@ mod publish_log;
 mod publishers;
 pub mod records;
 mod retention;
+mod snapshot;
 pub mod tables;
 
 pub use records::Stamp;
+pub use snapshot::{Row, RowKey};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Serialize, de::DeserializeOwned};

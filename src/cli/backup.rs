@@ -1,0 +1,109 @@
+//! `packagento backup FILE` and `packagento restore FILE`: a consistent snapshot of the database
+//! and archives while the server keeps serving, and its verified return into an empty data folder.
+
+use super::backend::Backend;
+use super::output::print_json;
+use super::{CliError, admin_client};
+use crate::service::Settings;
+use crate::service::admin::AdminRequest;
+use crate::service::backup::{self, BackupReport, Progress, RestoreReport, manifest::Counts};
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The backup file to write (replaced atomically if it exists)
+    pub file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A file written by `packagento backup`
+    pub file: PathBuf,
+}
+
+pub fn backup(backend: &Backend, args: BackupArgs, json: bool) -> Result<(), CliError> {
+    // Through the socket the server writes the file, so it must not depend on our working folder.
+    let file = absolute(&args.file)?;
+    let report: BackupReport = match backend {
+        Backend::Server { .. } => {
+            eprintln!("backing up through the running server…");
+            backend.call_as(AdminRequest::Backup { path: file })?
+        }
+        Backend::Local(app) => backup::create(app, &file, &print_progress)?,
+    };
+    end_progress();
+    if json {
+        print_json(&report);
+    } else {
+        println!("wrote {} ({} bytes)", report.file, report.bytes);
+        print_counts(&report.counts);
+    }
+    Ok(())
+}
+
+pub fn restore(settings: Settings, args: RestoreArgs, json: bool) -> Result<(), CliError> {
+    let socket = settings.admin_socket();
+    if admin_client::is_listening(&socket) {
+        return Err(CliError::msg(format!(
+            "a packagento server is running on {}; stop it before restoring",
+            settings.data_dir.display()
+        )));
+    }
+    let file = absolute(&args.file)?;
+    if !file.is_file() {
+        return Err(CliError::msg(format!("no backup file {}", file.display())));
+    }
+    let settings = Settings {
+        data_dir: absolute(&settings.data_dir)?,
+        ..settings
+    };
+    let report: RestoreReport = backup::restore(&settings, &file, &print_progress)?;
+    end_progress();
+    if json {
+        print_json(&report);
+    } else {
+        println!(
+            "restored {} (taken {}) into {}",
+            file.display(),
+            report.created_at,
+            report.data_dir
+        );
+        print_counts(&report.counts);
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, CliError> {
+    std::path::absolute(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+fn print_counts(counts: &Counts) {
+    println!(
+        "{} projects, {} tokens, {} licences, {} releases, {} download events, {} publisher tokens",
+        counts.projects,
+        counts.tokens,
+        counts.licences,
+        counts.releases,
+        counts.downloads,
+        counts.publishers
+    );
+    println!(
+        "{} archives, {} bytes",
+        counts.archives, counts.archive_bytes
+    );
+}
+
+/// One line on stderr, rewritten in place, so large backups show they are moving.
+fn print_progress(progress: Progress) {
+    let step = (progress.total / 100).max(1);
+    if progress.done.is_multiple_of(step) || progress.done == progress.total {
+        eprint!("\r{}: {}/{}", progress.stage, progress.done, progress.total);
+        let _ = std::io::stderr().flush();
+    }
+}
+
+fn end_progress() {
+    eprintln!();
+}

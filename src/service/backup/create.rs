@@ -1,0 +1,170 @@
+//! Writing a backup: records from one read transaction, then the archives they name, into a
+//! temporary file renamed over the target only when complete and synced.
+
+use super::bundle::BundleWriter;
+use super::digest::{Digests, Hashing, HashingWriter};
+use super::manifest::{self, ArchiveEntry, Counts, DatabaseEntry, Manifest};
+use super::{OnProgress, Progress, Scratch, io_error, sibling};
+use crate::domain::records::Release;
+use crate::domain::time;
+use crate::service::{App, Result, ServiceError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupReport {
+    pub file: String,
+    pub bytes: u64,
+    pub schema_version: u32,
+    pub created_at: String,
+    pub counts: Counts,
+}
+
+/// The records, dumped to a scratch file, and what they say about archives.
+struct Dump {
+    file: Scratch,
+    digests: Digests,
+    rows: BTreeMap<String, u64>,
+    schema_version: u32,
+    archives: Vec<ArchiveEntry>,
+}
+
+pub fn create(app: &App, target: &Path, progress: OnProgress) -> Result<BackupReport> {
+    if !target.is_absolute() {
+        return Err(ServiceError::Invalid(format!(
+            "the backup file must be an absolute path, not {}",
+            target.display()
+        )));
+    }
+    if target.is_dir() {
+        return Err(ServiceError::Invalid(format!(
+            "{} is a folder",
+            target.display()
+        )));
+    }
+    // Download events still in memory belong in the backup too.
+    app.analytics.flush(app.store())?;
+    let dump = dump_records(app, target)?;
+    let manifest = Manifest {
+        format: manifest::FORMAT.to_string(),
+        format_version: manifest::FORMAT_VERSION,
+        schema_version: dump.schema_version,
+        created_at: time::to_rfc3339(time::now()),
+        counts: Counts::from_rows(&dump.rows, &dump.archives),
+        database: DatabaseEntry {
+            sha256: dump.digests.sha256.clone(),
+            size: dump.digests.size,
+            rows: dump.rows.clone(),
+        },
+        archives: dump.archives.clone(),
+    };
+    let partial = Scratch::new(sibling(target, "partial")?);
+    write_bundle(app, partial.path(), &manifest, &dump, progress)?;
+    std::fs::rename(partial.path(), target)
+        .map_err(|e| io_error(format!("cannot move the backup to {}", target.display()), e))?;
+    partial.keep();
+    let bytes = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
+    Ok(BackupReport {
+        file: target.display().to_string(),
+        bytes,
+        schema_version: manifest.schema_version,
+        created_at: manifest.created_at,
+        counts: manifest.counts,
+    })
+}
+
+fn dump_records(app: &App, target: &Path) -> Result<Dump> {
+    let file = Scratch::new(sibling(target, "records")?);
+    let created = File::create(file.path())
+        .map_err(|e| io_error(format!("cannot write next to {}", target.display()), e))?;
+    let mut sink = HashingWriter::new(BufWriter::new(created));
+    let mut rows = BTreeMap::new();
+    let mut schema_version = 0;
+    let mut archives = BTreeMap::new();
+    app.store().export(|row| {
+        *rows.entry(row.table.clone()).or_insert(0u64) += 1;
+        schema_version = row.schema_version().unwrap_or(schema_version);
+        if row.is_release() {
+            let release: Release = serde_json::from_str(&row.value)
+                .map_err(|e| ServiceError::Io(format!("unreadable release record: {e}")))?;
+            archives.insert(release.sha256.clone(), (release.shasum, release.size));
+        }
+        let mut line = serde_json::to_vec(&row).map_err(|e| ServiceError::Io(e.to_string()))?;
+        line.push(b'\n');
+        sink.write_all(&line)
+            .map_err(|e| io_error("cannot write the records", e))
+    })?;
+    let digests = sink
+        .finish()
+        .map_err(|e| io_error("cannot write the records", e))?;
+    let archives = archives
+        .into_iter()
+        .map(|(sha256, (sha1, size))| ArchiveEntry { sha256, sha1, size })
+        .collect();
+    Ok(Dump {
+        file,
+        digests,
+        rows,
+        schema_version,
+        archives,
+    })
+}
+
+fn write_bundle(
+    app: &App,
+    path: &Path,
+    manifest: &Manifest,
+    dump: &Dump,
+    progress: OnProgress,
+) -> Result<()> {
+    let failed = |e| io_error(format!("cannot write {}", path.display()), e);
+    let file = File::create(path).map_err(failed)?;
+    let mut bundle = BundleWriter::new(file);
+    let manifest_json =
+        serde_json::to_vec_pretty(manifest).map_err(|e| ServiceError::Io(e.to_string()))?;
+    bundle
+        .append(
+            manifest::MANIFEST_ENTRY,
+            manifest_json.len() as u64,
+            &manifest_json[..],
+        )
+        .map_err(failed)?;
+    let records = File::open(dump.file.path()).map_err(failed)?;
+    bundle
+        .append(manifest::DATABASE_ENTRY, dump.digests.size, records)
+        .map_err(failed)?;
+    let total = manifest.archives.len() as u64;
+    for (index, entry) in manifest.archives.iter().enumerate() {
+        append_archive(app, &mut bundle, entry)?;
+        progress(Progress {
+            stage: "archives",
+            done: index as u64 + 1,
+            total,
+        });
+    }
+    bundle.finish().map_err(failed)
+}
+
+/// Copies one archive in, checking on the way that the file on disk is the one the record names.
+fn append_archive(app: &App, bundle: &mut BundleWriter, entry: &ArchiveEntry) -> Result<()> {
+    let path = app.settings().archive_path(&entry.sha256);
+    let file = File::open(&path)
+        .map_err(|e| io_error(format!("archive {} is missing", path.display()), e))?;
+    let mut hashing = Hashing::new(file);
+    bundle
+        .append(&entry.entry_name(), entry.size, &mut hashing)
+        .map_err(|e| io_error(format!("cannot copy archive {}", path.display()), e))?;
+    let found = hashing.digests();
+    if found.sha256 != entry.sha256 || found.size != entry.size {
+        return Err(ServiceError::Io(format!(
+            "archive {} does not match its release record (sha256 {}, {} bytes): it is damaged",
+            path.display(),
+            found.sha256,
+            found.size
+        )));
+    }
+    Ok(())
+}
