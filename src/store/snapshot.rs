@@ -244,4 +244,26 @@ mod tests {
             Err(StoreError::SchemaTooNew { found: 99, .. })
         ));
     }
+
+    #[test]
+    fn a_snapshot_from_an_older_schema_is_migrated_on_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        let rows = [Ok::<_, StoreError>(Row {
+            table: "meta_v1".into(),
+            key: RowKey::Text("schema_version".into()),
+            value: "1".into(),
+        })];
+        Store::create_from(&path, rows).unwrap();
+        let store = Store::open(&path).unwrap();
+        let version = store
+            .read(|r| r.get::<u32>(tables::META, "schema_version"))
+            .unwrap();
+        assert_eq!(version, Some(tables::SCHEMA_VERSION));
+        let txn = store.db.begin_read().unwrap();
+        assert!(
+            txn.open_table(tables::PUBLISHERS).is_ok(),
+            "the v2 tables exist"
+        );
+    }
 }
