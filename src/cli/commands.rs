@@ -21,6 +21,19 @@ pub enum ProjectCommand {
     },
     /// List projects
     List,
+    /// Change a project's display name
+    Rename {
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete a project: its tokens are removed and its licence activations dropped
+    Delete {
+        slug: String,
+        /// Really delete; without it, only show what would go
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -140,6 +153,10 @@ fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(),
             backend.call(AdminRequest::ProjectCreate { slug, name })?
         }
         ProjectCommand::List => backend.call(AdminRequest::ProjectList)?,
+        ProjectCommand::Rename { slug, name } => {
+            backend.call(AdminRequest::ProjectRename { slug, name })?
+        }
+        ProjectCommand::Delete { slug, yes } => return delete_project(backend, slug, yes, json),
     };
     if json {
         print_json(&value)
@@ -147,6 +164,27 @@ fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(),
         output::projects(&value)
     }
     Ok(())
+}
+
+/// Destructive, so it takes `--yes`; without it the command says what would go and changes nothing.
+fn delete_project(backend: &Backend, slug: String, yes: bool, json: bool) -> Result<(), CliError> {
+    let request = AdminRequest::ProjectDelete {
+        slug: slug.clone(),
+        dry_run: !yes,
+    };
+    let outcome = backend.call(request)?;
+    if json {
+        print_json(&outcome);
+    } else {
+        output::project_deletion(&outcome);
+    }
+    if yes {
+        Ok(())
+    } else {
+        Err(CliError::msg(format!(
+            "nothing deleted: run `packagento project delete {slug} --yes` to delete"
+        )))
+    }
 }
 
 fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), CliError> {

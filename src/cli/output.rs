@@ -10,6 +10,30 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 
+pub fn project_deletion(outcome: &Value) {
+    let list = |key: &str| {
+        let items: Vec<&str> = outcome[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let verb = if outcome["deleted"] == true {
+        "deleted"
+    } else {
+        "would delete"
+    };
+    println!("{verb} project {}", outcome["slug"].as_str().unwrap_or(""));
+    println!("  tokens removed:        {}", list("tokens_removed"));
+    println!("  licences deactivated:  {}", list("licences_deactivated"));
+}
+
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
     println!("{text}");

@@ -398,3 +398,30 @@ fn killing_a_bulk_publish_leaves_only_whole_releases() {
         assert_eq!(hex::encode(sha1::Sha1::digest(&archive.body)), shasum);
     }
 }
+
+#[test]
+fn project_delete_says_what_goes_and_needs_yes() {
+    let app = Appliance::new();
+    let token = app.customer("doomed");
+    let preview = app.run(&["project", "delete", "doomed"]);
+    assert!(!preview.status.success());
+    let text = String::from_utf8_lossy(&preview.stdout);
+    assert!(text.contains("would delete project doomed"), "{text}");
+    assert!(text.contains(&token.public_key), "{text}");
+    assert_eq!(app.json(&["project", "list"]).as_array().unwrap().len(), 1);
+    let deleted = app.json(&["project", "delete", "doomed", "--yes"]);
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(app.json(&["project", "list"]), json!([]));
+    assert_eq!(app.json(&["token", "list"]), json!([]));
+    let renamed = app.fails(&["project", "rename", "doomed", "--name", "Gone"]);
+    assert!(renamed.contains("no project"), "{renamed}");
+}
+
+#[test]
+fn project_rename_changes_only_the_display_name() {
+    let app = Appliance::new();
+    app.project("shop");
+    let renamed = app.json(&["project", "rename", "shop", "--name", "Shop Production"]);
+    assert_eq!(renamed["slug"], "shop");
+    assert_eq!(app.json(&["project", "list"])[0]["name"], "Shop Production");
+}
