@@ -4,6 +4,7 @@ use super::backend::Backend;
 use super::output::{self, print_json};
 use super::{CliError, Command};
 use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::preview::PackagePreview;
 use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
 use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use clap::{Args, Subcommand};
@@ -88,6 +89,11 @@ pub enum LicenceCommand {
     Revoke { id: String },
     /// List licences
     List,
+    /// What a project's tokens see, version by version, and why the rest is hidden
+    Preview {
+        #[arg(long)]
+        project: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -253,6 +259,16 @@ fn licence(backend: &Backend, command: LicenceCommand, json: bool) -> Result<(),
             AdminRequest::LicenceDeactivate { id, project }
         }
         LicenceCommand::Revoke { id } => AdminRequest::LicenceRevoke { id },
+        LicenceCommand::Preview { project } => {
+            let preview: Vec<PackagePreview> =
+                backend.call_as(AdminRequest::LicencePreview { project })?;
+            if json {
+                print_json(&preview)
+            } else {
+                output::preview(&preview)
+            }
+            return Ok(());
+        }
         LicenceCommand::List => {
             let licences: Vec<LicenceSummary> = backend.call_as(AdminRequest::LicenceList)?;
             if json {

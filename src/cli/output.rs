@@ -10,6 +10,33 @@ use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 
+pub fn preview(packages: &[crate::service::preview::PackagePreview]) {
+    use crate::service::preview::Hidden;
+    if packages.is_empty() {
+        println!("this project sees nothing: activate a licence on it");
+    }
+    for package in packages {
+        println!("{}", package.package);
+        for version in &package.versions {
+            let state = match &version.hidden {
+                None => "visible".to_string(),
+                Some(Hidden::SubscriptionWindow { access_until }) => {
+                    format!("hidden: released after the access window closed ({access_until})")
+                }
+                Some(Hidden::LicenceRevoked { licence }) => {
+                    format!("hidden: licence {licence} is revoked")
+                }
+                Some(Hidden::NotCovered) => "hidden: no active licence covers it".to_string(),
+            };
+            println!(
+                "  {:<20} released {}  {state}",
+                version.version,
+                when(Some(version.released_at))
+            );
+        }
+    }
+}
+
 pub fn project_deletion(outcome: &Value) {
     let list = |key: &str| {
         let items: Vec<&str> = outcome[key]
