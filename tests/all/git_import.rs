@@ -183,6 +183,10 @@ fn branches_become_dev_versions_that_a_new_commit_replaces_and_tags_never_change
         ["v1.0.0", "1.1.0", "v2.0.0-beta.1", "main"]
     );
     assert_eq!(first["imported"][3]["version"], "dev-main");
+    let releases = |all: Vec<(String, String, String)>| -> Vec<_> {
+        all.into_iter().filter(|v| v.0 != "dev-main").collect()
+    };
+    let tagged = releases(versions(&appliance));
     let unmoved = appliance.json(&["package", "import-git", repo.arg(), "--branches"]);
     assert_eq!(unmoved["imported"], serde_json::json!([]));
 
@@ -200,7 +204,7 @@ fn branches_become_dev_versions_that_a_new_commit_replaces_and_tags_never_change
         "the latest commit's time"
     );
     assert_eq!(all.len(), 4, "{all:?}");
-    assert_eq!(all[0].0, "v2.0.0-beta.1");
+    assert_eq!(releases(all), tagged);
     // The first dev-main shared its bytes with v2.0.0-beta.1 and stays; the second was
     // referenced by nothing once replaced and is gone.
     let mut archives: Vec<_> = std::fs::read_dir(appliance.data_dir().join("archives"))
@@ -288,4 +292,29 @@ fn watch_imports_a_tag_made_while_it_runs_and_stops_on_ctrl_c() {
     assert!(interrupt(child).success());
     let left: Vec<_> = std::fs::read_dir(&temp).unwrap().collect();
     assert!(left.is_empty(), "temporary archives left behind: {left:?}");
+}
+
+#[test]
+fn a_tag_whose_version_is_already_published_with_other_bytes_is_skipped_not_a_conflict() {
+    let appliance = Appliance::new();
+    let repo = GitRepo::sample(appliance.dir.path());
+    let zip = crate::common::zips::library(
+        &appliance.dir.path().join("zips"),
+        "acme/gitpkg",
+        "1.1.0",
+        serde_json::json!({}),
+        None,
+    );
+    let shasum = appliance.publish(&zip, &[])[0]["shasum"].clone();
+
+    let report = appliance.json(&["package", "import-git", repo.arg()]);
+
+    assert_eq!(refs(&report["imported"]), ["v1.0.0", "v2.0.0-beta.1"]);
+    assert_eq!(
+        reason(&report, "1.1.0"),
+        "version 1.1.0 is already published"
+    );
+    let kept = versions(&appliance);
+    let release = kept.iter().find(|v| v.0 == "1.1.0").unwrap();
+    assert_eq!(release.2, shasum.as_str().unwrap());
 }
