@@ -3,7 +3,6 @@
 //! (`refs/tags/v1.0.0`) so a branch and a tag of the same name cannot be confused.
 
 use super::CliError;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -106,16 +105,18 @@ impl Repo {
     }
 
     /// `git archive --format=zip` of `refname`, honouring the repository's `export-ignore`.
+    /// Written straight into the file: a release may be far larger than is worth holding in memory.
     pub fn archive(&self, refname: &str) -> Result<TempArchive, CliError> {
-        let mut file = tempfile::Builder::new()
+        let file = tempfile::Builder::new()
             .prefix("packagento-git-")
             .suffix(".zip")
             .tempfile()
             .map_err(|e| CliError::msg(format!("cannot create a temporary file: {e}")))?;
-        let bytes = self.output(&["archive", "--format=zip", refname])?;
-        file.write_all(&bytes)
-            .and_then(|()| file.flush())
+        let sink = file
+            .as_file()
+            .try_clone()
             .map_err(|e| CliError::msg(format!("cannot write a temporary file: {e}")))?;
+        self.run(&["archive", "--format=zip", refname], Stdio::from(sink))?;
         Ok(TempArchive { file })
     }
 
@@ -125,6 +126,12 @@ impl Repo {
     }
 
     fn output(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        self.run(args, Stdio::piped())
+    }
+
+    /// Runs git with its standard output going to `stdout`; returns what was captured (nothing
+    /// unless `stdout` is a pipe).
+    fn run(&self, args: &[&str], stdout: Stdio) -> Result<Vec<u8>, GitError> {
         let output = Command::new("git")
             .arg("-C")
             .arg(&self.path)
@@ -134,7 +141,10 @@ impl Repo {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_COMMON_DIR")
             .stdin(Stdio::null())
-            .output()
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|child| child.wait_with_output())
             .map_err(|e| GitError::Spawn(format!("cannot run git (is it installed?): {e}")))?;
         if output.status.success() {
             return Ok(output.stdout);
