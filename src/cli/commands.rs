@@ -127,6 +127,8 @@ pub enum PackageCommand {
     Remove { name: String, version: String },
     /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
     Log(DownloadsArgs),
+    /// Publish a local git repository's version tags (and, with --branches, dev versions)
+    ImportGit(super::git_import::ImportGitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -330,6 +332,7 @@ fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(),
             recall(backend, AdminRequest::PackageUnyank { name, version }, json)
         }
         PackageCommand::Log(args) => super::publish_log::run(backend, args, json),
+        PackageCommand::ImportGit(args) => super::git_import::run(backend, args, json),
         PackageCommand::Remove { name, version } => {
             let outcome: RemoveOutcome =
                 backend.call_as(AdminRequest::PackageRemove { name, version })?;

@@ -94,6 +94,7 @@ pub enum AdminRequest {
     DashboardStats,
     DownloadStats,
     ServerStatus,
+    PackagePublishGit(super::git_publish::GitPublishRequest),
 }
 
 pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
@@ -150,6 +151,7 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
         DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
         DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
+        PackagePublishGit(request) => to_json(super::git_publish::publish_git(app, &request)?),
         ServerStatus => Ok(json!({
             "listening": app.listening(),
             "public_url": app.settings().public_url,

@@ -8,6 +8,7 @@ pub mod archive_cache;
 pub mod auth;
 pub mod auth_json;
 pub mod catalog;
+pub mod git_publish;
 pub mod inbox;
 pub mod metrics;
 pub mod preview;

@@ -5,6 +5,7 @@ mod common;
 mod cli;
 mod composer;
 mod deploy;
+mod git_import;
 mod http;
 mod inbox;
 mod packaging;
