@@ -4,6 +4,7 @@ use super::backend::Backend;
 use super::output::{self, print_json};
 use super::{CliError, Command};
 use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::auth_json;
 use crate::service::preview::PackagePreview;
 use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
 use crate::service::recall::{RecallOutcome, RemoveOutcome};
@@ -206,13 +207,14 @@ fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), Cli
             // Checked first: a token whose private key could not be delivered would be lost.
             let existing_auth = auth_json
                 .as_deref()
-                .map(output::read_auth_json)
-                .transpose()?;
+                .map(auth_json::read)
+                .transpose()
+                .map_err(|e| CliError::msg(format!("{e}; no token created")))?;
             let created: CreatedToken =
                 backend.call_as(AdminRequest::TokenCreate { project, label })?;
             let host = host.unwrap_or_else(default_host);
             if let (Some(path), Some(document)) = (&auth_json, existing_auth) {
-                output::merge_auth_json(path, document, &host, &created)?;
+                auth_json::merge(path, document, &host, &created)?;
             }
             output::created_token(&created, &host, auth_json.as_deref(), json);
         }
