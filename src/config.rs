@@ -22,6 +22,8 @@ pub struct Config {
     pub trusted_proxies: Vec<String>,
     /// Prometheus metrics on a separate address; they are always on the admin socket.
     pub metrics_listen: Option<String>,
+    /// Folder watched for release zips to publish [default: `<data_dir>/inbox`].
+    pub inbox_dir: Option<PathBuf>,
     pub tls: TlsConfig,
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
@@ -90,6 +92,7 @@ impl Default for Config {
             public_url: None,
             trusted_proxies: Vec::new(),
             metrics_listen: None,
+            inbox_dir: None,
             tls: TlsConfig::default(),
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
@@ -147,6 +150,7 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub trusted_proxies: Option<Vec<String>>,
     pub metrics_listen: Option<String>,
+    pub inbox_dir: Option<PathBuf>,
     pub tls_listen: Option<Vec<String>>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -199,6 +203,7 @@ impl Config {
         set(&mut self.public_url, o.public_url.map(Some));
         set(&mut self.trusted_proxies, o.trusted_proxies);
         set(&mut self.metrics_listen, o.metrics_listen.map(Some));
+        set(&mut self.inbox_dir, o.inbox_dir.map(Some));
         set(&mut self.tls.listen, o.tls_listen);
         set(&mut self.tls.cert, o.tls_cert.map(Some));
         set(&mut self.tls.key, o.tls_key.map(Some));

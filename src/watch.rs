@@ -90,3 +90,44 @@ pub fn watch_folder(
         .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
     Ok((FolderWatch { _watcher: watcher }, receiver))
 }
+
+/// Watches `dir` and everything below it (folders created later included), plus the files in
+/// `files` (through their folders, filtered by name, since writers rename over them), and sends
+/// `()` on every change. Git's refs are the use: loose refs live in a tree, packed ones in a file
+/// beside it.
+pub fn watch_tree(
+    dir: &Path,
+    files: &[PathBuf],
+) -> Result<(FolderWatch, async_mpsc::UnboundedReceiver<()>), String> {
+    let root = absolute(dir);
+    let names: HashSet<PathBuf> = files.iter().map(|f| absolute(f)).collect();
+    let (sender, receiver) = async_mpsc::unbounded_channel();
+    let watched_root = root.clone();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        // Access events come from readers (the rescan itself among them); reacting would loop.
+        let relevant = event.is_ok_and(|e| {
+            !matches!(e.kind, notify::EventKind::Access(_))
+                && e.paths
+                    .iter()
+                    .any(|p| p.starts_with(&watched_root) || names.contains(p))
+        });
+        if relevant {
+            let _ = sender.send(());
+        }
+    })
+    .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    watcher
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    let folders: HashSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| absolute(f).parent().map(Path::to_path_buf))
+        .filter(|folder| !folder.starts_with(&root))
+        .collect();
+    for folder in &folders {
+        watcher
+            .watch(folder, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("cannot watch {}: {e}", folder.display()))?;
+    }
+    Ok((FolderWatch { _watcher: watcher }, receiver))
+}

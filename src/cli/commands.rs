@@ -4,6 +4,8 @@ use super::backend::Backend;
 use super::output::{self, print_json};
 use super::{CliError, Command};
 use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::auth_json;
+use crate::service::preview::PackagePreview;
 use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
 use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use clap::{Args, Subcommand};
@@ -21,6 +23,19 @@ pub enum ProjectCommand {
     },
     /// List projects
     List,
+    /// Change a project's display name
+    Rename {
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete a project: its tokens are removed and its licence activations dropped
+    Delete {
+        slug: String,
+        /// Really delete; without it, only show what would go
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -75,6 +90,11 @@ pub enum LicenceCommand {
     Revoke { id: String },
     /// List licences
     List,
+    /// What a project's tokens see, version by version, and why the rest is hidden
+    Preview {
+        #[arg(long)]
+        project: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -108,6 +128,8 @@ pub enum PackageCommand {
     Remove { name: String, version: String },
     /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
     Log(DownloadsArgs),
+    /// Publish a local git repository's version tags (and, with --branches, dev versions)
+    ImportGit(super::git_import::ImportGitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -141,6 +163,10 @@ fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(),
             backend.call(AdminRequest::ProjectCreate { slug, name })?
         }
         ProjectCommand::List => backend.call(AdminRequest::ProjectList)?,
+        ProjectCommand::Rename { slug, name } => {
+            backend.call(AdminRequest::ProjectRename { slug, name })?
+        }
+        ProjectCommand::Delete { slug, yes } => return delete_project(backend, slug, yes, json),
     };
     if json {
         print_json(&value)
@@ -148,6 +174,27 @@ fn project(backend: &Backend, command: ProjectCommand, json: bool) -> Result<(),
         output::projects(&value)
     }
     Ok(())
+}
+
+/// Destructive, so it takes `--yes`; without it the command says what would go and changes nothing.
+fn delete_project(backend: &Backend, slug: String, yes: bool, json: bool) -> Result<(), CliError> {
+    let request = AdminRequest::ProjectDelete {
+        slug: slug.clone(),
+        dry_run: !yes,
+    };
+    let outcome = backend.call(request)?;
+    if json {
+        print_json(&outcome);
+    } else {
+        output::project_deletion(&outcome);
+    }
+    if yes {
+        Ok(())
+    } else {
+        Err(CliError::msg(format!(
+            "nothing deleted: run `packagento project delete {slug} --yes` to delete"
+        )))
+    }
 }
 
 fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), CliError> {
@@ -161,13 +208,14 @@ fn token(backend: &Backend, command: TokenCommand, json: bool) -> Result<(), Cli
             // Checked first: a token whose private key could not be delivered would be lost.
             let existing_auth = auth_json
                 .as_deref()
-                .map(output::read_auth_json)
-                .transpose()?;
+                .map(auth_json::read)
+                .transpose()
+                .map_err(|e| CliError::msg(format!("{e}; no token created")))?;
             let created: CreatedToken =
                 backend.call_as(AdminRequest::TokenCreate { project, label })?;
             let host = host.unwrap_or_else(default_host);
             if let (Some(path), Some(document)) = (&auth_json, existing_auth) {
-                output::merge_auth_json(path, document, &host, &created)?;
+                auth_json::merge(path, document, &host, &created)?;
             }
             output::created_token(&created, &host, auth_json.as_deref(), json);
         }
@@ -216,6 +264,16 @@ fn licence(backend: &Backend, command: LicenceCommand, json: bool) -> Result<(),
             AdminRequest::LicenceDeactivate { id, project }
         }
         LicenceCommand::Revoke { id } => AdminRequest::LicenceRevoke { id },
+        LicenceCommand::Preview { project } => {
+            let preview: Vec<PackagePreview> =
+                backend.call_as(AdminRequest::LicencePreview { project })?;
+            if json {
+                print_json(&preview)
+            } else {
+                output::preview(&preview)
+            }
+            return Ok(());
+        }
         LicenceCommand::List => {
             let licences: Vec<LicenceSummary> = backend.call_as(AdminRequest::LicenceList)?;
             if json {
@@ -277,6 +335,7 @@ fn package(backend: &Backend, command: PackageCommand, json: bool) -> Result<(),
             recall(backend, AdminRequest::PackageUnyank { name, version }, json)
         }
         PackageCommand::Log(args) => super::publish_log::run(backend, args, json),
+        PackageCommand::ImportGit(args) => super::git_import::run(backend, args, json),
         PackageCommand::Remove { name, version } => {
             let outcome: RemoveOutcome =
                 backend.call_as(AdminRequest::PackageRemove { name, version })?;

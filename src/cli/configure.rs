@@ -78,6 +78,7 @@ impl Loaded {
                 archive_bytes: config.limits.archive_bytes,
             },
             live: live_settings(config),
+            inbox_dir: config.inbox_dir.clone(),
         }
     }
 }
@@ -112,6 +113,7 @@ fn overrides(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Overrides, CliError
         overrides.tls_listen = args.tls_listen.clone();
         overrides.trusted_proxies = args.trusted_proxies.clone();
         overrides.metrics_listen = args.metrics_listen.clone();
+        overrides.inbox_dir = args.inbox_dir.clone();
         overrides.log_format = match args.log_format.as_deref() {
             None => None,
             Some("human") => Some(LogFormat::Human),

@@ -30,7 +30,9 @@ pub fn filter(level: &str) -> Result<EnvFilter, CliError> {
 }
 
 pub fn init(level: &str, format: LogFormat) -> Result<LogHandle, CliError> {
-    install(level, format, std::io::stderr())
+    // Colours only for a person at a terminal: journald and log files get plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    install(level, format, std::io::stderr(), colour)
 }
 
 /// For the terminal UI, which owns the terminal: the same lines, appended to a file.
@@ -40,7 +42,7 @@ pub fn init_to_file(level: &str, format: LogFormat, path: &Path) -> Result<LogHa
         .append(true)
         .open(path)
         .map_err(|e| CliError::msg(format!("cannot open log {}: {e}", path.display())))?;
-    install(level, format, file)
+    install(level, format, file, false)
 }
 
 /// Keeps the background writer alive; taken (and so drained) by [`flush`] before the process ends.
@@ -53,6 +55,7 @@ fn install(
     level: &str,
     format: LogFormat,
     destination: impl std::io::Write + Send + 'static,
+    colour: bool,
 ) -> Result<LogHandle, CliError> {
     let (writer, guard) = NonBlockingBuilder::default()
         .lossy(false)
@@ -62,7 +65,9 @@ fn install(
     let (filter, handle) = reload::Layer::new(filter(level)?);
     let registry = tracing_subscriber::registry().with(filter);
     let installed = match format {
-        LogFormat::Human => registry.with(fmt::layer().with_writer(writer)).try_init(),
+        LogFormat::Human => registry
+            .with(fmt::layer().with_ansi(colour).with_writer(writer))
+            .try_init(),
         LogFormat::Json => registry
             .with(fmt::layer().json().with_writer(writer))
             .try_init(),

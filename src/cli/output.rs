@@ -1,14 +1,63 @@
 //! Human-readable output, and the auth.json a customer needs.
 
-use super::CliError;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{CreatedToken, LicenceSummary, TokenSummary};
 use crate::service::publish::PublishOutcome;
 use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::Path;
+
+pub fn preview(packages: &[crate::service::preview::PackagePreview]) {
+    use crate::service::preview::Hidden;
+    if packages.is_empty() {
+        println!("this project sees nothing: activate a licence on it");
+    }
+    for package in packages {
+        println!("{}", package.package);
+        for version in &package.versions {
+            let state = match &version.hidden {
+                None => "visible".to_string(),
+                Some(Hidden::SubscriptionWindow { access_until }) => {
+                    format!("hidden: released after the access window closed ({access_until})")
+                }
+                Some(Hidden::LicenceRevoked { licence }) => {
+                    format!("hidden: licence {licence} is revoked")
+                }
+                Some(Hidden::NotCovered) => "hidden: no active licence covers it".to_string(),
+            };
+            println!(
+                "  {:<20} released {}  {state}",
+                version.version,
+                when(Some(version.released_at))
+            );
+        }
+    }
+}
+
+pub fn project_deletion(outcome: &Value) {
+    let list = |key: &str| {
+        let items: Vec<&str> = outcome[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
+    let verb = if outcome["deleted"] == true {
+        "deleted"
+    } else {
+        "would delete"
+    };
+    println!("{verb} project {}", outcome["slug"].as_str().unwrap_or(""));
+    println!("  tokens removed:        {}", list("tokens_removed"));
+    println!("  licences deactivated:  {}", list("licences_deactivated"));
+}
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
@@ -36,16 +85,9 @@ pub fn projects(value: &Value) {
     }
 }
 
-fn auth_json_for(host: &str, token: &CreatedToken) -> Value {
-    json!({ "http-basic": { host: { "username": token.public_key, "password": token.private_key } } })
-}
-
 pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>, json: bool) {
-    let auth = auth_json_for(host, token);
-    let command = format!(
-        "composer config --global http-basic.{host} {} {}",
-        token.public_key, token.private_key
-    );
+    let auth = crate::service::auth_json::document_for(host, token);
+    let command = crate::service::auth_json::composer_config_line(host, token);
     if json {
         print_json(&json!({
             "public_key": token.public_key,
@@ -79,72 +121,6 @@ pub fn created_token(token: &CreatedToken, host: &str, written_to: Option<&Path>
         println!();
         println!("written to {}", path.display());
     }
-}
-
-/// The auth.json to merge into: `{}` when absent; an error, before anything is created, when it
-/// is not a JSON object with an object (or no) `http-basic`.
-pub fn read_auth_json(path: &Path) -> Result<Value, CliError> {
-    let document = match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
-            CliError::msg(format!(
-                "{} is not valid JSON ({e}); no token created",
-                path.display()
-            ))
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(e) => {
-            return Err(CliError::msg(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
-    let basic_ok = document.get("http-basic").is_none_or(Value::is_object);
-    if !document.is_object() || !basic_ok {
-        return Err(CliError::msg(format!(
-            "{} must be a JSON object whose \"http-basic\" is an object; no token created",
-            path.display()
-        )));
-    }
-    Ok(document)
-}
-
-/// Adds this host's credentials to an auth.json, keeping everything else in it. Written to a
-/// temporary file and renamed, readable by the owner only: it holds a secret.
-pub fn merge_auth_json(
-    path: &Path,
-    mut document: Value,
-    host: &str,
-    token: &CreatedToken,
-) -> Result<(), CliError> {
-    let credentials = json!({ "username": token.public_key, "password": token.private_key });
-    if let Some(root) = document.as_object_mut() {
-        let basic = root.entry("http-basic").or_insert_with(|| json!({}));
-        if let Some(basic) = basic.as_object_mut() {
-            basic.insert(host.to_string(), credentials);
-        }
-    }
-    write_private(
-        path,
-        &serde_json::to_string_pretty(&document).unwrap_or_default(),
-    )
-}
-
-fn write_private(path: &Path, text: &str) -> Result<(), CliError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let temp = path.with_extension("json.tmp");
-    let fail = |e: std::io::Error| CliError::msg(format!("cannot write {}: {e}", path.display()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temp)
-        .map_err(fail)?;
-    file.write_all(format!("{text}\n").as_bytes())
-        .map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&temp, path).map_err(fail)
 }
 
 pub fn tokens(tokens: &[TokenSummary]) {

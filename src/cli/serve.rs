@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Serve /metrics and /healthz on this address as well (metrics are always on the admin socket)
     #[arg(long, env = "PACKAGENTO_METRICS_LISTEN", value_name = "ADDR")]
     pub metrics_listen: Option<String>,
+    /// Folder watched for release zips to publish [default: <data-dir>/inbox]
+    #[arg(long, env = "PACKAGENTO_INBOX_DIR", value_name = "DIR")]
+    pub inbox_dir: Option<std::path::PathBuf>,
     /// Log line format: human or json
     #[arg(long, env = "PACKAGENTO_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,

@@ -94,6 +94,7 @@ pub enum AdminRequest {
     DashboardStats,
     DownloadStats,
     ServerStatus,
+    PackagePublishGit(super::git_publish::GitPublishRequest),
     /// Writes a backup file; the path is absolute because the server's working folder is not ours.
     Backup {
         path: std::path::PathBuf,
@@ -154,6 +155,7 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
         DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
         DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
+        PackagePublishGit(request) => to_json(super::git_publish::publish_git(app, &request)?),
         Backup { path } => to_json(super::backup::create(app, &path, &log_progress)?),
         ServerStatus => Ok(json!({
             "listening": app.listening(),

@@ -20,28 +20,43 @@ pub fn composer_config_line(host: &str, token: &CreatedToken) -> String {
 }
 
 /// Adds this host's credentials to the auth.json at `path` (created when absent), keeping the
-/// rest of it. Refuses a file that is not a JSON object rather than overwrite it. Written to a
-/// temporary file and renamed, readable by the owner only: it holds a secret.
+/// rest of it. Refuses a file that is not a JSON object rather than overwrite it.
 pub fn merge_into(path: &Path, host: &str, token: &CreatedToken) -> Result<()> {
-    let mut document = match std::fs::read_to_string(path) {
+    let document = read(path)?;
+    merge(path, document, host, token)
+}
+
+/// The auth.json at `path` (`{}` when absent), checked to be a JSON object whose `http-basic`,
+/// if any, is an object. Callers read it before creating a token, so a file that cannot take
+/// the credentials never costs a private key that nobody saw.
+pub fn read(path: &Path) -> Result<Value> {
+    let document = match std::fs::read_to_string(path) {
         Ok(text) => serde_json::from_str::<Value>(&text).map_err(|e| {
             ServiceError::Invalid(format!("{} is not valid JSON ({e})", path.display()))
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => json!({}),
         Err(e) => return Err(io_error(path, e)),
     };
-    let basic = document
-        .as_object_mut()
-        .map(|root| root.entry("http-basic").or_insert_with(|| json!({})))
-        .and_then(Value::as_object_mut)
-        .ok_or_else(|| {
-            ServiceError::Invalid(format!(
-                "{} must be a JSON object whose \"http-basic\" is an object",
-                path.display()
-            ))
-        })?;
+    let basic_ok = document.get("http-basic").is_none_or(Value::is_object);
+    if !document.is_object() || !basic_ok {
+        return Err(ServiceError::Invalid(format!(
+            "{} must be a JSON object whose \"http-basic\" is an object",
+            path.display()
+        )));
+    }
+    Ok(document)
+}
+
+/// Writes `document` (from [`read`]) back with this host's credentials added. Written to a
+/// temporary file and renamed, readable by the owner only: it holds a secret.
+pub fn merge(path: &Path, mut document: Value, host: &str, token: &CreatedToken) -> Result<()> {
     let credentials = json!({ "username": token.public_key, "password": token.private_key });
-    basic.insert(host.to_string(), credentials);
+    if let Some(root) = document.as_object_mut() {
+        let basic = root.entry("http-basic").or_insert_with(|| json!({}));
+        if let Some(basic) = basic.as_object_mut() {
+            basic.insert(host.to_string(), credentials);
+        }
+    }
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
     write_private(path, &text)
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod auth_json;
 pub mod backup;
 pub mod catalog;
+pub mod git_publish;
 pub mod inbox;
 pub mod metrics;
 pub mod preview;
@@ -70,6 +71,8 @@ pub struct Settings {
     pub limits: Limits,
     /// The starting values of what may change while serving (see `App::set_live`).
     pub live: LiveSettings,
+    /// Where dropped release zips are picked up; `None` is `<data_dir>/inbox`.
+    pub inbox_dir: Option<PathBuf>,
 }
 
 /// Size limits on what clients and operators may send.
@@ -198,7 +201,9 @@ impl Settings {
         self.data_dir.join("archives")
     }
     pub fn inbox_dir(&self) -> PathBuf {
-        self.data_dir.join("inbox")
+        self.inbox_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("inbox"))
     }
     pub fn admin_socket(&self) -> PathBuf {
         self.data_dir.join("admin.sock")

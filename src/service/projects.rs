@@ -126,6 +126,7 @@ mod tests {
             public_url: None,
             limits: Default::default(),
             live: Default::default(),
+            inbox_dir: None,
         })
         .unwrap()
     }

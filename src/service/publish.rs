@@ -4,6 +4,7 @@
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod dev;
 mod validate;
 
 use super::archive::{ArchiveLimits, inspect_archive};
@@ -63,8 +64,27 @@ pub fn publish_as(
     request: &PublishRequest,
     may_publish: Option<&dyn Fn(&PackageName) -> bool>,
 ) -> Result<PublishOutcome> {
+    publish_with(app, request, may_publish, Existing::Refuse)
+}
+
+/// What to do when the version is already published with other bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// A published version never changes: the caller must publish a new version.
+    Refuse,
+    /// A dev version (a branch) follows its branch, so a newer commit replaces it; a release
+    /// (a tag, a numbered version) is still refused.
+    ReplaceDev,
+}
+
+pub fn publish_with(
+    app: &App,
+    request: &PublishRequest,
+    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
+    existing: Existing,
+) -> Result<PublishOutcome> {
     let staged = stage(app, &request.path)?;
-    let result = publish_staged(app, request, &staged, may_publish);
+    let result = publish_staged(app, request, &staged, may_publish, existing);
     let _ = std::fs::remove_file(&staged.temp_path);
     result
 }
@@ -74,6 +94,7 @@ fn publish_staged(
     request: &PublishRequest,
     staged: &StagedArchive,
     may_publish: Option<&dyn Fn(&PackageName) -> bool>,
+    existing: Existing,
 ) -> Result<PublishOutcome> {
     let limits = ArchiveLimits {
         max_archive_bytes: app.settings().limits.archive_bytes,
@@ -116,7 +137,21 @@ fn publish_staged(
         composer_json: manifest.composer_json.clone(),
         yanked: None,
     };
+    if existing == Existing::ReplaceDev && super::catalog::is_dev(&release) {
+        return dev::commit_replacing(app, release, staged, autoload.warnings);
+    }
     commit(app, release, staged, autoload.warnings)
+}
+
+fn outcome(release: &Release, status: &str, warnings: &[String]) -> PublishOutcome {
+    PublishOutcome {
+        name: release.name.to_string(),
+        version: release.version.clone(),
+        version_normalized: release.version_normalized.clone(),
+        shasum: release.shasum.clone(),
+        status: status.to_string(),
+        warnings: warnings.to_vec(),
+    }
 }
 
 fn commit(
@@ -125,14 +160,7 @@ fn commit(
     staged: &StagedArchive,
     warnings: Vec<String>,
 ) -> Result<PublishOutcome> {
-    let outcome = |status: &str| PublishOutcome {
-        name: release.name.to_string(),
-        version: release.version.clone(),
-        version_normalized: release.version_normalized.clone(),
-        shasum: release.shasum.clone(),
-        status: status.to_string(),
-        warnings: warnings.clone(),
-    };
+    let outcome = |status: &str| outcome(&release, status, &warnings);
     let existing = app.store().write(|w| {
         w.release(&release.name, &release.version_normalized)
             .map_err(ServiceError::from)

@@ -76,29 +76,35 @@ pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
         w.delete_release(&name, &version_normalized)?;
         Ok(release)
     })?;
-    // Only after the commit: a crash before it must leave the release whole. Publishing moves
-    // archives into place inside a write transaction too, so this check cannot interleave with it.
-    let path = app.settings().archive_path(&removed.sha256);
-    let archive_deleted = app.store().write(|w| {
-        if w.releases()?.iter().any(|r| r.sha256 == removed.sha256) {
+    let archive_deleted = delete_archive_if_unreferenced(app, &removed)?;
+    Ok(RemoveOutcome {
+        name: removed.name.to_string(),
+        version: removed.version,
+        version_normalized: removed.version_normalized,
+        archive_deleted,
+    })
+}
+
+/// Deletes the archive of a release no longer in the database, unless another release has the
+/// same bytes. Call only after the commit that dropped it: a crash before then must leave the
+/// release whole. Publishing moves archives into place inside a write transaction too, so this
+/// check cannot interleave with it.
+pub(super) fn delete_archive_if_unreferenced(app: &App, gone: &Release) -> Result<bool> {
+    let path = app.settings().archive_path(&gone.sha256);
+    app.store().write(|w| {
+        if w.releases()?.iter().any(|r| r.sha256 == gone.sha256) {
             return Ok(false);
         }
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(ServiceError::Io(format!(
-                "{} {} is removed, but its archive {} could not be deleted: {e}",
-                removed.name,
-                removed.version,
+                "{} {} is gone, but its archive {} could not be deleted: {e}",
+                gone.name,
+                gone.version,
                 path.display()
             ))),
         }
-    })?;
-    Ok(RemoveOutcome {
-        name: removed.name.to_string(),
-        version: removed.version,
-        version_normalized: removed.version_normalized,
-        archive_deleted,
     })
 }
 

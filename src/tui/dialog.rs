@@ -17,13 +17,29 @@ pub enum Dialog {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FormKind {
     NewProject,
-    RenameProject { slug: String },
+    RenameProject {
+        slug: String,
+    },
     NewToken,
     NewLicence,
-    Activate { licence: String },
-    Deactivate { licence: String },
+    Activate {
+        licence: String,
+    },
+    Deactivate {
+        licence: String,
+    },
     PreviewFor,
     Publish,
+    Yank {
+        package: String,
+    },
+    Unyank {
+        package: String,
+    },
+    /// Typing the version is the confirmation: removal cannot be undone.
+    RemoveVersion {
+        package: String,
+    },
 }
 
 #[derive(Debug)]

@@ -44,6 +44,9 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
         }),
         (Tab::Licences, Action::New) => Some(new_licence()),
         (Tab::Licences, _) => licence_dialog(model, action),
+        (Tab::Packages, Action::Revoke | Action::Deactivate | Action::Delete) => {
+            version_dialog(model, action)
+        }
         (Tab::Packages, Action::New) => Some(form(
             FormKind::Publish,
             "Publish a release",
@@ -59,6 +62,47 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
         model.dialog = dialog;
     }
     vec![]
+}
+
+/// Yank (`x`), unyank (`u`) or remove (`d`) a version of the selected package.
+fn version_dialog(model: &Model, action: Action) -> Option<Dialog> {
+    let package = model.selected_package()?.name.clone();
+    let latest = model.selected_package()?.latest.clone().unwrap_or_default();
+    let (kind, title, fields) = match action {
+        Action::Revoke => (
+            FormKind::Yank {
+                package: package.clone(),
+            },
+            format!("Yank a version of {package}"),
+            vec![
+                Field::new(
+                    "Version",
+                    "hidden from new resolutions; lock files still install it",
+                    &latest,
+                ),
+                Field::new("Reason", "optional, shown in package show", ""),
+            ],
+        ),
+        Action::Deactivate => (
+            FormKind::Unyank {
+                package: package.clone(),
+            },
+            format!("Restore a yanked version of {package}"),
+            vec![Field::new("Version", "listed in metadata again", "")],
+        ),
+        _ => (
+            FormKind::RemoveVersion {
+                package: package.clone(),
+            },
+            format!("Remove a version of {package}"),
+            vec![Field::new(
+                "Version",
+                "type it to confirm: deleted for good, lock files pinning it will fail",
+                "",
+            )],
+        ),
+    };
+    Some(form(kind, title, fields))
 }
 
 fn form(kind: FormKind, title: impl Into<String>, fields: Vec<Field>) -> Dialog {
@@ -301,6 +345,28 @@ fn submit(form: &super::dialog::Form) -> Effect {
             format!("deactivated {licence} from {}", form.value(0)),
         ),
         FormKind::PreviewFor => Effect::Preview(form.value(0)),
+        FormKind::Yank { package } => change(
+            AdminRequest::PackageYank {
+                name: package.clone(),
+                version: form.value(0),
+                reason: optional(form.value(1)),
+            },
+            format!("yanked {package} {}", form.value(0)),
+        ),
+        FormKind::Unyank { package } => change(
+            AdminRequest::PackageUnyank {
+                name: package.clone(),
+                version: form.value(0),
+            },
+            format!("restored {package} {}", form.value(0)),
+        ),
+        FormKind::RemoveVersion { package } => change(
+            AdminRequest::PackageRemove {
+                name: package.clone(),
+                version: form.value(0),
+            },
+            format!("removed {package} {}", form.value(0)),
+        ),
         FormKind::Publish => Effect::Publish(form.value(0)),
     }
 }

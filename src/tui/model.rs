@@ -93,6 +93,8 @@ pub struct VersionRow {
     pub released_at: String,
     pub size: u64,
     pub shasum: String,
+    #[serde(default)]
+    pub yanked: bool,
 }
 
 #[derive(Debug, Default)]

@@ -398,3 +398,65 @@ fn killing_a_bulk_publish_leaves_only_whole_releases() {
         assert_eq!(hex::encode(sha1::Sha1::digest(&archive.body)), shasum);
     }
 }
+
+#[test]
+fn project_delete_says_what_goes_and_needs_yes() {
+    let app = Appliance::new();
+    let token = app.customer("doomed");
+    let preview = app.run(&["project", "delete", "doomed"]);
+    assert!(!preview.status.success());
+    let text = String::from_utf8_lossy(&preview.stdout);
+    assert!(text.contains("would delete project doomed"), "{text}");
+    assert!(text.contains(&token.public_key), "{text}");
+    assert_eq!(app.json(&["project", "list"]).as_array().unwrap().len(), 1);
+    let deleted = app.json(&["project", "delete", "doomed", "--yes"]);
+    assert_eq!(deleted["deleted"], true);
+    assert_eq!(app.json(&["project", "list"]), json!([]));
+    assert_eq!(app.json(&["token", "list"]), json!([]));
+    let renamed = app.fails(&["project", "rename", "doomed", "--name", "Gone"]);
+    assert!(renamed.contains("no project"), "{renamed}");
+}
+
+#[test]
+fn project_rename_changes_only_the_display_name() {
+    let app = Appliance::new();
+    app.project("shop");
+    let renamed = app.json(&["project", "rename", "shop", "--name", "Shop Production"]);
+    assert_eq!(renamed["slug"], "shop");
+    assert_eq!(app.json(&["project", "list"])[0]["name"], "Shop Production");
+}
+
+#[test]
+fn licence_preview_shows_visible_and_hidden_versions_with_the_reason() {
+    let app = Appliance::new();
+    let dir = app.dir.path().join("zips");
+    for (version, time) in [("1.0.0", "2025-01-10"), ("2.0.0", "2025-09-01")] {
+        app.publish(
+            &library(&dir, "acme/sub", version, json!({}), Some(time)),
+            &[],
+        );
+    }
+    app.project("shop");
+    app.licence("shop", &["acme/*"], Some("2025-06-30"));
+    let preview = app.json(&["licence", "preview", "--project", "shop"]);
+    let versions = &preview[0]["versions"];
+    let hidden_of = |version: &str| {
+        versions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["version"] == version)
+            .unwrap()["hidden"]
+            .clone()
+    };
+    assert_eq!(preview[0]["package"], "acme/sub");
+    assert_eq!(hidden_of("1.0.0"), Value::Null);
+    assert_eq!(hidden_of("2.0.0")["reason"], "subscription_window");
+    let text =
+        String::from_utf8_lossy(&app.run(&["licence", "preview", "--project", "shop"]).stdout)
+            .into_owned();
+    assert!(
+        text.contains("released after the access window closed"),
+        "{text}"
+    );
+}

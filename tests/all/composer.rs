@@ -387,3 +387,22 @@ fn composer_requires_a_package_dropped_into_the_inbox() {
     shop.composer_ok(&["require", "acme/inboxed:^1.4"]);
     assert_eq!(shop.installed(), map(&[("acme/inboxed", "1.4.0")]));
 }
+
+#[test]
+fn composer_requires_a_version_imported_from_git_through_the_running_server() {
+    if !composer_available() {
+        return;
+    }
+    let shop = Shop::open(None);
+    let repo = crate::git_import::GitRepo::sample(&shop.scratch);
+    // The server holds the database, so the import can only have gone through its socket.
+    let report = shop
+        .appliance
+        .json(&["package", "import-git", repo.arg(), "--branches"]);
+    assert_eq!(report["imported"].as_array().unwrap().len(), 4, "{report}");
+    shop.manifest(json!({}));
+    shop.composer_ok(&["require", "acme/gitpkg:^1.1"]);
+    assert_eq!(shop.installed(), map(&[("acme/gitpkg", "1.1.0")]));
+    let class = shop.project().join("vendor/acme/gitpkg/src/Version.php");
+    assert!(std::fs::read_to_string(class).unwrap().contains("'1.1'"));
+}

@@ -300,3 +300,21 @@ fn trusted_proxies_changed_in_the_config_file_apply_without_a_restart() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
 }
+
+#[test]
+fn logs_written_to_a_file_or_pipe_carry_no_terminal_colour_codes() {
+    let app = Appliance::new();
+    let output = app
+        .command()
+        .env("PACKAGENTO_LOG", "info")
+        .args(["project", "create", "plain"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("migrating database"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape codes in piped logs: {stderr:?}"
+    );
+}

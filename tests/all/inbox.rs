@@ -206,3 +206,21 @@ fn an_idle_server_watching_its_inbox_does_not_spin() {
     // A watcher that reacts to its own folder listing burns a whole core; idle is near zero.
     assert!(used < 0.5, "the idle server used {used:.2} s of CPU in 2 s");
 }
+
+#[test]
+fn the_inbox_can_live_in_a_configured_folder() {
+    let mut app = Appliance::new();
+    let elsewhere = app.dir.path().join("drop-here");
+    app.start(&["--inbox-dir", elsewhere.to_str().unwrap()]);
+    let zip = library(app.dir.path(), "acme/elsewhere", "1.0.0", json!({}), None);
+    std::fs::copy(&zip, elsewhere.join("1.0.0.zip")).unwrap();
+    within(
+        Duration::from_secs(5),
+        "the publish from the configured inbox",
+        || listed(&app, "acme/elsewhere"),
+    );
+    assert!(
+        !inbox(&app).exists(),
+        "the default inbox is not created when another is configured"
+    );
+}

@@ -122,7 +122,9 @@ fn hints(model: &Model) -> Line<'static> {
             ],
             Tab::Packages => &[
                 ("n", "publish"),
-                ("↑↓", "versions"),
+                ("x", "yank"),
+                ("u", "unyank"),
+                ("d", "remove"),
                 ("/", "filter"),
                 ("?", "help"),
             ],

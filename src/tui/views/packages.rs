@@ -65,9 +65,29 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         );
         return;
     };
+    let label = |v: &super::super::model::VersionRow| {
+        if v.yanked {
+            format!("{} (yanked)", v.version)
+        } else {
+            v.version.clone()
+        }
+    };
+    // As wide as the longest label, so short versions leave room for the checksum.
+    let version_width = detail
+        .versions
+        .iter()
+        .map(|v| label(v).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10) as u16;
     let rows = detail.versions.iter().map(|v| {
+        let version = if v.yanked {
+            Span::styled(label(v), dim())
+        } else {
+            Span::raw(label(v))
+        };
         Row::new(vec![
-            Cell::from(v.version.clone()),
+            Cell::from(version),
             Cell::from(
                 v.released_at
                     .get(..10)
@@ -79,7 +99,7 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         ])
     });
     let widths = vec![
-        Constraint::Length(10),
+        Constraint::Length(version_width),
         Constraint::Length(10),
         Constraint::Length(9),
         Constraint::Fill(1),
