@@ -10,6 +10,7 @@ use crate::service::backup::{self, BackupReport, Progress, RestoreReport, manife
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Args, Debug)]
 pub struct BackupArgs {
@@ -95,15 +96,21 @@ fn print_counts(counts: &Counts) {
     );
 }
 
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
+
 /// One line on stderr, rewritten in place, so large backups show they are moving.
 fn print_progress(progress: Progress) {
     let step = (progress.total / 100).max(1);
     if progress.done.is_multiple_of(step) || progress.done == progress.total {
+        PROGRESS_SHOWN.store(true, Ordering::Relaxed);
         eprint!("\r{}: {}/{}", progress.stage, progress.done, progress.total);
         let _ = std::io::stderr().flush();
     }
 }
 
+/// Ends the progress line, if one was started, so what follows starts on its own line.
 fn end_progress() {
-    eprintln!();
+    if PROGRESS_SHOWN.load(Ordering::Relaxed) {
+        eprintln!();
+    }
 }
