@@ -11,10 +11,7 @@ fn auth(token: &Token) -> (String, String) {
 }
 
 fn get_as(app: &Appliance, token: &Token, path: &str, extra: &[(&str, &str)]) -> Response {
-    let basic = token.basic();
-    let mut headers = vec![("Authorization", basic.as_str())];
-    headers.extend_from_slice(extra);
-    get(app.addr(), path, &headers)
+    app.get_as(token, path, extra)
 }
 
 /// acme/foo 1.0.0 + 2.0.0 + dev-main, acme/bar 1.0.0, other/baz 1.0.0; project "shop" licensed for acme/*.

@@ -1,15 +1,12 @@
 //! Yank, unyank and remove against the real server.
 
-use crate::common::http_client::{Response, get};
+use crate::common::http_client::Response;
 use crate::common::zips::library;
 use crate::common::{Appliance, Token};
 use serde_json::json;
 
 fn get_as(app: &Appliance, token: &Token, path: &str, extra: &[(&str, &str)]) -> Response {
-    let basic = token.basic();
-    let mut headers = vec![("Authorization", basic.as_str())];
-    headers.extend_from_slice(extra);
-    get(app.addr(), path, &headers)
+    app.get_as(token, path, extra)
 }
 
 /// acme/foo 1.0.0 and 1.1.0 on a running server, and a customer licensed for acme/*.

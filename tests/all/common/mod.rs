@@ -129,6 +129,19 @@ impl Appliance {
         self.addr.as_deref().expect("server running")
     }
 
+    /// GET `path` on the running server with `token`'s credentials and any `extra` headers.
+    pub fn get_as(
+        &self,
+        token: &Token,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> http_client::Response {
+        let basic = token.basic();
+        let mut headers = vec![("Authorization", basic.as_str())];
+        headers.extend_from_slice(extra);
+        http_client::get(self.addr(), path, &headers)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr())
     }
