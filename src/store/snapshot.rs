@@ -11,20 +11,10 @@ use std::path::Path;
 
 type NumberTable = TableDefinition<'static, u64, &'static [u8]>;
 
-/// Tables keyed by text. Every table the database holds must be in one of these lists: an export
-/// meeting a table it does not know fails loudly instead of leaving it out of the backup.
-const TEXT_TABLES: [JsonTable; 7] = [
-    tables::META,
-    tables::PROJECTS,
-    tables::TOKENS,
-    tables::LICENCES,
-    tables::RELEASES,
-    tables::STAMPS,
-    tables::PUBLISHERS,
-];
-
-/// Tables keyed by event id.
-const NUMBER_TABLES: [NumberTable; 2] = [tables::DOWNLOADS, tables::PUBLISH_LOG];
+// Every table the database holds is listed in `tables` beside its definition; an export meeting a
+// table it does not know fails loudly instead of leaving it out of the backup.
+const TEXT_TABLES: [JsonTable; 7] = tables::ALL_TEXT_TABLES;
+const NUMBER_TABLES: [NumberTable; 2] = tables::ALL_EVENT_TABLES;
 
 /// One stored record: its table's name, its key, and the stored JSON document unchanged.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

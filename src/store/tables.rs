@@ -39,3 +39,13 @@ pub const PUBLISH_LOG: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("publish_log_v1");
 
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// Every table keyed by text, as of the current schema. A new table goes here too, so backups
+/// carry it (migrations keep their own, historical lists).
+pub const ALL_TEXT_TABLES: [JsonTable; 7] = [
+    META, PROJECTS, TOKENS, LICENCES, RELEASES, STAMPS, PUBLISHERS,
+];
+
+/// Every table keyed by event id, as of the current schema.
+pub const ALL_EVENT_TABLES: [TableDefinition<'static, u64, &'static [u8]>; 2] =
+    [DOWNLOADS, PUBLISH_LOG];
