@@ -1,11 +1,11 @@
 //! `packagento backup FILE` and `packagento restore FILE`: a consistent snapshot of the database
 //! and archives while the server keeps serving, and its verified return into an empty data folder.
 
-use super::backend::Backend;
+use super::CliError;
 use super::output::print_json;
-use super::{CliError, admin_client};
+use crate::http::admin_client;
 use crate::service::Settings;
-use crate::service::admin::AdminRequest;
+use crate::service::admin::{self, Admin};
 use crate::service::backup::{self, BackupReport, Progress, RestoreReport, manifest::Counts};
 use clap::Args;
 use std::io::Write;
@@ -24,15 +24,15 @@ pub struct RestoreArgs {
     pub file: PathBuf,
 }
 
-pub fn backup(backend: &Backend, args: BackupArgs, json: bool) -> Result<(), CliError> {
+pub fn backup(admin: &Admin, args: BackupArgs, json: bool) -> Result<(), CliError> {
     // Through the socket the server writes the file, so it must not depend on our working folder.
     let file = absolute(&args.file)?;
-    let report: BackupReport = match backend {
-        Backend::Server { .. } => {
+    let report: BackupReport = match admin.local_app() {
+        Some(app) => backup::create(app, &file, &print_progress)?,
+        None => {
             eprintln!("backing up through the running server…");
-            backend.call_as(AdminRequest::Backup { path: file })?
+            admin.call(admin::Backup { path: file })?
         }
-        Backend::Local(app) => backup::create(app, &file, &print_progress)?,
     };
     end_progress();
     if json {

@@ -7,11 +7,11 @@
 //! than become a conflict after a git upgrade.
 
 use super::CliError;
-use super::backend::Backend;
 use super::git::Repo;
 use super::output::print_json;
 use crate::domain::version::{NormalizedVersion, compare, normalize};
-use crate::service::admin::AdminRequest;
+use crate::service::ServiceError;
+use crate::service::admin::{Admin, PackageShow};
 use crate::service::git_publish::GitPublishRequest;
 use crate::service::publish::PublishOutcome;
 use clap::Args;
@@ -73,12 +73,10 @@ struct Candidate {
     branch: bool,
 }
 
-pub fn run(backend: &Backend, args: ImportGitArgs, json: bool) -> Result<(), CliError> {
+/// One import; `--watch` is `git_watch::run`.
+pub fn run(admin: &Admin, args: &ImportGitArgs, json: bool) -> Result<(), CliError> {
     let repo = Repo::open(&args.repo)?;
-    if args.watch {
-        return super::git_watch::run(backend, &repo, &args, json);
-    }
-    let report = scan(backend, &repo, args.branches)?;
+    let report = scan(admin, &repo, args.branches)?;
     print_report(&report, args.verbose, json);
     match report.failed.len() {
         0 => Ok(()),
@@ -87,7 +85,7 @@ pub fn run(backend: &Backend, args: ImportGitArgs, json: bool) -> Result<(), Cli
 }
 
 /// Publishes every tag (oldest version first) and, with `branches`, every branch not yet there.
-pub fn scan(backend: &Backend, repo: &Repo, branches: bool) -> Result<Report, CliError> {
+pub fn scan(admin: &Admin, repo: &Repo, branches: bool) -> Result<Report, CliError> {
     let mut report = Report::default();
     let mut candidates = tag_candidates(repo.refs("refs/tags/")?, &mut report);
     if branches {
@@ -96,7 +94,7 @@ pub fn scan(backend: &Backend, repo: &Repo, branches: bool) -> Result<Report, Cl
     let mut published = PublishedVersions::default();
     for candidate in candidates {
         let reference = short(&candidate.refname).to_string();
-        match import(backend, repo, &candidate, &mut published) {
+        match import(admin, repo, &candidate, &mut published) {
             Ok(Some(outcome)) if outcome.status == "unchanged" => report.skipped.push(Skipped {
                 reference,
                 reason: format!("{} {} is up to date", outcome.name, outcome.version),
@@ -202,14 +200,14 @@ fn numbered_branch(branch: &str) -> Option<String> {
 
 /// Archives and publishes one ref; `None` when a tag's version is already published.
 fn import(
-    backend: &Backend,
+    admin: &Admin,
     repo: &Repo,
     candidate: &Candidate,
     published: &mut PublishedVersions,
 ) -> Result<Option<PublishOutcome>, CliError> {
     let name = package_name(repo, &candidate.refname)?;
     let normalized = candidate.normalized.to_string();
-    if !candidate.branch && published.get(backend, &name)?.contains(&normalized) {
+    if !candidate.branch && published.get(admin, &name)?.contains(&normalized) {
         return Ok(None);
     }
     let archive = repo.archive(&candidate.refname)?;
@@ -220,8 +218,8 @@ fn import(
         reference: format!("{} {}", repo.path().display(), short(&candidate.refname)),
         branch: candidate.branch,
     };
-    let outcome: PublishOutcome = backend.call_as(AdminRequest::PackagePublishGit(request))?;
-    published.get(backend, &name)?.insert(normalized);
+    let outcome = admin.call(request)?;
+    published.get(admin, &name)?.insert(normalized);
     Ok(Some(outcome))
 }
 
@@ -243,21 +241,20 @@ fn package_name(repo: &Repo, refname: &str) -> Result<String, CliError> {
 struct PublishedVersions(HashMap<String, HashSet<String>>);
 
 impl PublishedVersions {
-    fn get(&mut self, backend: &Backend, name: &str) -> Result<&mut HashSet<String>, CliError> {
+    fn get(&mut self, admin: &Admin, name: &str) -> Result<&mut HashSet<String>, CliError> {
         if !self.0.contains_key(name) {
-            let versions = match backend.call(AdminRequest::PackageShow { name: name.into() }) {
-                Ok(shown) => shown["versions"]
-                    .as_array()
+            let versions = match admin.call(PackageShow { name: name.into() }) {
+                Ok(shown) => shown
+                    .versions
                     .into_iter()
-                    .flatten()
-                    .filter_map(|v| v["version_normalized"].as_str().map(str::to_string))
+                    .map(|v| v.version_normalized)
                     .collect(),
-                Err(CliError::Service { code, .. }) if code == "not_found" => HashSet::new(),
-                Err(error) => return Err(error),
+                Err(ServiceError::NotFound(_)) => HashSet::new(),
+                Err(error) => return Err(error.into()),
             };
             self.0.insert(name.to_string(), versions);
         }
-        Ok(self.0.get_mut(name).expect("inserted above"))
+        Ok(self.0.entry(name.to_string()).or_default())
     }
 }
 

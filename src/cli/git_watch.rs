@@ -5,9 +5,9 @@
 //! and its temporary archive is removed before the command exits.
 
 use super::CliError;
-use super::backend::Backend;
 use super::git::Repo;
 use super::git_import::{ImportGitArgs, Report, print_report, scan};
+use crate::service::admin::Admin;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -15,12 +15,8 @@ use tokio::signal::unix::{SignalKind, signal};
 /// (a push of tags); one rescan after the burst covers them all.
 const SETTLE: Duration = Duration::from_millis(200);
 
-pub fn run(
-    backend: &Backend,
-    repo: &Repo,
-    args: &ImportGitArgs,
-    json: bool,
-) -> Result<(), CliError> {
+pub fn run(admin: &Admin, args: &ImportGitArgs, json: bool) -> Result<(), CliError> {
+    let repo = &Repo::open(&args.repo)?;
     let (refs, packed_refs) = repo.ref_locations();
     // Watching starts before the first scan, so a tag made during it is not missed.
     let (_watch, mut changes) =
@@ -48,7 +44,7 @@ pub fn run(
         }
     );
     loop {
-        match scan(backend, repo, args.branches) {
+        match scan(admin, repo, args.branches) {
             Ok(report) => print_scan(&report, args.verbose, json),
             Err(error) => eprintln!("error: {error}"),
         }

@@ -1,25 +1,30 @@
 //! The command line: the composition root. Parses, picks where admin requests run (the running
 //! server's socket, or the database directly), and prints for people or, with `--json`, machines.
 
-mod admin_client;
+mod args;
 mod backend;
 mod backup;
-mod commands;
 mod config_cmd;
 mod configure;
+mod downloads;
 mod git;
 mod git_import;
 mod git_watch;
 mod inbox;
+mod licence;
 mod listeners;
 mod logging;
 mod output;
+mod package;
+mod project;
 mod publish_log;
 mod publisher;
 mod reload;
 mod serve;
+mod token;
 mod tui;
 
+use crate::service::admin::Admin;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -68,24 +73,24 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Customer environments that tokens and licences hang off
     #[command(subcommand)]
-    Project(commands::ProjectCommand),
+    Project(args::ProjectCommand),
     /// Credentials Composer uses (HTTP Basic: public key / private key)
     #[command(subcommand)]
-    Token(commands::TokenCommand),
+    Token(args::TokenCommand),
     /// Grants of packages to projects, perpetual or until a date
     #[command(subcommand)]
-    Licence(commands::LicenceCommand),
+    Licence(args::LicenceCommand),
     /// Release archives
     #[command(subcommand)]
-    Package(commands::PackageCommand),
+    Package(args::PackageCommand),
     /// Recent download events, newest first
-    Downloads(commands::DownloadsArgs),
+    Downloads(args::RecentArgs),
     /// The effective configuration
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
     /// Credentials for CI uploads: may publish, cannot install
     #[command(subcommand)]
-    Publisher(publisher::PublisherCommand),
+    Publisher(args::PublisherCommand),
     /// The terminal UI, attached to a running server through its admin socket
     Tui,
     /// Write a consistent snapshot of the database and archives, even while serving
@@ -162,9 +167,24 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             // An admin command only speaks up about problems.
             let level = cli.log_level.as_deref().unwrap_or("warn");
             logging::init(level, crate::config::LogFormat::Human)?;
-            let backend = backend::Backend::connect(loaded.settings())?;
-            commands::run(&backend, command, cli.json)
+            let admin = backend::connect(loaded.settings())?;
+            run_admin(&admin, command, cli.json)
         }
+    }
+}
+
+fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError> {
+    match command {
+        Command::Project(command) => project::run(admin, command, json),
+        Command::Token(command) => token::run(admin, command, json),
+        Command::Licence(command) => licence::run(admin, command, json),
+        Command::Package(command) => package::run(admin, command, json),
+        Command::Downloads(args) => downloads::run(admin, args, json),
+        Command::Publisher(command) => publisher::run(admin, command, json),
+        Command::Backup(args) => backup::backup(admin, args, json),
+        Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
+            CliError::msg("serve, config, tui and restore do not run through the admin API"),
+        ),
     }
 }
 

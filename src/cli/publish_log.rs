@@ -1,53 +1,57 @@
 //! `packagento package log [--limit N] [--follow]`: what was published, and what failed and why.
 
 use super::CliError;
-use super::backend::Backend;
-use super::commands::DownloadsArgs;
-use super::output::print_json;
+use super::args::RecentArgs;
+use super::output::{follow_changes, print_json};
+use crate::domain::publish_log::PublishEvent;
 use crate::domain::time::to_rfc3339;
-use crate::service::admin::AdminRequest;
-use serde_json::Value;
+use crate::service::admin::{Admin, PublishLog};
+use crate::service::changes::ChangeEvent;
 
-pub fn run(backend: &Backend, args: DownloadsArgs, json: bool) -> Result<(), CliError> {
-    let events = backend.call(AdminRequest::PublishLog { limit: args.limit })?;
-    let list = events.as_array().cloned().unwrap_or_default();
-    if json && !args.follow {
-        print_json(&list);
-    } else if args.follow {
-        // Following reads like a log, oldest first; a one-off listing shows the newest first.
-        list.iter().rev().for_each(|event| print_event(event, json));
-    } else {
-        list.iter().for_each(|event| print_event(event, json));
-    }
+pub fn run(admin: &Admin, args: RecentArgs, json: bool) -> Result<(), CliError> {
     if !args.follow {
+        let entries = admin.call(PublishLog { limit: args.limit })?;
+        match json {
+            true => print_json(&entries),
+            false => entries.iter().for_each(|entry| print_entry(entry, false)),
+        }
         return Ok(());
     }
-    let socket = backend.socket().ok_or_else(|| {
-        CliError::msg("--follow needs a running server (start it with `packagento serve`)")
-    })?;
-    super::admin_client::follow_events(socket, "/v1/publish/events", |event| {
-        print_event(&event, json)
-    })
+    // Subscribed before listing, so nothing between the two is lost.
+    let feed = follow_changes(admin)?;
+    let recent = admin.call(PublishLog { limit: args.limit })?;
+    // Following reads like a log, oldest first.
+    recent
+        .iter()
+        .rev()
+        .for_each(|entry| print_entry(entry, json));
+    for change in feed {
+        if let ChangeEvent::PublishAttempted { entry } = &change.event
+            && !recent.contains(entry)
+        {
+            print_entry(entry, json);
+        }
+    }
+    eprintln!("the server stopped; no more events");
+    Ok(())
 }
 
-fn print_event(event: &Value, json: bool) {
+fn print_entry(entry: &PublishEvent, json: bool) {
     if json {
-        println!("{event}");
+        println!("{}", serde_json::to_string(entry).unwrap_or_default());
         return;
     }
-    let text = |key: &str| event[key].as_str().unwrap_or("").to_string();
-    let what = match (event["package"].as_str(), event["version"].as_str()) {
+    let what = match (&entry.package, &entry.version) {
         (Some(package), Some(version)) => format!("{package} {version}"),
-        _ => text("file"),
+        _ => entry.file.clone().unwrap_or_default(),
     };
-    let micros = event["at_micros"].as_i64().unwrap_or(0);
     let mut line = format!(
         "{}  {:<9} {:<6} {what}",
-        to_rfc3339(micros / 1_000_000),
-        text("outcome"),
-        text("source"),
+        to_rfc3339(entry.at_micros / 1_000_000),
+        entry.outcome,
+        entry.source,
     );
-    if let Some(message) = event["message"].as_str() {
+    if let Some(message) = &entry.message {
         line.push_str(&format!("  {message}"));
     }
     println!("{line}");

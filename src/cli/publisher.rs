@@ -1,33 +1,15 @@
 //! `packagento publisher …`: credentials for CI uploads, which may publish and nothing else.
 
 use super::CliError;
-use super::backend::Backend;
+use super::args::PublisherCommand;
 use super::output::print_json;
-use crate::service::admin::AdminRequest;
+use crate::service::admin::{Admin, PublisherCreate, PublisherList, PublisherRevoke};
 use crate::service::publishers::{CreatedPublisher, PublisherSummary};
-use clap::Subcommand;
 
-#[derive(Subcommand, Debug)]
-pub enum PublisherCommand {
-    /// Issue a publisher token; the private key is shown this one time only
-    Create {
-        #[arg(long)]
-        label: Option<String>,
-        /// Only these names or globs (e.g. 'acme/*') [default: any package]
-        #[arg(long = "package", value_name = "PATTERN", num_args = 1..)]
-        packages: Vec<String>,
-    },
-    /// List publisher tokens (never shows private keys)
-    List,
-    /// Revoke a publisher token; its next upload fails
-    Revoke { public_key: String },
-}
-
-pub fn run(backend: &Backend, command: PublisherCommand, json: bool) -> Result<(), CliError> {
+pub fn run(admin: &Admin, command: PublisherCommand, json: bool) -> Result<(), CliError> {
     match command {
         PublisherCommand::Create { label, packages } => {
-            let created: CreatedPublisher =
-                backend.call_as(AdminRequest::PublisherCreate { label, packages })?;
+            let created: CreatedPublisher = admin.call(PublisherCreate { label, packages })?;
             if json {
                 print_json(&created)
             } else {
@@ -35,7 +17,7 @@ pub fn run(backend: &Backend, command: PublisherCommand, json: bool) -> Result<(
             }
         }
         PublisherCommand::List => {
-            let list: Vec<PublisherSummary> = backend.call_as(AdminRequest::PublisherList)?;
+            let list: Vec<PublisherSummary> = admin.call(PublisherList {})?;
             if json {
                 print_json(&list)
             } else {
@@ -43,8 +25,7 @@ pub fn run(backend: &Backend, command: PublisherCommand, json: bool) -> Result<(
             }
         }
         PublisherCommand::Revoke { public_key } => {
-            let revoked: PublisherSummary =
-                backend.call_as(AdminRequest::PublisherRevoke { public_key })?;
+            let revoked: PublisherSummary = admin.call(PublisherRevoke { public_key })?;
             if json {
                 print_json(&revoked)
             } else {

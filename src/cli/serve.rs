@@ -166,6 +166,7 @@ async fn serve<F: std::future::Future<Output = ()>>(
         app.clone(),
         admin_listener,
         stopped(stop_rx.clone()),
+        grace,
     )));
     tasks.push(tokio::spawn(flush_analytics_until(
         app.clone(),
@@ -179,6 +180,8 @@ async fn serve<F: std::future::Future<Output = ()>>(
 
     ready(app.clone(), &listeners.urls, &data_dir).await;
     tracing::info!("shutting down");
+    // Live streams end first, so no attached screen keeps a connection open through the grace.
+    app.changes.close();
     let _ = stop_tx.send(true);
     for task in tasks {
         let _ = task.await;
@@ -190,7 +193,7 @@ async fn serve<F: std::future::Future<Output = ()>>(
 
 fn bind_admin_socket(path: &std::path::Path) -> Result<UnixListener, CliError> {
     if path.exists() {
-        if super::admin_client::is_listening(path) {
+        if crate::http::admin_client::is_listening(path) {
             return Err(CliError::msg(format!(
                 "a server already answers on {}",
                 path.display()

@@ -1,15 +1,14 @@
 //! Starting the terminal UI: with a server in this process (bare `packagento`), or attached to a
 //! running one through its admin socket (`packagento tui`).
 
+use super::CliError;
 use super::configure::Loaded;
 use super::logging::{self, LogHandle};
 use super::serve;
-use super::{CliError, admin_client};
-use crate::domain::records::DownloadEvent;
-use crate::service::admin::AdminRequest;
-use crate::tui::{DataSource, LocalSource, ServerInfo};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use crate::http::admin_client::{SocketClient, is_listening};
+use crate::service::admin::{Admin, ServerStatus};
+use crate::tui::ServerInfo;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The server and the TUI in one process. Quitting the TUI is the server's shutdown signal, so
@@ -27,7 +26,7 @@ pub fn desktop(loaded: Loaded) -> Result<(), CliError> {
         };
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
-            let result = crate::tui::run(Arc::new(LocalSource(app)), info);
+            let result = crate::tui::run(Arc::new(Admin::Local(app)), info);
             *outcome.lock().unwrap_or_else(|p| p.into_inner()) = result.err();
             let _ = done_tx.send(());
         });
@@ -45,19 +44,20 @@ pub fn desktop(loaded: Loaded) -> Result<(), CliError> {
 pub fn attach(loaded: Loaded) -> Result<(), CliError> {
     let settings = loaded.settings();
     let socket = settings.admin_socket();
-    if !admin_client::is_listening(&socket) {
+    if !is_listening(&socket) {
         return Err(CliError::msg(not_running(&settings.data_dir, &socket)));
     }
     init_file_logging(&loaded)?;
-    let status = admin_client::call(&socket, &AdminRequest::ServerStatus)?;
-    let text = |key: &str| status[key].as_str().map(str::to_string);
+    let mode = format!("attached through {}", socket.display());
+    let admin = Admin::Remote(Box::new(SocketClient::new(socket)));
+    let status = admin.call(ServerStatus {})?;
     let info = ServerInfo {
-        listen: text("listening").unwrap_or_else(|| "unknown".into()),
-        public_url: text("public_url"),
-        data_dir: text("data_dir").unwrap_or_default(),
-        mode: format!("attached through {}", socket.display()),
+        listen: status.listening.unwrap_or_else(|| "unknown".into()),
+        public_url: status.public_url,
+        data_dir: status.data_dir,
+        mode,
     };
-    crate::tui::run(Arc::new(SocketSource { socket }), info).map_err(CliError::msg)
+    crate::tui::run(Arc::new(admin), info).map_err(CliError::msg)
 }
 
 fn not_running(data_dir: &Path, socket: &Path) -> String {
@@ -83,24 +83,4 @@ fn init_file_logging(loaded: &Loaded) -> Result<LogHandle, CliError> {
         .map_err(|e| CliError::msg(format!("cannot create {}: {e}", data_dir.display())))?;
     let log = &loaded.config.log;
     logging::init_to_file(&log.level, log.format, &data_dir.join("packagento.log"))
-}
-
-struct SocketSource {
-    socket: PathBuf,
-}
-
-impl DataSource for SocketSource {
-    fn call(&self, request: AdminRequest) -> Result<Value, String> {
-        admin_client::call(&self.socket, &request).map_err(|e| e.to_string())
-    }
-
-    fn follow(&self, on_event: &mut dyn FnMut(DownloadEvent) -> bool) -> Result<(), String> {
-        // The stream cannot be cut from here; the thread following it ends with the process.
-        admin_client::follow(&self.socket, |value| {
-            if let Ok(event) = serde_json::from_value(value) {
-                on_event(event);
-            }
-        })
-        .map_err(|e| e.to_string())
-    }
 }

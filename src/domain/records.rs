@@ -82,6 +82,16 @@ pub enum DownloadKind {
     Notify,
 }
 
+impl DownloadKind {
+    /// As it is stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DownloadKind::Dist => "dist",
+            DownloadKind::Notify => "notify",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DownloadEvent {
     /// Unix microseconds.

@@ -2,6 +2,7 @@
 //! future, so tests and the CLI drive the same server on real sockets.
 
 pub mod admin;
+pub mod admin_client;
 pub mod composer;
 mod error;
 mod health;
@@ -60,20 +61,54 @@ pub async fn serve_metrics(
         .await;
 }
 
+/// The admin socket. Served here rather than by `warp::serve` so that a client that goes away
+/// mid-stream (an operator's `--follow` ended with Ctrl-C) is a debug line, not an error, and so
+/// that shutdown closes idle connections at once: the change feed has ended by then.
 pub async fn serve_admin(
     app: Arc<App>,
     listener: UnixListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
 ) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    use hyper_util::service::TowerToHyperService;
     let routes = admin::routes(app.clone())
         .or(health::metrics(app))
         .unify()
         .recover(admin_rejection);
-    warp::serve(routes)
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "admin socket accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(warp::service(routes.clone()));
+        let served = auto::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let watched = graceful.watch(served);
+        tokio::spawn(async move {
+            if let Err(error) = watched.await {
+                tracing::debug!(%error, "admin connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(?grace, "admin requests still running at shutdown were cut");
+    }
 }
 
 fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {

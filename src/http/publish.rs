@@ -135,22 +135,3 @@ where
     file.flush().await.map_err(io)?;
     Ok(())
 }
-
-/// `GET /v1/publish/events` on the admin socket: publish events as they happen (SSE).
-pub fn log_events(
-    app: Arc<App>,
-) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("v1" / "publish" / "events")
-        .and(warp::get())
-        .map(move || {
-            let events = tokio_stream::wrappers::BroadcastStream::new(app.publish_log.subscribe())
-                .filter_map(|item| async move {
-                    // A lagging reader skips what it missed rather than ending the stream.
-                    let data = serde_json::to_string(&item.ok()?).ok()?;
-                    Some(Ok::<_, std::convert::Infallible>(
-                        warp::sse::Event::default().event("publish").data(data),
-                    ))
-                });
-            warp::sse::reply(warp::sse::keep_alive().stream(events)).into_response()
-        })
-}

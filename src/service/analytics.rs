@@ -1,13 +1,14 @@
 //! Download analytics off the request path: requests append to memory, one task writes batches.
 
+use super::changes::{ChangeEvent, ChangeFeed};
 use crate::domain::names::PublicKey;
 use crate::domain::records::{DownloadEvent, TokenUse};
 use crate::store::{Store, StoreError};
 use dashmap::DashMap;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast;
 
 /// Composer may post the same install report again (a retried CI job); count it once a minute.
 const REPEAT_WINDOW: Duration = Duration::from_secs(60);
@@ -16,32 +17,22 @@ pub struct Analytics {
     pending: Mutex<Vec<DownloadEvent>>,
     token_use: DashMap<String, TokenUse>,
     recent_batches: Mutex<HashMap<(String, u64), Instant>>,
-    live: broadcast::Sender<DownloadEvent>,
-}
-
-impl Default for Analytics {
-    fn default() -> Self {
-        Self::new()
-    }
+    /// Each written batch is announced here, after its commit.
+    changes: Arc<ChangeFeed>,
 }
 
 impl Analytics {
-    pub fn new() -> Self {
+    pub fn new(changes: Arc<ChangeFeed>) -> Self {
         Self {
             pending: Mutex::new(Vec::new()),
             token_use: DashMap::new(),
             recent_batches: Mutex::new(HashMap::new()),
-            live: broadcast::channel(1024).0,
+            changes,
         }
     }
 
     pub fn record(&self, event: DownloadEvent) {
-        let _ = self.live.send(event.clone());
         lock(&self.pending).push(event);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<DownloadEvent> {
-        self.live.subscribe()
     }
 
     /// Called on every authenticated request, so a repeat within the same second changes nothing.
@@ -91,13 +82,18 @@ impl Analytics {
                     w.put_token(&token)?;
                 }
             }
-            Ok::<_, StoreError>(events.len())
+            Ok::<_, StoreError>(())
         });
         match written {
-            Ok(count) => {
+            Ok(()) => {
                 for (key, use_) in uses {
                     self.token_use
                         .remove_if(&key, |_, current| *current == use_);
+                }
+                let count = events.len();
+                if count > 0 {
+                    self.changes
+                        .announce(ChangeEvent::DownloadsRecorded { events });
                 }
                 Ok(count)
             }

@@ -1,6 +1,6 @@
 //! A Composer auth.json holding one token's credentials, merged into whatever file is there.
 
-use super::admin::CreatedToken;
+use super::tokens::CreatedToken;
 use super::{Result, ServiceError};
 use serde_json::{Value, json};
 use std::io::Write;

@@ -9,9 +9,12 @@ pub mod auth;
 pub mod auth_json;
 pub mod backup;
 pub mod catalog;
+pub mod changes;
 pub mod git_publish;
 pub mod inbox;
+pub mod licences;
 pub mod metrics;
+pub mod packages;
 pub mod preview;
 pub mod projects;
 pub mod publish;
@@ -21,6 +24,7 @@ pub mod recall;
 pub mod retention;
 pub mod secrets;
 pub mod stats;
+pub mod tokens;
 
 use crate::store::{Store, StoreError, Writer};
 use arc_swap::ArcSwap;
@@ -61,6 +65,23 @@ impl ServiceError {
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
+
+impl ServiceError {
+    /// Rebuilds an error a server sent back through the admin socket (`error.code`, `message`).
+    pub fn from_remote(code: &str, message: String) -> Self {
+        match code {
+            "not_found" => ServiceError::NotFound(message),
+            "invalid" | "bad_request" => ServiceError::Invalid(message),
+            "conflict" => ServiceError::Conflict(message),
+            "forbidden" => ServiceError::Forbidden(message),
+            _ => ServiceError::Io(message),
+        }
+    }
+}
+
+pub(crate) fn invalid(error: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Invalid(error.to_string())
+}
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -106,13 +127,15 @@ pub struct App {
     settings: Settings,
     catalog: ArcSwap<Catalog>,
     /// Serialises changes so each rebuild starts from the previous one's committed state.
-    changes: Mutex<()>,
+    one_change_at_a_time: Mutex<()>,
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
     pub metrics: metrics::Metrics,
     live: ArcSwap<LiveSettings>,
     pub publish_log: publish_log::PublishLog,
+    /// Every committed change, for live views; closed when the server shuts down.
+    pub changes: Arc<changes::ChangeFeed>,
     /// The Composer listener's bound address, once a server runs; for status screens.
     listening: std::sync::OnceLock<String>,
 }
@@ -130,6 +153,7 @@ impl App {
         })?;
         let store = Store::open(&settings.database_path())?;
         let live = settings.live.clone();
+        let changes = Arc::new(changes::ChangeFeed::new());
         let catalog = store.write(|w| {
             let access = w.access_records()?;
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
@@ -138,13 +162,14 @@ impl App {
             store,
             settings,
             catalog: ArcSwap::from_pointee(catalog),
-            changes: Mutex::new(()),
+            one_change_at_a_time: Mutex::new(()),
             auth: auth::Auth::new(),
-            analytics: analytics::Analytics::new(),
+            analytics: analytics::Analytics::new(changes.clone()),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
             metrics: metrics::Metrics::new(),
             live: ArcSwap::from_pointee(live),
-            publish_log: publish_log::PublishLog::new(),
+            publish_log: publish_log::PublishLog::new(changes.clone()),
+            changes,
             listening: std::sync::OnceLock::new(),
         }))
     }
@@ -181,7 +206,10 @@ impl App {
     /// Applies `work` and rebuilds the serving snapshot in the same transaction, so what is
     /// served never runs ahead of or behind what is stored.
     pub fn change<T>(&self, work: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
-        let _one_at_a_time = self.changes.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_at_a_time = self
+            .one_change_at_a_time
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let previous = self.catalog();
         let (outcome, catalog) = self.store.write(|w| {
             let outcome = work(w)?;

@@ -1,6 +1,7 @@
-//! Renaming and deleting projects. A project's slug is what tokens, activations and download
+//! Creating, listing, renaming and deleting projects. A project's slug is what tokens, activations and download
 //! history refer to, so it never changes; renaming changes the display name.
 
+use super::changes::ChangeEvent;
 use super::{App, Result, ServiceError};
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
@@ -25,10 +26,36 @@ fn parse(slug: &str) -> Result<ProjectSlug> {
     ProjectSlug::parse(slug).map_err(|e| ServiceError::Invalid(e.to_string()))
 }
 
-fn missing(slug: &ProjectSlug) -> ServiceError {
+pub(super) fn missing(slug: &ProjectSlug) -> ServiceError {
     ServiceError::NotFound(format!(
         "no project {slug:?} (see `packagento project list`)"
     ))
+}
+
+pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Project> {
+    let slug = parse(slug)?;
+    let project = app.change(|w| {
+        if w.project(&slug)?.is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "project {slug:?} already exists"
+            )));
+        }
+        let project = Project {
+            name: name.unwrap_or_else(|| slug.to_string()),
+            slug,
+            created_at: crate::domain::time::now(),
+        };
+        w.put_project(&project)?;
+        Ok(project)
+    })?;
+    app.changes.announce(ChangeEvent::ProjectCreated {
+        project: project.clone(),
+    });
+    Ok(project)
+}
+
+pub fn list_projects(app: &App) -> Result<Vec<Project>> {
+    Ok(app.store().read(|r| r.list::<Project>(PROJECTS))?)
 }
 
 pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
@@ -39,12 +66,16 @@ pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
             "a project name cannot be empty".into(),
         ));
     }
-    app.change(|w| {
+    let project = app.change(|w| {
         let mut project = w.project(&slug)?.ok_or_else(|| missing(&slug))?;
         project.name = name.to_string();
         w.put_project(&project)?;
         Ok(project)
-    })
+    })?;
+    app.changes.announce(ChangeEvent::ProjectRenamed {
+        project: project.clone(),
+    });
+    Ok(project)
 }
 
 /// With `dry_run`, reports what would go without changing anything, for a confirmation prompt.
@@ -77,6 +108,9 @@ pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDel
     for key in &deletion.tokens_removed {
         app.auth.forget(key);
     }
+    app.changes.announce(ChangeEvent::ProjectDeleted {
+        deletion: deletion.clone(),
+    });
     Ok(deletion)
 }
 
@@ -111,7 +145,7 @@ fn deletion(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::admin::{AdminRequest, execute};
+    use crate::service::licences;
     use crate::service::secrets::Argon2Cost;
     use crate::service::{App, Settings};
     use std::sync::Arc;
@@ -131,66 +165,26 @@ mod tests {
         .unwrap()
     }
 
-    fn run(app: &App, request: AdminRequest) -> serde_json::Value {
-        execute(app, request).unwrap()
-    }
-
     #[test]
     fn deleting_a_project_removes_its_tokens_and_activations_but_not_the_licence() {
         let dir = tempfile::tempdir().unwrap();
         let app = app(&dir);
         let slug = "shop".to_string();
-        run(
-            &app,
-            AdminRequest::ProjectCreate {
-                slug: slug.clone(),
-                name: None,
-            },
-        );
-        let token = run(
-            &app,
-            AdminRequest::TokenCreate {
-                project: slug.clone(),
-                label: None,
-            },
-        );
-        let licence = run(
-            &app,
-            AdminRequest::LicenceCreate {
-                holder: "Shop Ltd".into(),
-                packages: vec!["acme/*".into()],
-                access_until: None,
-            },
-        );
-        let id = licence["id"].as_str().unwrap().to_string();
-        run(
-            &app,
-            AdminRequest::LicenceActivate {
-                id: id.clone(),
-                project: slug.clone(),
-            },
-        );
+        create_project(&app, &slug, None).unwrap();
+        let token = crate::service::tokens::create(&app, &slug, None).unwrap();
+        let licence = licences::create(&app, "Shop Ltd".into(), &["acme/*".into()], None).unwrap();
+        licences::set_activation(&app, &licence.id, &slug, true).unwrap();
 
         let plan = delete_project(&app, "shop", true).unwrap();
-        assert_eq!(plan.tokens_removed, [token["public_key"].as_str().unwrap()]);
-        assert_eq!(plan.licences_deactivated, std::slice::from_ref(&id));
+        assert_eq!(plan.tokens_removed, [token.public_key]);
+        assert_eq!(plan.licences_deactivated, std::slice::from_ref(&licence.id));
         assert!(!plan.deleted);
-        assert_eq!(
-            run(&app, AdminRequest::ProjectList)
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(list_projects(&app).unwrap().len(), 1);
 
         assert!(delete_project(&app, "shop", false).unwrap().deleted);
-        assert_eq!(run(&app, AdminRequest::ProjectList), serde_json::json!([]));
-        assert_eq!(
-            run(&app, AdminRequest::TokenList { project: None }),
-            serde_json::json!([])
-        );
-        let licences = run(&app, AdminRequest::LicenceList);
-        assert_eq!(licences[0]["projects"], serde_json::json!([]));
+        assert!(list_projects(&app).unwrap().is_empty());
+        assert!(crate::service::tokens::list(&app, None).unwrap().is_empty());
+        assert!(licences::list(&app).unwrap()[0].projects.is_empty());
         assert!(app.catalog().tokens.is_empty());
     }
 
@@ -198,13 +192,7 @@ mod tests {
     fn renaming_keeps_the_slug_and_refuses_an_empty_name() {
         let dir = tempfile::tempdir().unwrap();
         let app = app(&dir);
-        run(
-            &app,
-            AdminRequest::ProjectCreate {
-                slug: "shop".into(),
-                name: None,
-            },
-        );
+        create_project(&app, "shop", None).unwrap();
         let renamed = rename_project(&app, "shop", "  Shop Production ").unwrap();
         assert_eq!(
             (renamed.slug.as_str(), renamed.name.as_str()),

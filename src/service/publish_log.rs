@@ -1,39 +1,30 @@
 //! Every publish attempt, stored and broadcast to live followers (`package log --follow`).
 
+use super::changes::{ChangeEvent, ChangeFeed};
 use super::publish::PublishOutcome;
 use super::{App, Result, ServiceError};
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::time;
 use crate::store::Store;
-use tokio::sync::broadcast;
+use std::sync::Arc;
 
 pub struct PublishLog {
-    live: broadcast::Sender<PublishEvent>,
-}
-
-impl Default for PublishLog {
-    fn default() -> Self {
-        Self::new()
-    }
+    changes: Arc<ChangeFeed>,
 }
 
 impl PublishLog {
-    pub fn new() -> Self {
-        Self {
-            live: broadcast::channel(256).0,
-        }
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<PublishEvent> {
-        self.live.subscribe()
+    pub fn new(changes: Arc<ChangeFeed>) -> Self {
+        Self { changes }
     }
 
     /// Written at once: publishes are rare, and a failure must not be lost to a crash.
-    pub fn record(&self, store: &Store, event: PublishEvent) {
-        if let Err(error) = store.write(|w| w.append_publish_event(&event)) {
+    pub fn record(&self, store: &Store, entry: PublishEvent) {
+        if let Err(error) = store.write(|w| w.append_publish_event(&entry)) {
             tracing::warn!(%error, "publish event not stored");
         }
-        let _ = self.live.send(event);
+        // Announced even when the log entry was not stored: the release itself may have been.
+        self.changes
+            .announce(ChangeEvent::PublishAttempted { entry });
     }
 
     pub fn recent(&self, store: &Store, limit: usize) -> Result<Vec<PublishEvent>> {

@@ -5,6 +5,7 @@
 //! afresh, so a revocation takes effect on the next upload without any cache to purge.
 
 use super::auth::{AuthError, parse_basic};
+use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
 use super::{App, Result, ServiceError};
 use crate::domain::licence::PackagePattern;
@@ -13,7 +14,7 @@ use crate::domain::publisher::PublisherToken;
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct CreatedPublisher {
     pub public_key: String,
     pub private_key: String,
@@ -22,8 +23,21 @@ pub struct CreatedPublisher {
     pub created_at: i64,
 }
 
+/// Hand-written so the private key can never reach a log line.
+impl std::fmt::Debug for CreatedPublisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedPublisher")
+            .field("public_key", &self.public_key)
+            .field("private_key", &"<redacted>")
+            .field("label", &self.label)
+            .field("packages", &self.packages)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 /// What `publisher list` shows: everything but the hash.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublisherSummary {
     pub public_key: String,
     pub label: String,
@@ -77,6 +91,9 @@ pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<C
         }
         Ok(w.put_publisher(&token)?)
     })?;
+    app.changes.announce(ChangeEvent::PublisherCreated {
+        publisher: PublisherSummary::from(token.clone()),
+    });
     Ok(CreatedPublisher {
         public_key: token.public_key.to_string(),
         private_key,
@@ -94,17 +111,24 @@ pub fn list(app: &App) -> Result<Vec<PublisherSummary>> {
 
 pub fn revoke(app: &App, public_key: &str) -> Result<PublisherSummary> {
     let key = PublicKey::parse(public_key).map_err(invalid)?;
-    let token = app.store().write(|w| {
+    let (token, changed) = app.store().write(|w| {
         let mut token = w.publisher(&key)?.ok_or_else(|| {
             ServiceError::NotFound(format!("no publisher token with public key {key}"))
         })?;
-        if token.revoked_at.is_none() {
+        let changed = token.revoked_at.is_none();
+        if changed {
             token.revoked_at = Some(time::now());
             w.put_publisher(&token)?;
         }
-        Ok::<_, ServiceError>(token)
+        Ok::<_, ServiceError>((token, changed))
     })?;
-    Ok(token.into())
+    let summary = PublisherSummary::from(token);
+    if changed {
+        app.changes.announce(ChangeEvent::PublisherRevoked {
+            publisher: summary.clone(),
+        });
+    }
+    Ok(summary)
 }
 
 #[derive(Debug)]

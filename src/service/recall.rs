@@ -1,6 +1,7 @@
 //! Taking releases back: a yank hides a version from new resolutions while lock files that pin it
 //! keep installing; a removal deletes the version, and its archive once nothing else uses it.
 
+use super::changes::ChangeEvent;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::{Release, Yank};
@@ -8,7 +9,7 @@ use crate::domain::time;
 use crate::domain::version::normalize;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecallOutcome {
     pub name: String,
     pub version: String,
@@ -31,7 +32,7 @@ impl From<Release> for RecallOutcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemoveOutcome {
     pub name: String,
     pub version: String,
@@ -48,7 +49,8 @@ pub fn set_yanked(
     yank: Option<Option<String>>,
 ) -> Result<RecallOutcome> {
     let (name, version_normalized) = release_id(name, version)?;
-    let release = app.change(|w| {
+    let yanking = yank.is_some();
+    let (release, changed) = app.change(|w| {
         let mut release = w
             .release(&name, &version_normalized)?
             .ok_or_else(|| no_such_release(&name, version))?;
@@ -56,15 +58,24 @@ pub fn set_yanked(
             at: time::now(),
             reason: reason.filter(|r| !r.trim().is_empty()),
         });
-        if release.yanked.is_some() != wanted.is_some() {
+        let changed = release.yanked.is_some() != wanted.is_some();
+        if changed {
             // A changed record replaces the old one in the next catalogue, which re-renders
             // the package's metadata and moves its Last-Modified forward.
             release.yanked = wanted;
             w.put_release(&release)?;
         }
-        Ok(release)
+        Ok((release, changed))
     })?;
-    Ok(release.into())
+    let outcome = RecallOutcome::from(release);
+    if changed {
+        let outcome = outcome.clone();
+        app.changes.announce(match yanking {
+            true => ChangeEvent::VersionYanked { outcome },
+            false => ChangeEvent::VersionUnyanked { outcome },
+        });
+    }
+    Ok(outcome)
 }
 
 pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
@@ -77,12 +88,16 @@ pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
         Ok(release)
     })?;
     let archive_deleted = delete_archive_if_unreferenced(app, &removed)?;
-    Ok(RemoveOutcome {
+    let outcome = RemoveOutcome {
         name: removed.name.to_string(),
         version: removed.version,
         version_normalized: removed.version_normalized,
         archive_deleted,
-    })
+    };
+    app.changes.announce(ChangeEvent::VersionRemoved {
+        outcome: outcome.clone(),
+    });
+    Ok(outcome)
 }
 
 /// Deletes the archive of a release no longer in the database, unless another release has the

@@ -1,5 +1,6 @@
 //! Keeps the download history within the configured retention period.
 
+use super::changes::ChangeEvent;
 use super::{App, Result};
 use crate::domain::time;
 
@@ -13,5 +14,11 @@ pub fn prune_downloads(app: &App) -> Result<u64> {
     }
     let cutoff = time::now_micros().saturating_sub(i64::from(days) * MICROS_PER_DAY);
     let cutoff = u64::try_from(cutoff).unwrap_or(0);
-    Ok(app.store().write(|w| w.prune_downloads_before(cutoff))?)
+    let removed = app.store().write(|w| w.prune_downloads_before(cutoff))?;
+    if removed > 0 {
+        let removed = usize::try_from(removed).unwrap_or(usize::MAX);
+        app.changes
+            .announce(ChangeEvent::DownloadsPruned { removed });
+    }
+    Ok(removed)
 }

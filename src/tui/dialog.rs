@@ -1,8 +1,9 @@
 //! Dialogs over the current screen: forms, confirmations, the new-token card, previews, help.
 
 use super::text_input::TextInput;
-use crate::service::admin::{AdminRequest, CreatedToken};
+use crate::service::admin::AdminRequest;
 use crate::service::preview::PackagePreview;
+use crate::service::tokens::CreatedToken;
 
 #[derive(Debug)]
 pub enum Dialog {

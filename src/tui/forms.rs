@@ -4,8 +4,9 @@ use super::dialog::{Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
-use crate::service::admin::{AdminRequest, CreatedToken};
+use crate::service::admin::{self, AdminRequest};
 use crate::service::projects::ProjectDeletion;
+use crate::service::tokens::CreatedToken;
 
 /// The form or question an action opens on the current screen, or the request it makes at once.
 pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
@@ -36,9 +37,9 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                     "Composer requests with it fail from the next request on.".into(),
                     "This cannot be undone; issue a new token instead.".into(),
                 ],
-                request: AdminRequest::TokenRevoke {
+                request: AdminRequest::TokenRevoke(admin::TokenRevoke {
                     public_key: t.public_key.clone(),
-                },
+                }),
                 done: format!("revoked token {}", t.public_key),
             })
         }),
@@ -202,7 +203,7 @@ fn licence_dialog(model: &Model, action: Action) -> Option<Dialog> {
                 },
                 "This cannot be undone.".into(),
             ],
-            request: AdminRequest::LicenceRevoke { id: id.clone() },
+            request: AdminRequest::LicenceRevoke(admin::LicenceRevoke { id: id.clone() }),
             done: format!("revoked licence {id}"),
         }),
         _ => return None,
@@ -228,10 +229,10 @@ pub fn confirm_delete(plan: ProjectDeletion) -> Dialog {
     Dialog::Confirm(Confirm {
         title: "Delete project".into(),
         lines,
-        request: AdminRequest::ProjectDelete {
+        request: AdminRequest::ProjectDelete(admin::ProjectDelete {
             slug: slug.clone(),
             dry_run: false,
-        },
+        }),
         done: format!("deleted project {slug}"),
     })
 }
@@ -300,17 +301,17 @@ fn submit(form: &super::dialog::Form) -> Effect {
     let change = |request, done: String| Effect::Change { request, done };
     match &form.kind {
         FormKind::NewProject => change(
-            AdminRequest::ProjectCreate {
+            AdminRequest::ProjectCreate(admin::ProjectCreate {
                 slug: form.value(0),
                 name: optional(form.value(1)),
-            },
+            }),
             format!("created project {}", form.value(0)),
         ),
         FormKind::RenameProject { slug } => change(
-            AdminRequest::ProjectRename {
+            AdminRequest::ProjectRename(admin::ProjectRename {
                 slug: slug.clone(),
                 name: form.value(0),
-            },
+            }),
             format!("renamed project {slug}"),
         ),
         FormKind::NewToken => Effect::CreateToken {
@@ -318,7 +319,7 @@ fn submit(form: &super::dialog::Form) -> Effect {
             label: optional(form.value(1)),
         },
         FormKind::NewLicence => change(
-            AdminRequest::LicenceCreate {
+            AdminRequest::LicenceCreate(admin::LicenceCreate {
                 holder: form.value(0),
                 packages: form
                     .value(1)
@@ -327,44 +328,44 @@ fn submit(form: &super::dialog::Form) -> Effect {
                     .map(str::to_string)
                     .collect(),
                 access_until: optional(form.value(2)),
-            },
+            }),
             format!("created a licence for {}", form.value(0)),
         ),
         FormKind::Activate { licence } => change(
-            AdminRequest::LicenceActivate {
+            AdminRequest::LicenceActivate(admin::LicenceActivate {
                 id: licence.clone(),
                 project: form.value(0),
-            },
+            }),
             format!("activated {licence} for {}", form.value(0)),
         ),
         FormKind::Deactivate { licence } => change(
-            AdminRequest::LicenceDeactivate {
+            AdminRequest::LicenceDeactivate(admin::LicenceDeactivate {
                 id: licence.clone(),
                 project: form.value(0),
-            },
+            }),
             format!("deactivated {licence} from {}", form.value(0)),
         ),
         FormKind::PreviewFor => Effect::Preview(form.value(0)),
         FormKind::Yank { package } => change(
-            AdminRequest::PackageYank {
+            AdminRequest::PackageYank(admin::PackageYank {
                 name: package.clone(),
                 version: form.value(0),
                 reason: optional(form.value(1)),
-            },
+            }),
             format!("yanked {package} {}", form.value(0)),
         ),
         FormKind::Unyank { package } => change(
-            AdminRequest::PackageUnyank {
+            AdminRequest::PackageUnyank(admin::PackageUnyank {
                 name: package.clone(),
                 version: form.value(0),
-            },
+            }),
             format!("restored {package} {}", form.value(0)),
         ),
         FormKind::RemoveVersion { package } => change(
-            AdminRequest::PackageRemove {
+            AdminRequest::PackageRemove(admin::PackageRemove {
                 name: package.clone(),
                 version: form.value(0),
-            },
+            }),
             format!("removed {package} {}", form.value(0)),
         ),
         FormKind::Publish => Effect::Publish(form.value(0)),

@@ -1,12 +1,15 @@
 //! What flows into `update` (keys, clock ticks, answers from the background) and what flows out
 //! of it (work for the background). Neither side blocks the other.
 
-use super::model::{PackageDetail, PackageRow};
-use crate::domain::records::{DownloadEvent, Project};
-use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::domain::records::Project;
+use crate::service::admin::AdminRequest;
+use crate::service::changes::FeedItem;
+use crate::service::licences::LicenceSummary;
+use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::preview::PackagePreview;
 use crate::service::projects::ProjectDeletion;
 use crate::service::stats::{DashboardStats, DownloadReport};
+use crate::service::tokens::{CreatedToken, TokenSummary};
 use ratatui::crossterm::event::KeyEvent;
 
 #[derive(Debug)]
@@ -29,7 +32,9 @@ pub enum Msg {
     AuthWritten(Result<String, String>),
     /// Background work in progress, e.g. "publishing 2/5: acme/x-1.0.0.zip"; `None` when idle.
     Busy(Option<String>),
-    Live(DownloadEvent),
+    /// From the server's change feed.
+    Feed(FeedItem),
+    /// The change feed ended, and why.
     LiveEnded(String),
 }
 
@@ -38,7 +43,7 @@ pub enum Loaded {
     Projects(Vec<Project>),
     Tokens(Vec<TokenSummary>),
     Licences(Vec<LicenceSummary>),
-    Packages(Vec<PackageRow>),
+    Packages(Vec<PackageSummary>),
     Package(PackageDetail),
     Stats(DashboardStats),
     Report(DownloadReport),

@@ -11,7 +11,6 @@ mod input;
 mod message;
 mod model;
 mod navigation;
-mod source;
 mod terminal;
 mod text_input;
 mod update;
@@ -23,8 +22,8 @@ mod tests;
 
 pub use input::KEY_MAP;
 pub use model::ServerInfo;
-pub use source::{DataSource, LocalSource};
 
+use crate::service::admin::Admin;
 use message::{Effect, Msg};
 use model::Model;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
@@ -36,13 +35,14 @@ use std::time::Duration;
 const POLL: Duration = Duration::from_millis(100);
 
 /// Runs until the operator quits. The terminal is restored on every way out.
-pub fn run(source: Arc<dyn DataSource>, info: ServerInfo) -> Result<(), String> {
+pub fn run(admin: Arc<Admin>, info: ServerInfo) -> Result<(), String> {
     let (mut screen, _guard) =
         terminal::enter().map_err(|e| format!("cannot take over the terminal: {e}"))?;
     let (tx, rx) = mpsc::channel();
     let mut model = Model::new(info, crate::domain::time::now());
-    worker::spawn(&source, Effect::Refresh, &tx);
-    worker::spawn_live(&source, &tx);
+    // Following starts before the first load, so a change made in between is not missed.
+    worker::spawn_feed(&admin, &tx);
+    worker::spawn(&admin, Effect::Refresh, &tx);
     let fail = |e: std::io::Error| format!("terminal error: {e}");
     while !model.quit {
         screen
@@ -62,7 +62,7 @@ pub fn run(source: Arc<dyn DataSource>, info: ServerInfo) -> Result<(), String> 
             Msg::Tick(crate::domain::time::now()),
         ));
         for effect in effects {
-            worker::spawn(&source, effect, &tx);
+            worker::spawn(&admin, effect, &tx);
         }
     }
     Ok(())

@@ -3,9 +3,10 @@
 use super::dialog::Dialog;
 use super::text_input::TextInput;
 use crate::domain::records::{DownloadEvent, Project};
-use crate::service::admin::{LicenceSummary, TokenSummary};
+use crate::service::licences::LicenceSummary;
+use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::stats::{DashboardStats, DownloadReport};
-use serde::Deserialize;
+use crate::service::tokens::TokenSummary;
 use std::collections::{HashMap, VecDeque};
 
 /// How many live events the feed keeps; older ones are in `packagento downloads`.
@@ -74,35 +75,12 @@ impl ServerInfo {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct PackageRow {
-    pub name: String,
-    pub versions: usize,
-    pub latest: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct PackageDetail {
-    pub name: String,
-    pub versions: Vec<VersionRow>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct VersionRow {
-    pub version: String,
-    pub released_at: String,
-    pub size: u64,
-    pub shasum: String,
-    #[serde(default)]
-    pub yanked: bool,
-}
-
 #[derive(Debug, Default)]
 pub struct Data {
     pub projects: Vec<Project>,
     pub tokens: Vec<TokenSummary>,
     pub licences: Vec<LicenceSummary>,
-    pub packages: Vec<PackageRow>,
+    pub packages: Vec<PackageSummary>,
     pub package_details: HashMap<String, PackageDetail>,
     pub stats: DashboardStats,
     pub report: DownloadReport,
@@ -130,8 +108,14 @@ pub struct Model {
     pub quit: bool,
     /// False until the first answer arrives, so empty lists read "loading" rather than "none".
     pub loaded: bool,
-    /// The stream of live events ended; shown so a silent feed is not mistaken for no traffic.
+    /// The change feed ended; shown so a silent feed is not mistaken for no traffic.
     pub live_error: Option<String>,
+    /// Downloads arrived since the statistics were last read.
+    pub stats_stale: bool,
+    /// Something other than downloads changed: every list is reloaded on the next tick.
+    pub lists_stale: bool,
+    /// When the statistics were last asked for (Unix seconds).
+    pub stats_asked_at: i64,
 }
 
 #[derive(Debug, Default)]
@@ -195,7 +179,7 @@ impl Model {
         .collect()
     }
 
-    pub fn visible_packages(&self) -> Vec<&PackageRow> {
+    pub fn visible_packages(&self) -> Vec<&PackageSummary> {
         let rows = self.data.packages.iter();
         rows.filter(|p| self.matches(Tab::Packages, &[&p.name]))
             .collect()
@@ -237,7 +221,7 @@ impl Model {
             .copied()
     }
 
-    pub fn selected_package(&self) -> Option<&PackageRow> {
+    pub fn selected_package(&self) -> Option<&PackageSummary> {
         self.visible_packages()
             .get(self.selected(Tab::Packages))
             .copied()

@@ -7,15 +7,19 @@ use super::model::{Model, ServerInfo, Tab};
 use super::update::update;
 use crate::domain::names::{ProjectSlug, PublicKey};
 use crate::domain::records::{DownloadEvent, DownloadKind, Project};
-use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
+use crate::service::admin::{self, AdminRequest};
+use crate::service::changes::{Change, ChangeEvent, FeedItem};
+use crate::service::licences::LicenceSummary;
 use crate::service::preview::{Hidden, PackagePreview, VersionPreview};
 use crate::service::projects::ProjectDeletion;
 use crate::service::stats::{
     DashboardStats, DownloadReport, KindCounts, PackageTotals, TokenTotals,
 };
+use crate::service::tokens::{CreatedToken, TokenSummary};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
 
 /// 2025-06-15 15:06:40 UTC.
 const NOW: i64 = 1_750_000_000;
@@ -154,9 +158,9 @@ fn fixture() -> Model {
             {"name": "acme/shipping", "versions": 2, "latest": "1.4.2"},
         ])).unwrap()),
         Loaded::Package(serde_json::from_value(serde_json::json!({"name": "acme/payments", "versions": [
-            {"version": "2.1.0", "released_at": "2025-06-01T09:00:00+00:00", "size": 48_213, "shasum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
-            {"version": "2.0.0", "released_at": "2025-03-14T09:00:00+00:00", "size": 47_001, "shasum": "2c26b46b68ffc68ff99b453c1d30413413422d70"},
-            {"version": "1.9.3", "released_at": "2024-11-02T09:00:00+00:00", "size": 39_870, "shasum": "fcde2b2edba56bf408601fb721fe9b5c338d10ee"},
+            {"version": "2.1.0", "version_normalized": "2.1.0.0", "yanked": false, "released_at": "2025-06-01T09:00:00+00:00", "size": 48_213, "shasum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
+            {"version": "2.0.0", "version_normalized": "2.0.0.0", "yanked": false, "released_at": "2025-03-14T09:00:00+00:00", "size": 47_001, "shasum": "2c26b46b68ffc68ff99b453c1d30413413422d70"},
+            {"version": "1.9.3", "version_normalized": "1.9.3.0", "yanked": false, "released_at": "2024-11-02T09:00:00+00:00", "size": 39_870, "shasum": "fcde2b2edba56bf408601fb721fe9b5c338d10ee"},
         ]})).unwrap()),
         Loaded::Stats(DashboardStats {
             projects: 3,
@@ -329,7 +333,7 @@ fn submitting_the_new_project_form_asks_the_server_and_waits() {
     match effects.as_slice() {
         [
             Effect::Change {
-                request: AdminRequest::ProjectCreate { slug, name },
+                request: AdminRequest::ProjectCreate(admin::ProjectCreate { slug, name }),
                 ..
             },
         ] => {
@@ -364,7 +368,10 @@ fn a_refused_form_stays_open_with_the_full_error() {
     }
     let effects = update(&mut model, Msg::Done("created project x".into()));
     assert!(model.dialog.is_none());
-    assert!(matches!(effects.as_slice(), [Effect::Refresh]));
+    assert!(
+        effects.is_empty(),
+        "the change comes back on the feed, which reloads"
+    );
 }
 
 #[test]
@@ -379,7 +386,7 @@ fn revoking_asks_first_and_only_yes_sends_the_request() {
     match effects.as_slice() {
         [
             Effect::Change {
-                request: AdminRequest::TokenRevoke { public_key },
+                request: AdminRequest::TokenRevoke(admin::TokenRevoke { public_key }),
                 ..
             },
         ] => {
@@ -415,16 +422,16 @@ fn text_fields_edit_at_the_cursor_and_take_pastes() {
 fn a_live_event_lands_on_top_of_the_feed_and_in_the_sparkline() {
     let mut model = fixture();
     let before = *model.data.stats.downloads_per_minute.last().unwrap();
-    update(
-        &mut model,
-        Msg::Live(event(
+    let recorded = ChangeEvent::DownloadsRecorded {
+        events: vec![event(
             0,
             DownloadKind::Dist,
             "acme/new",
             "0.1.0",
             "192.0.2.1",
-        )),
-    );
+        )],
+    };
+    update(&mut model, feed(recorded));
     assert_eq!(model.data.live[0].package, "acme/new");
     assert_eq!(model.data.stats.latest[0].package, "acme/new");
     assert_eq!(
@@ -443,12 +450,76 @@ fn the_live_feed_filters_by_project_or_package() {
     assert_eq!(model.visible_live().len(), 4);
 }
 
+fn feed(event: ChangeEvent) -> Msg {
+    Msg::Feed(FeedItem::Change(Arc::new(Change {
+        seq: 1,
+        at_micros: NOW * 1_000_000,
+        event,
+    })))
+}
+
 #[test]
-fn statistics_are_reread_every_few_seconds() {
+fn statistics_are_reread_after_downloads_at_most_every_few_seconds() {
     let mut model = fixture();
     assert!(update(&mut model, Msg::Tick(NOW + 1)).is_empty());
-    let effects = update(&mut model, Msg::Tick(NOW + 5));
+    assert!(
+        update(&mut model, Msg::Tick(NOW + 5)).is_empty(),
+        "no downloads, no reread"
+    );
+    update(
+        &mut model,
+        feed(ChangeEvent::DownloadsRecorded { events: vec![] }),
+    );
+    let effects = update(&mut model, Msg::Tick(NOW + 6));
     assert!(matches!(effects.as_slice(), [Effect::RefreshStats]));
+    update(
+        &mut model,
+        feed(ChangeEvent::DownloadsRecorded { events: vec![] }),
+    );
+    assert!(update(&mut model, Msg::Tick(NOW + 7)).is_empty());
+    let effects = update(&mut model, Msg::Tick(NOW + 11));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshStats]));
+}
+
+#[test]
+fn statistics_are_reread_when_the_minute_turns_for_the_time_windows() {
+    let mut model = fixture();
+    let next_minute = (NOW / 60 + 1) * 60;
+    update(&mut model, Msg::Tick(next_minute - 1));
+    let effects = update(&mut model, Msg::Tick(next_minute));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshStats]));
+}
+
+#[test]
+fn changes_on_the_feed_reload_the_lists_once_per_tick() {
+    let mut model = fixture();
+    for slug in ["a", "b", "c"] {
+        let project = Project {
+            slug: ProjectSlug::parse(slug).unwrap(),
+            name: slug.into(),
+            created_at: NOW,
+        };
+        assert!(update(&mut model, feed(ChangeEvent::ProjectCreated { project })).is_empty());
+    }
+    let effects = update(&mut model, Msg::Tick(NOW + 1));
+    assert!(matches!(effects.as_slice(), [Effect::Refresh]));
+    assert!(update(&mut model, Msg::Tick(NOW + 2)).is_empty());
+}
+
+#[test]
+fn a_feed_that_dropped_changes_reloads_everything() {
+    let mut model = fixture();
+    update(&mut model, Msg::Feed(FeedItem::Missed(3)));
+    let effects = update(&mut model, Msg::Tick(NOW + 1));
+    assert!(matches!(effects.as_slice(), [Effect::Refresh]));
+}
+
+#[test]
+fn without_a_feed_a_change_reloads_by_hand() {
+    let mut model = fixture();
+    update(&mut model, Msg::LiveEnded("the server stopped".into()));
+    let effects = update(&mut model, Msg::Done("revoked".into()));
+    assert!(matches!(effects.as_slice(), [Effect::Refresh]));
 }
 
 #[test]
@@ -486,7 +557,7 @@ fn yanking_from_the_packages_screen_asks_for_the_version_and_sends_the_request()
     match effects.as_slice() {
         [
             Effect::Change {
-                request: AdminRequest::PackageYank { version, .. },
+                request: AdminRequest::PackageYank(admin::PackageYank { version, .. }),
                 ..
             },
         ] => {
@@ -512,6 +583,6 @@ fn removing_a_version_needs_the_version_typed_out() {
     let effects = update(&mut model, key(KeyCode::Enter));
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Change { request: AdminRequest::PackageRemove { version, .. }, .. }] if version == "1.0.0"
+        [Effect::Change { request: AdminRequest::PackageRemove(admin::PackageRemove { version, .. }), .. }] if version == "1.0.0"
     ));
 }

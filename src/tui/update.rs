@@ -6,8 +6,11 @@ use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
 use super::{forms, navigation};
+use crate::domain::records::DownloadEvent;
+use crate::service::changes::{ChangeEvent, FeedItem};
 
-/// Statistics are re-read this often (seconds); live events update them in between.
+/// While downloads arrive, statistics are re-read at most this often (seconds); live events
+/// update the sparkline in between.
 const STATS_EVERY: i64 = 5;
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -22,15 +25,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Tick(now) => {
-            let due = now / STATS_EVERY != model.now / STATS_EVERY;
-            model.now = now;
-            if due {
-                vec![Effect::RefreshStats]
-            } else {
-                vec![]
-            }
-        }
+        Msg::Tick(now) => on_tick(model, now),
         Msg::Loaded(loaded) => on_loaded(model, loaded),
         Msg::Done(text) => {
             if matches!(
@@ -40,7 +35,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 model.dialog = None;
             }
             set_status(model, text, false);
-            vec![Effect::Refresh]
+            // The change comes back on the feed; without one, reload by hand.
+            match model.live_error {
+                Some(_) => vec![Effect::Refresh],
+                None => vec![],
+            }
         }
         Msg::Failed(error) => {
             match &mut model.dialog {
@@ -82,24 +81,66 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Busy(text) => model.busy = text,
-        Msg::Live(event) => {
-            let stats = &mut model.data.stats;
-            if let Some(last) = stats.downloads_per_minute.last_mut() {
-                *last += 1;
-            }
-            stats.latest.insert(0, event.clone());
-            stats.latest.truncate(12);
-            model.data.live.push_front(event);
-            model.data.live.truncate(LIVE_FEED_LEN);
-            if model.current() == Tab::Downloads && model.selected(Tab::Downloads) > 0 {
-                // Keep the row the operator is looking at under the cursor as the feed grows.
-                navigation::move_by(model, 1);
-            }
-        }
+        Msg::Feed(item) => on_feed(model, item),
         Msg::LiveEnded(error) => model.live_error = Some(error),
         _ => {}
     }
     vec![]
+}
+
+/// Reloads are coalesced to one per tick: a bulk publish announces every archive.
+fn on_tick(model: &mut Model, now: i64) -> Vec<Effect> {
+    // The dashboard's windows (per minute, today) move with the clock even without traffic.
+    let minute_turned = now / 60 != model.now / 60;
+    model.now = now;
+    if std::mem::take(&mut model.lists_stale) {
+        model.stats_stale = false;
+        model.stats_asked_at = now;
+        return vec![Effect::Refresh];
+    }
+    let stats_due = model.stats_stale && now - model.stats_asked_at >= STATS_EVERY;
+    if stats_due || minute_turned {
+        model.stats_stale = false;
+        model.stats_asked_at = now;
+        return vec![Effect::RefreshStats];
+    }
+    vec![]
+}
+
+fn on_feed(model: &mut Model, item: FeedItem) {
+    let change = match item {
+        FeedItem::Change(change) => change,
+        // Something was dropped on the way: only a full reload is sure to be right.
+        FeedItem::Missed(_) => {
+            model.lists_stale = true;
+            return;
+        }
+    };
+    match &change.event {
+        ChangeEvent::DownloadsRecorded { events } => {
+            events.iter().for_each(|event| live_download(model, event));
+            model.stats_stale = true;
+        }
+        ChangeEvent::DownloadsPruned { .. } => model.stats_stale = true,
+        // No screen shows publisher tokens.
+        ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
+        _ => model.lists_stale = true,
+    }
+}
+
+fn live_download(model: &mut Model, event: &DownloadEvent) {
+    let stats = &mut model.data.stats;
+    if let Some(last) = stats.downloads_per_minute.last_mut() {
+        *last += 1;
+    }
+    stats.latest.insert(0, event.clone());
+    stats.latest.truncate(12);
+    model.data.live.push_front(event.clone());
+    model.data.live.truncate(LIVE_FEED_LEN);
+    if model.current() == Tab::Downloads && model.selected(Tab::Downloads) > 0 {
+        // Keep the row the operator is looking at under the cursor as the feed grows.
+        navigation::move_by(model, 1);
+    }
 }
 
 fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {

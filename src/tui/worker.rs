@@ -2,73 +2,84 @@
 //! drawing and taking keys while the server works (a slow publish, a big statistics query).
 
 use super::message::{Effect, Loaded, Msg};
-use super::source::DataSource;
-use crate::service::admin::AdminRequest;
-use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
-use serde::de::DeserializeOwned;
+use crate::service::admin::{
+    Admin, AdminCommand, DashboardStats, DownloadStats, LicenceList, LicencePreview, PackageList,
+    PackageShow, ProjectDelete, ProjectList, TokenCreate, TokenList,
+};
+use crate::service::publish::{PublishRequest, find_archives};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
-pub fn spawn(source: &Arc<dyn DataSource>, effect: Effect, tx: &Sender<Msg>) {
-    let (source, tx) = (source.clone(), tx.clone());
-    std::thread::spawn(move || run(source.as_ref(), effect, &tx));
+pub fn spawn(admin: &Arc<Admin>, effect: Effect, tx: &Sender<Msg>) {
+    let (admin, tx) = (admin.clone(), tx.clone());
+    std::thread::spawn(move || run(&admin, effect, &tx));
 }
 
-/// Follows live downloads for as long as the screen is open.
-pub fn spawn_live(source: &Arc<dyn DataSource>, tx: &Sender<Msg>) {
-    let (source, tx) = (source.clone(), tx.clone());
+/// Follows the server's change feed for as long as the screen is open. Subscribed before this
+/// returns, so the first load that follows cannot miss a change.
+pub fn spawn_feed(admin: &Admin, tx: &Sender<Msg>) {
+    let tx = tx.clone();
+    let feed = match admin.subscribe() {
+        Ok(feed) => feed,
+        Err(error) => {
+            let _ = tx.send(Msg::LiveEnded(format!("no live updates: {error}")));
+            return;
+        }
+    };
     std::thread::spawn(move || {
-        let outcome = source.follow(&mut |event| tx.send(Msg::Live(event)).is_ok());
-        let reason = outcome.err().unwrap_or_else(|| "the stream ended".into());
-        let _ = tx.send(Msg::LiveEnded(reason));
+        for item in feed {
+            if tx.send(Msg::Feed(item)).is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Msg::LiveEnded("the server stopped".into()));
     });
 }
 
-fn call<T: DeserializeOwned>(source: &dyn DataSource, request: AdminRequest) -> Result<T, String> {
-    let value = source.call(request)?;
-    serde_json::from_value(value).map_err(|e| format!("unexpected answer from the server: {e}"))
+fn call<C: AdminCommand>(admin: &Admin, command: C) -> Result<C::Response, String> {
+    admin.call(command).map_err(|e| e.to_string())
 }
 
-fn run(source: &dyn DataSource, effect: Effect, tx: &Sender<Msg>) {
+fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
     let send = |msg| {
         let _ = tx.send(msg);
     };
     let outcome: Result<(), String> = (|| {
         match effect {
-            Effect::Refresh => refresh(source, tx, true)?,
-            Effect::RefreshStats => refresh(source, tx, false)?,
+            Effect::Refresh => refresh(admin, tx, true)?,
+            Effect::RefreshStats => refresh(admin, tx, false)?,
             Effect::LoadPackage(name) => send(Msg::Loaded(Loaded::Package(call(
-                source,
-                AdminRequest::PackageShow { name },
+                admin,
+                PackageShow { name },
             )?))),
             Effect::Change { request, done } => {
-                source.call(request)?;
+                admin.send(request).map_err(|e| e.to_string())?;
                 send(Msg::Done(done));
             }
             Effect::CreateToken { project, label } => {
                 send(Msg::TokenCreated(call(
-                    source,
-                    AdminRequest::TokenCreate { project, label },
+                    admin,
+                    TokenCreate { project, label },
                 )?));
             }
             Effect::PlanDelete(slug) => send(Msg::DeletePlan(call(
-                source,
-                AdminRequest::ProjectDelete {
+                admin,
+                ProjectDelete {
                     slug,
                     dry_run: true,
                 },
             )?)),
             Effect::Preview(project) => {
                 let packages = call(
-                    source,
-                    AdminRequest::LicencePreview {
+                    admin,
+                    LicencePreview {
                         project: project.clone(),
                     },
                 )?;
                 send(Msg::Preview { project, packages });
             }
-            Effect::Publish(path) => publish(source, &path, tx)?,
+            Effect::Publish(path) => publish(admin, &path, tx)?,
             Effect::WriteAuthJson { path, host, token } => {
                 let written =
                     crate::service::auth_json::merge_into(Path::new(&path), &host, &token)
@@ -84,26 +95,23 @@ fn run(source: &dyn DataSource, effect: Effect, tx: &Sender<Msg>) {
     }
 }
 
-fn refresh(source: &dyn DataSource, tx: &Sender<Msg>, everything: bool) -> Result<(), String> {
+fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), String> {
     let send = |loaded| {
         let _ = tx.send(Msg::Loaded(loaded));
     };
     if everything {
-        send(Loaded::Projects(call(source, AdminRequest::ProjectList)?));
-        send(Loaded::Tokens(call(
-            source,
-            AdminRequest::TokenList { project: None },
-        )?));
-        send(Loaded::Licences(call(source, AdminRequest::LicenceList)?));
-        send(Loaded::Packages(call(source, AdminRequest::PackageList)?));
+        send(Loaded::Projects(call(admin, ProjectList {})?));
+        send(Loaded::Tokens(call(admin, TokenList { project: None })?));
+        send(Loaded::Licences(call(admin, LicenceList {})?));
+        send(Loaded::Packages(call(admin, PackageList {})?));
     }
-    send(Loaded::Stats(call(source, AdminRequest::DashboardStats)?));
-    send(Loaded::Report(call(source, AdminRequest::DownloadStats)?));
+    send(Loaded::Stats(call(admin, DashboardStats {})?));
+    send(Loaded::Report(call(admin, DownloadStats {})?));
     Ok(())
 }
 
 /// One archive at a time, so one bad zip does not stop the rest; every failure is reported whole.
-fn publish(source: &dyn DataSource, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
+fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
     let absolute = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
     let archives = find_archives(&absolute).map_err(|e| e.to_string())?;
     if archives.is_empty() {
@@ -114,12 +122,12 @@ fn publish(source: &dyn DataSource, path: &str, tx: &Sender<Msg>) -> Result<(), 
         let name = archive.file_name().unwrap_or_default().to_string_lossy();
         let progress = format!("publishing {}/{}: {name}", index + 1, archives.len());
         let _ = tx.send(Msg::Busy(Some(progress)));
-        let request = AdminRequest::PackagePublish(PublishRequest {
+        let request = PublishRequest {
             path: archive.clone(),
             version: None,
             released_at: None,
-        });
-        match call::<PublishOutcome>(source, request) {
+        };
+        match call(admin, request) {
             Ok(outcome) => published.push(format!("{} {}", outcome.name, outcome.version)),
             Err(error) => failures.push(format!("{}: {error}", archive.display())),
         }
@@ -129,10 +137,6 @@ fn publish(source: &dyn DataSource, path: &str, tx: &Sender<Msg>) -> Result<(), 
         let _ = tx.send(Msg::Done(format!("published {}", published.join(", "))));
         return Ok(());
     }
-    let _ = tx.send(Msg::Loaded(Loaded::Packages(call(
-        source,
-        AdminRequest::PackageList,
-    )?)));
     Err(format!(
         "{} of {} not published:\n{}",
         failures.len(),

@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod composer;
 mod deploy;
+mod feed;
 mod git_import;
 mod http;
 mod inbox;

@@ -65,7 +65,7 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         );
         return;
     };
-    let label = |v: &super::super::model::VersionRow| {
+    let label = |v: &crate::service::packages::VersionDetail| {
         if v.yanked {
             format!("{} (yanked)", v.version)
         } else {

@@ -1,0 +1,150 @@
+//! The admin commands' arguments, as clap parses them; each noun's file runs them.
+
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum ProjectCommand {
+    /// Create a project (a customer's environment)
+    Create {
+        slug: String,
+        /// Display name [default: the slug]
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List projects
+    List,
+    /// Change a project's display name
+    Rename {
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete a project: its tokens are removed and its licence activations dropped
+    Delete {
+        slug: String,
+        /// Really delete; without it, only show what would go
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Issue a token; the private key is shown this one time only
+    Create {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        label: Option<String>,
+        /// Write (or merge into) this auth.json
+        #[arg(long, value_name = "PATH")]
+        auth_json: Option<PathBuf>,
+        /// Host (and :port, when the repository URL has one) Composer uses for this server
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: Option<String>,
+    },
+    /// List tokens (never shows private keys)
+    List {
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// Revoke a token; its next request fails
+    Revoke { public_key: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LicenceCommand {
+    /// Create a licence for packages (exact names or globs such as acme/*)
+    Create {
+        #[arg(long)]
+        holder: String,
+        #[arg(long = "package", value_name = "PATTERN", num_args = 1.., required = true)]
+        packages: Vec<String>,
+        /// End of the access window (YYYY-MM-DD = end of that day, UTC; or RFC 3339); perpetual without
+        #[arg(long, value_name = "DATE")]
+        access_until: Option<String>,
+    },
+    /// Let a project's tokens see what the licence grants
+    Activate {
+        id: String,
+        #[arg(long)]
+        project: String,
+    },
+    /// Stop a project's tokens seeing what the licence grants
+    Deactivate {
+        id: String,
+        #[arg(long)]
+        project: String,
+    },
+    /// Revoke a licence everywhere
+    Revoke { id: String },
+    /// List licences
+    List,
+    /// What a project's tokens see, version by version, and why the rest is hidden
+    Preview {
+        #[arg(long)]
+        project: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PackageCommand {
+    /// Publish release zips (a file, or a folder searched for zips)
+    Publish {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Version [default: composer.json "version", else the file name, e.g. 1.4.2.zip]
+        #[arg(long)]
+        version: Option<String>,
+        /// Release time [default: composer.json "time", else now]
+        #[arg(long, value_name = "DATE")]
+        released_at: Option<String>,
+    },
+    /// List packages
+    List,
+    /// Show a package's versions
+    Show { name: String },
+    /// Hide a version from metadata; lock files that pin it still install it
+    Yank {
+        name: String,
+        version: String,
+        /// Shown in `package show`
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Restore a yanked version to the metadata
+    Unyank { name: String, version: String },
+    /// Delete a version (and its archive, unless another version has the same bytes)
+    Remove { name: String, version: String },
+    /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
+    Log(RecentArgs),
+    /// Publish a local git repository's version tags (and, with --branches, dev versions)
+    ImportGit(super::git_import::ImportGitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RecentArgs {
+    /// How many recent events to show
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Keep printing new events as they happen, until the server stops (needs a running server)
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PublisherCommand {
+    /// Issue a publisher token; the private key is shown this one time only
+    Create {
+        #[arg(long)]
+        label: Option<String>,
+        /// Only these names or globs (e.g. 'acme/*') [default: any package]
+        #[arg(long = "package", value_name = "PATTERN", num_args = 1..)]
+        packages: Vec<String>,
+    },
+    /// List publisher tokens (never shows private keys)
+    List,
+    /// Revoke a publisher token; its next upload fails
+    Revoke { public_key: String },
+}

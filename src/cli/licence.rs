@@ -1,0 +1,102 @@
+//! `packagento licence …`: grants of packages, activated on a customer's projects.
+
+use super::CliError;
+use super::args::LicenceCommand;
+use super::output::{print_json, when};
+use crate::service::admin::{
+    Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceList, LicencePreview,
+    LicenceRevoke,
+};
+use crate::service::licences::LicenceSummary;
+use crate::service::preview::{Hidden, PackagePreview};
+
+pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), CliError> {
+    let licence = match command {
+        LicenceCommand::Create {
+            holder,
+            packages,
+            access_until,
+        } => admin.call(LicenceCreate {
+            holder,
+            packages,
+            access_until,
+        })?,
+        LicenceCommand::Activate { id, project } => admin.call(LicenceActivate { id, project })?,
+        LicenceCommand::Deactivate { id, project } => {
+            admin.call(LicenceDeactivate { id, project })?
+        }
+        LicenceCommand::Revoke { id } => admin.call(LicenceRevoke { id })?,
+        LicenceCommand::Preview { project } => {
+            let preview = admin.call(LicencePreview { project })?;
+            match json {
+                true => print_json(&preview),
+                false => print_preview(&preview),
+            }
+            return Ok(());
+        }
+        LicenceCommand::List => {
+            let licences = admin.call(LicenceList {})?;
+            match json {
+                true => print_json(&licences),
+                false => print_licences(&licences),
+            }
+            return Ok(());
+        }
+    };
+    match json {
+        true => print_json(&licence),
+        false => print_licences(std::slice::from_ref(&licence)),
+    }
+    Ok(())
+}
+
+fn print_licences(licences: &[LicenceSummary]) {
+    if licences.is_empty() {
+        println!("no licences: packagento licence create --holder NAME --package 'vendor/*'");
+    }
+    for licence in licences {
+        let window = licence
+            .access_until
+            .as_deref()
+            .map(|d| format!(" until {d}"))
+            .unwrap_or_default();
+        let state = if licence.revoked { " REVOKED" } else { "" };
+        let projects = match licence.projects.as_slice() {
+            [] => "none".to_string(),
+            projects => projects.join(", "),
+        };
+        println!(
+            "{}  {} ({}{window}){state}\n    packages: {}\n    projects: {projects}",
+            licence.id,
+            licence.holder,
+            licence.kind,
+            licence.packages.join(", "),
+        );
+    }
+}
+
+fn print_preview(packages: &[PackagePreview]) {
+    if packages.is_empty() {
+        println!("this project sees nothing: activate a licence on it");
+    }
+    for package in packages {
+        println!("{}", package.package);
+        for version in &package.versions {
+            let state = match &version.hidden {
+                None => "visible".to_string(),
+                Some(Hidden::SubscriptionWindow { access_until }) => {
+                    format!("hidden: released after the access window closed ({access_until})")
+                }
+                Some(Hidden::LicenceRevoked { licence }) => {
+                    format!("hidden: licence {licence} is revoked")
+                }
+                Some(Hidden::NotCovered) => "hidden: no active licence covers it".to_string(),
+            };
+            println!(
+                "  {:<20} released {}  {state}",
+                version.version,
+                when(Some(version.released_at))
+            );
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! `packagento package …`: publishing release archives, reading the catalogue, recalling versions.
+
+use super::CliError;
+use super::args::PackageCommand;
+use super::output::print_json;
+use crate::service::admin::{
+    Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
+};
+use crate::service::packages::{PackageDetail, PackageSummary};
+use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use crate::service::recall::{RecallOutcome, RemoveOutcome};
+use std::path::PathBuf;
+
+pub fn run(admin: &Admin, command: PackageCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        PackageCommand::Publish {
+            paths,
+            version,
+            released_at,
+        } => publish(admin, paths, version, released_at, json),
+        PackageCommand::List => {
+            let packages = admin.call(PackageList {})?;
+            output(json, &packages, print_packages);
+            Ok(())
+        }
+        PackageCommand::Show { name } => {
+            let package = admin.call(PackageShow { name })?;
+            output(json, &package, print_package);
+            Ok(())
+        }
+        PackageCommand::Yank {
+            name,
+            version,
+            reason,
+        } => {
+            let outcome = admin.call(PackageYank {
+                name,
+                version,
+                reason,
+            })?;
+            output(json, &outcome, print_recalled);
+            Ok(())
+        }
+        PackageCommand::Unyank { name, version } => {
+            let outcome = admin.call(PackageUnyank { name, version })?;
+            output(json, &outcome, print_recalled);
+            Ok(())
+        }
+        PackageCommand::Remove { name, version } => {
+            let outcome = admin.call(PackageRemove { name, version })?;
+            output(json, &outcome, print_removed);
+            Ok(())
+        }
+        PackageCommand::Log(args) => super::publish_log::run(admin, args, json),
+        PackageCommand::ImportGit(args) if args.watch => super::git_watch::run(admin, &args, json),
+        PackageCommand::ImportGit(args) => super::git_import::run(admin, &args, json),
+    }
+}
+
+fn output<T: serde::Serialize + ?Sized>(json: bool, value: &T, print: impl FnOnce(&T)) {
+    match json {
+        true => print_json(value),
+        false => print(value),
+    }
+}
+
+/// Publishes each archive on its own so one bad zip in a bulk import does not stop the rest;
+/// progress goes to stderr, results to stdout.
+fn publish(
+    admin: &Admin,
+    paths: Vec<PathBuf>,
+    version: Option<String>,
+    released_at: Option<String>,
+    json: bool,
+) -> Result<(), CliError> {
+    let mut archives = Vec::new();
+    for path in &paths {
+        let absolute = std::fs::canonicalize(path)
+            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+        archives.extend(find_archives(&absolute)?);
+    }
+    if archives.is_empty() {
+        return Err(CliError::msg("no .zip archives found in the given paths"));
+    }
+    if version.is_some() && archives.len() > 1 {
+        return Err(CliError::msg(
+            "--version applies to a single archive; name files after their versions for bulk imports",
+        ));
+    }
+    let (mut published, mut failures) = (Vec::new(), 0);
+    for (index, path) in archives.iter().enumerate() {
+        let request = PublishRequest {
+            path: path.clone(),
+            version: version.clone(),
+            released_at: released_at.clone(),
+        };
+        match admin.call(request) {
+            Ok(outcome) => {
+                print_progress(index + 1, archives.len(), &outcome, json);
+                published.push(outcome);
+            }
+            // A single archive's failure is the command's error, said once.
+            Err(error) if archives.len() == 1 => return Err(error.into()),
+            Err(error) => {
+                failures += 1;
+                eprintln!(
+                    "[{}/{}] {}: {error}",
+                    index + 1,
+                    archives.len(),
+                    path.display()
+                );
+            }
+        }
+    }
+    if json {
+        print_json(&published);
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(CliError::msg(format!(
+            "{n} of {} archives were not published",
+            archives.len()
+        ))),
+    }
+}
+
+fn print_progress(done: usize, total: usize, outcome: &PublishOutcome, json: bool) {
+    let line = format!(
+        "[{done}/{total}] {} {} {}",
+        outcome.name, outcome.version, outcome.status
+    );
+    if json || total > 1 {
+        eprintln!("{line}");
+    } else {
+        println!("{line} (sha1 {})", outcome.shasum);
+    }
+    for warning in &outcome.warnings {
+        eprintln!("  warning: {warning}");
+    }
+}
+
+fn print_packages(packages: &Vec<PackageSummary>) {
+    if packages.is_empty() {
+        println!("no packages: packagento package publish PATH");
+    }
+    for package in packages {
+        println!(
+            "{:<40} {:>4} versions  latest {}",
+            package.name,
+            package.versions,
+            package.latest.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+fn print_package(package: &PackageDetail) {
+    println!("{}", package.name);
+    for version in &package.versions {
+        println!(
+            "  {:<20} released {}  {:>9} bytes  sha1 {}",
+            version.version, version.released_at, version.size, version.shasum
+        );
+        if version.yanked {
+            match version.yank_reason.as_deref() {
+                Some(reason) => println!("  {:<20} yanked: {reason}", ""),
+                None => println!("  {:<20} yanked", ""),
+            }
+        }
+    }
+}
+
+fn print_recalled(outcome: &RecallOutcome) {
+    let state = if outcome.yanked {
+        "yanked: hidden from metadata, still downloadable for lock files that pin it"
+    } else {
+        "listed in metadata"
+    };
+    println!("{} {} {state}", outcome.name, outcome.version);
+}
+
+fn print_removed(outcome: &RemoveOutcome) {
+    let archive = if outcome.archive_deleted {
+        "archive deleted"
+    } else {
+        "archive kept (another version has the same bytes)"
+    };
+    println!("{} {} removed; {archive}", outcome.name, outcome.version);
+}

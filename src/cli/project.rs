@@ -1,0 +1,77 @@
+//! `packagento project …`: customers' environments, which tokens and licences hang off.
+
+use super::CliError;
+use super::args::ProjectCommand;
+use super::output::print_json;
+use crate::domain::records::Project;
+use crate::service::admin::{Admin, ProjectCreate, ProjectDelete, ProjectList, ProjectRename};
+use crate::service::projects::ProjectDeletion;
+
+pub fn run(admin: &Admin, command: ProjectCommand, json: bool) -> Result<(), CliError> {
+    let project = match command {
+        ProjectCommand::Create { slug, name } => admin.call(ProjectCreate { slug, name })?,
+        ProjectCommand::Rename { slug, name } => admin.call(ProjectRename { slug, name })?,
+        ProjectCommand::Delete { slug, yes } => return delete(admin, slug, yes, json),
+        ProjectCommand::List => {
+            let projects = admin.call(ProjectList {})?;
+            match json {
+                true => print_json(&projects),
+                false => print_projects(&projects),
+            }
+            return Ok(());
+        }
+    };
+    match json {
+        true => print_json(&project),
+        false => print_projects(std::slice::from_ref(&project)),
+    }
+    Ok(())
+}
+
+/// Destructive, so it takes `--yes`; without it the command says what would go and changes nothing.
+fn delete(admin: &Admin, slug: String, yes: bool, json: bool) -> Result<(), CliError> {
+    let request = ProjectDelete {
+        slug: slug.clone(),
+        dry_run: !yes,
+    };
+    let outcome = admin.call(request)?;
+    if json {
+        print_json(&outcome);
+    } else {
+        print_deletion(&outcome);
+    }
+    if yes {
+        Ok(())
+    } else {
+        Err(CliError::msg(format!(
+            "nothing deleted: run `packagento project delete {slug} --yes` to delete"
+        )))
+    }
+}
+
+fn print_projects(projects: &[Project]) {
+    if projects.is_empty() {
+        println!("no projects yet: packagento project create SLUG");
+    }
+    for project in projects {
+        println!("{:<24} {}", project.slug, project.name);
+    }
+}
+
+fn print_deletion(outcome: &ProjectDeletion) {
+    let list = |items: &[String]| match items {
+        [] => "none".to_string(),
+        items => items.join(", "),
+    };
+    let verb = if outcome.deleted {
+        "deleted"
+    } else {
+        "would delete"
+    };
+    println!("{verb} project {}", outcome.slug);
+    println!("  tokens removed:        {}", list(&outcome.tokens_removed));
+    println!(
+        "  licences deactivated:  {}",
+        list(&outcome.licences_deactivated)
+    );
+}

@@ -1,0 +1,150 @@
+//! Each admin request, its fields as they travel, and what it answers.
+
+use super::AdminCommand;
+use crate::domain::publish_log::PublishEvent;
+use crate::domain::records::{DownloadEvent, Project};
+use crate::domain::time;
+use crate::service::backup::BackupReport;
+use crate::service::git_publish::{GitPublishRequest, publish_git};
+use crate::service::licences::{self, LicenceSummary};
+use crate::service::packages::{self, PackageDetail, PackageSummary};
+use crate::service::preview::PackagePreview;
+use crate::service::projects::{self, ProjectDeletion};
+use crate::service::publish::{PublishOutcome, PublishRequest};
+use crate::service::publishers::{self, CreatedPublisher, PublisherSummary};
+use crate::service::recall::{self, RecallOutcome, RemoveOutcome};
+use crate::service::stats::{self, DownloadReport};
+use crate::service::tokens::{self, CreatedToken, TokenSummary};
+use crate::service::{App, Result};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Declares a request struct with the response it answers and how it runs.
+macro_rules! request {
+    ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident: $ty:ty),* $(,)? }
+        -> $response:ty = |$self_:ident, $app:ident| $body:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+        pub struct $name { $($(#[$field_meta])* pub $field: $ty),* }
+
+        impl AdminCommand for $name {
+            type Response = $response;
+            fn run(self, $app: &App) -> Result<$response> {
+                let $self_ = self;
+                $body
+            }
+        }
+    };
+}
+
+request!(ProjectCreate { slug: String, name: Option<String> }
+    -> Project = |r, app| projects::create_project(app, &r.slug, r.name));
+request!(ProjectList {} -> Vec<Project> = |_r, app| projects::list_projects(app));
+request!(ProjectRename { slug: String, name: String }
+    -> Project = |r, app| projects::rename_project(app, &r.slug, &r.name));
+request!(
+    /// With `dry_run`, says what would go and changes nothing.
+    ProjectDelete { slug: String, #[serde(default)] dry_run: bool }
+    -> ProjectDeletion = |r, app| projects::delete_project(app, &r.slug, r.dry_run));
+
+request!(TokenCreate { project: String, label: Option<String> }
+    -> CreatedToken = |r, app| tokens::create(app, &r.project, r.label));
+request!(TokenList { project: Option<String> }
+    -> Vec<TokenSummary> = |r, app| tokens::list(app, r.project.as_deref()));
+request!(TokenRevoke { public_key: String }
+    -> TokenSummary = |r, app| tokens::revoke(app, &r.public_key));
+
+request!(LicenceCreate { holder: String, packages: Vec<String>, access_until: Option<String> }
+-> LicenceSummary = |r, app| {
+    licences::create(app, r.holder, &r.packages, r.access_until.as_deref())
+});
+request!(LicenceActivate { id: String, project: String }
+    -> LicenceSummary = |r, app| licences::set_activation(app, &r.id, &r.project, true));
+request!(LicenceDeactivate { id: String, project: String }
+    -> LicenceSummary = |r, app| licences::set_activation(app, &r.id, &r.project, false));
+request!(LicenceRevoke { id: String } -> LicenceSummary = |r, app| licences::revoke(app, &r.id));
+request!(LicenceList {} -> Vec<LicenceSummary> = |_r, app| licences::list(app));
+request!(
+    /// What a project's tokens see, version by version, and why the rest is hidden.
+    LicencePreview { project: String }
+    -> Vec<PackagePreview> = |r, app| crate::service::preview::licence_preview(app, &r.project));
+
+impl AdminCommand for PublishRequest {
+    type Response = PublishOutcome;
+    fn run(self, app: &App) -> Result<PublishOutcome> {
+        let result = crate::service::publish::publish(app, &self);
+        let file = self.path.display().to_string();
+        crate::service::publish_log::log_outcome(app, "cli", Some(file), &result);
+        result
+    }
+}
+
+impl AdminCommand for GitPublishRequest {
+    type Response = PublishOutcome;
+    fn run(self, app: &App) -> Result<PublishOutcome> {
+        publish_git(app, &self)
+    }
+}
+
+request!(PackageList {} -> Vec<PackageSummary> = |_r, app| Ok(packages::list(app)));
+request!(PackageShow { name: String } -> PackageDetail = |r, app| packages::show(app, &r.name));
+request!(
+    /// Hides a version from metadata; lock files that pin it still install it.
+    PackageYank { name: String, version: String, reason: Option<String> }
+    -> RecallOutcome = |r, app| recall::set_yanked(app, &r.name, &r.version, Some(r.reason)));
+request!(PackageUnyank { name: String, version: String }
+    -> RecallOutcome = |r, app| recall::set_yanked(app, &r.name, &r.version, None));
+request!(PackageRemove { name: String, version: String }
+    -> RemoveOutcome = |r, app| recall::remove(app, &r.name, &r.version));
+
+request!(
+    /// The most recent downloads, newest first.
+    Downloads { limit: usize }
+    -> Vec<DownloadEvent> = |r, app| packages::recent_downloads(app, r.limit));
+request!(
+    /// The most recent publish attempts from every route, newest first.
+    PublishLog { limit: usize }
+    -> Vec<PublishEvent> = |r, app| app.publish_log.recent(app.store(), r.limit));
+
+request!(PublisherCreate { label: Option<String>, packages: Vec<String> }
+    -> CreatedPublisher = |r, app| publishers::create(app, r.label, &r.packages));
+request!(PublisherList {} -> Vec<PublisherSummary> = |_r, app| publishers::list(app));
+request!(PublisherRevoke { public_key: String }
+    -> PublisherSummary = |r, app| publishers::revoke(app, &r.public_key));
+
+request!(DashboardStats {}
+    -> stats::DashboardStats = |_r, app| stats::dashboard(app, time::now_micros()));
+request!(DownloadStats {} -> DownloadReport = |_r, app| stats::downloads(app, time::now_micros()));
+
+/// Where a server listens and keeps its data, for status screens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerReport {
+    pub listening: Option<String>,
+    pub public_url: Option<String>,
+    pub data_dir: String,
+}
+
+request!(ServerStatus {} -> ServerReport = |_r, app| Ok(ServerReport {
+    listening: app.listening().map(str::to_string),
+    public_url: app.settings().public_url.clone(),
+    data_dir: app.settings().data_dir.display().to_string(),
+}));
+
+request!(
+    /// Writes a backup file; the path is absolute because the server's working folder is not
+    /// the caller's.
+    Backup { path: PathBuf }
+    -> BackupReport = |r, app| crate::service::backup::create(app, &r.path, &log_progress));
+
+/// Through the socket the operator's terminal is elsewhere, so progress goes to the server's log.
+fn log_progress(progress: crate::service::backup::Progress) {
+    let step = (progress.total / 10).max(1);
+    if progress.done.is_multiple_of(step) || progress.done == progress.total {
+        tracing::info!(
+            progress.stage,
+            progress.done,
+            progress.total,
+            "backup progress"
+        );
+    }
+}
