@@ -7,6 +7,7 @@ mod error;
 mod health;
 pub mod publish;
 mod responses;
+mod route;
 pub mod server;
 pub mod tls;
 
