@@ -8,6 +8,7 @@ mod error;
 mod health;
 pub mod publish;
 mod responses;
+mod route;
 pub mod server;
 pub mod tls;
 

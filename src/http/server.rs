@@ -3,6 +3,7 @@
 //! client behind a trusted proxy, and the scheme), every request gets one access line and its
 //! metrics, and a shutdown can bound how long transfers in flight may still run.
 
+use super::route;
 use super::tls::TlsAcceptor;
 use crate::domain::proxies::{Client, Forwarding};
 use crate::service::App;
@@ -149,7 +150,7 @@ impl Connection {
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
         let bytes = content_length(response.headers());
-        let route = Route::of_path(&path);
+        let route = route::of_path(&path);
         self.app.metrics.observe_request(route, status, elapsed);
         if route == Route::Dist && status == 200 && method != warp::http::Method::HEAD {
             self.app.metrics.archive_bytes_served(bytes.unwrap_or(0));

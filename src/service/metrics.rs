@@ -8,7 +8,8 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
 
-/// The routes requests are counted by; a fixed set, so a scan of random paths cannot grow it.
+/// The routes requests are counted by (`http::route` decides which); a fixed set, so a scan of
+/// random paths cannot grow it.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
 pub enum Route {
     PackagesJson,
@@ -17,19 +18,6 @@ pub enum Route {
     Notify,
     Healthz,
     Other,
-}
-
-impl Route {
-    pub fn of_path(path: &str) -> Route {
-        match path.trim_start_matches('/').split('/').next() {
-            Some("packages.json") => Route::PackagesJson,
-            Some("p2") => Route::P2,
-            Some("dist") => Route::Dist,
-            Some("composer") => Route::Notify,
-            Some("healthz") => Route::Healthz,
-            _ => Route::Other,
-        }
-    }
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -155,13 +143,6 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_map_to_a_fixed_set_of_routes() {
-        assert_eq!(Route::of_path("/p2/acme/x.json"), Route::P2);
-        assert_eq!(Route::of_path("/dist/acme/x/1.0.zip"), Route::Dist);
-        assert_eq!(Route::of_path("/wp-login.php"), Route::Other);
-    }
 
     #[test]
     fn a_401_counts_as_an_auth_failure() {
