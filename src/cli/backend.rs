@@ -4,7 +4,6 @@
 use super::{CliError, admin_client};
 use crate::service::admin::{AdminRequest, execute};
 use crate::service::{App, Settings};
-use crate::store::StoreError;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,12 +21,10 @@ impl Backend {
         }
         match App::open(settings) {
             Ok(app) => Ok(Backend::Local(app)),
-            Err(crate::service::ServiceError::Store(StoreError::Locked)) => {
-                Err(CliError::msg(format!(
-                    "the database is in use by a running packagento, but its admin socket {} does not answer",
-                    socket.display()
-                )))
-            }
+            Err(error) if error.is_locked() => Err(CliError::msg(format!(
+                "the database is in use by a running packagento, but its admin socket {} does not answer",
+                socket.display()
+            ))),
             Err(error) => Err(error.into()),
         }
     }

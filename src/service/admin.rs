@@ -105,10 +105,7 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
     use AdminRequest::*;
     match request {
         ProjectCreate { slug, name } => to_json(create_project(app, &slug, name)?),
-        ProjectList => to_json(
-            app.store()
-                .read(|r| r.list::<Project>(crate::store::tables::PROJECTS))?,
-        ),
+        ProjectList => to_json(app.store().read(|r| r.projects())?),
         TokenCreate { project, label } => to_json(create_token(app, &project, label)?),
         TokenList { project } => to_json(list_tokens(app, project.as_deref())?),
         TokenRevoke { public_key } => to_json(revoke_token(app, &public_key)?),
@@ -273,7 +270,7 @@ fn list_tokens(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
         .map_err(invalid)?;
     // Last use is batched with analytics; write what is pending so the listing is current.
     app.analytics.flush(app.store())?;
-    let tokens: Vec<Token> = app.store().read(|r| r.list(crate::store::tables::TOKENS))?;
+    let tokens: Vec<Token> = app.store().read(|r| r.tokens())?;
     let mut summaries: Vec<TokenSummary> = tokens
         .into_iter()
         .filter(|t| project.as_ref().is_none_or(|p| &t.project == p))
@@ -409,9 +406,7 @@ fn revoke_licence(app: &App, id: &str) -> Result<LicenceSummary> {
 }
 
 fn list_licences(app: &App) -> Result<Vec<LicenceSummary>> {
-    let mut licences: Vec<Licence> = app
-        .store()
-        .read(|r| r.list(crate::store::tables::LICENCES))?;
+    let mut licences: Vec<Licence> = app.store().read(|r| r.licences())?;
     licences.sort_by_key(|l| l.created_at);
     Ok(licences.into_iter().map(LicenceSummary::from).collect())
 }
