@@ -5,7 +5,6 @@ use super::CliError;
 use crate::http::admin_client::{SocketClient, is_listening};
 use crate::service::admin::Admin;
 use crate::service::{App, Settings};
-use crate::store::StoreError;
 
 /// The server's admin socket when one answers, else the database opened in this process.
 pub fn connect(settings: Settings) -> Result<Admin, CliError> {
@@ -15,12 +14,10 @@ pub fn connect(settings: Settings) -> Result<Admin, CliError> {
     }
     match App::open(settings) {
         Ok(app) => Ok(Admin::Local(app)),
-        Err(crate::service::ServiceError::Store(StoreError::Locked)) => {
-            Err(CliError::msg(format!(
-                "the database is in use by a running packagento, but its admin socket {} does not answer",
-                socket.display()
-            )))
-        }
+        Err(error) if error.is_locked() => Err(CliError::msg(format!(
+            "the database is in use by a running packagento, but its admin socket {} does not answer",
+            socket.display()
+        ))),
         Err(error) => Err(error.into()),
     }
 }

@@ -120,14 +120,15 @@ async fn serve<F: std::future::Future<Output = ()>>(
     let settings = loaded.settings();
     let socket_path = settings.admin_socket();
     let data_dir = settings.data_dir.clone();
-    let app = App::open(settings).map_err(|e| match e {
-        crate::service::ServiceError::Store(crate::store::StoreError::Locked) => {
+    let app = App::open(settings).map_err(|e| {
+        if e.is_locked() {
             CliError::msg(format!(
                 "another packagento is already running with the data folder {}",
                 data_dir.display()
             ))
+        } else {
+            e.into()
         }
-        other => other.into(),
     })?;
     let listeners = super::listeners::bind(&loaded.config).await?;
     let admin_listener = bind_admin_socket(&socket_path)?;

@@ -136,9 +136,7 @@ pub fn revoke(app: &App, id: &str) -> Result<LicenceSummary> {
 }
 
 pub fn list(app: &App) -> Result<Vec<LicenceSummary>> {
-    let mut licences: Vec<Licence> = app
-        .store()
-        .read(|r| r.list(crate::store::tables::LICENCES))?;
+    let mut licences = app.store().read(|r| r.licences())?;
     licences.sort_by_key(|l| l.created_at);
     Ok(licences.into_iter().map(LicenceSummary::from).collect())
 }

@@ -62,6 +62,11 @@ impl ServiceError {
             ServiceError::Io(_) => "io",
         }
     }
+
+    /// Another packagento process holds the database: a server is running on this data folder.
+    pub fn is_locked(&self) -> bool {
+        matches!(self, ServiceError::Store(StoreError::Locked))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, ServiceError>;
@@ -243,4 +248,38 @@ impl Settings {
 
 pub fn archive_path_in(dir: &Path, sha256: &str) -> PathBuf {
     dir.join(format!("{sha256}.zip"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &tempfile::TempDir) -> Settings {
+        Settings {
+            data_dir: dir.path().to_path_buf(),
+            argon2: secrets::Argon2Cost {
+                memory_kib: 64,
+                iterations: 1,
+            },
+            public_url: None,
+            limits: Default::default(),
+            live: Default::default(),
+            inbox_dir: None,
+        }
+    }
+
+    #[test]
+    fn a_second_app_on_a_held_data_folder_is_told_the_database_is_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = App::open(settings(&dir)).unwrap();
+        let second = App::open(settings(&dir)).err().unwrap();
+        assert!(second.is_locked(), "{second:?}");
+        assert_eq!(second.code(), "locked");
+    }
+
+    #[test]
+    fn other_errors_are_not_taken_for_a_held_database() {
+        assert!(!ServiceError::Io("disk full".into()).is_locked());
+        assert!(!ServiceError::Store(StoreError::Database("broken".into())).is_locked());
+    }
 }

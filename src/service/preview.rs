@@ -6,7 +6,6 @@ use crate::domain::licence::Licence;
 use crate::domain::names::{PackageName, ProjectSlug};
 use crate::domain::records::Release;
 use crate::domain::time;
-use crate::store::tables::LICENCES;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,7 +43,7 @@ pub fn licence_preview(app: &App, project: &str) -> Result<Vec<PackagePreview>> 
             "no project {slug:?} (see `packagento project list`)"
         )));
     }
-    let licences: Vec<Licence> = app.store().read(|r| r.list(LICENCES))?;
+    let licences = app.store().read(|r| r.licences())?;
     Ok(preview(&slug, &licences, &catalog.packages))
 }
 

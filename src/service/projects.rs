@@ -6,7 +6,6 @@ use super::{App, Result, ServiceError};
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Project, Token};
-use crate::store::tables::{LICENCES, PROJECTS, TOKENS};
 use serde::{Deserialize, Serialize};
 
 /// What deleting a project takes with it. Download history stays: it is the record of what was
@@ -55,7 +54,7 @@ pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Pro
 }
 
 pub fn list_projects(app: &App) -> Result<Vec<Project>> {
-    Ok(app.store().read(|r| r.list::<Project>(PROJECTS))?)
+    Ok(app.store().read(|r| r.projects())?)
 }
 
 pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
@@ -82,10 +81,9 @@ pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
 pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDeletion> {
     let slug = parse(slug)?;
     if dry_run {
-        let (exists, tokens, licences) = app.store().read(|r| {
-            let project: Option<Project> = r.get(PROJECTS, slug.as_str())?;
-            Ok((project.is_some(), r.list(TOKENS)?, r.list(LICENCES)?))
-        })?;
+        let (exists, tokens, licences) = app
+            .store()
+            .read(|r| Ok((r.project(&slug)?.is_some(), r.tokens()?, r.licences()?)))?;
         if !exists {
             return Err(missing(&slug));
         }
@@ -94,15 +92,15 @@ pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDel
     }
     let deletion = app.change(|w| {
         w.project(&slug)?.ok_or_else(|| missing(&slug))?;
-        let (tokens, mut licences) = affected(&slug, w.list(TOKENS)?, w.list(LICENCES)?);
+        let (tokens, mut licences) = affected(&slug, w.tokens()?, w.licences()?);
         for token in &tokens {
-            w.remove(TOKENS, token.public_key.as_str())?;
+            w.delete_token(&token.public_key)?;
         }
         for licence in &mut licences {
             licence.projects.remove(&slug);
             w.put_licence(licence)?;
         }
-        w.remove(PROJECTS, slug.as_str())?;
+        w.delete_project(&slug)?;
         Ok(deletion(&slug, &tokens, &licences, true))
     })?;
     for key in &deletion.tokens_removed {

@@ -4,9 +4,7 @@
 //! the two entry points only gather what it needs.
 
 use super::{App, Result};
-use crate::domain::licence::Licence;
-use crate::domain::records::{DownloadEvent, DownloadKind, Project};
-use crate::store::tables::{LICENCES, PROJECTS};
+use crate::domain::records::{DownloadEvent, DownloadKind};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -68,8 +66,8 @@ pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
     app.analytics.flush(app.store())?;
     let hour_start = minute_start(now_micros) - (MINUTES_SHOWN as i64 - 1) * MICROS_PER_MINUTE;
     let (projects, licences, recent, latest) = app.store().read(|r| {
-        let projects: Vec<Project> = r.list(PROJECTS)?;
-        let licences: Vec<Licence> = r.list(LICENCES)?;
+        let projects = r.projects()?;
+        let licences = r.licences()?;
         Ok((
             projects.len(),
             licences.iter().filter(|l| l.is_active()).count(),

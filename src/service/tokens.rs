@@ -101,7 +101,7 @@ pub fn list(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
         .map_err(invalid)?;
     // Last use is batched with analytics; write what is pending so the listing is current.
     app.analytics.flush(app.store())?;
-    let tokens: Vec<Token> = app.store().read(|r| r.list(crate::store::tables::TOKENS))?;
+    let tokens = app.store().read(|r| r.tokens())?;
     let mut summaries: Vec<TokenSummary> = tokens
         .into_iter()
         .filter(|t| project.as_ref().is_none_or(|p| &t.project == p))

@@ -2,7 +2,7 @@
 //! a crash half-way leaves a database the next open finishes.
 
 use super::tables::{self, SCHEMA_VERSION};
-use super::{Result, StoreError, Writer};
+use super::{ReadTables, Result, StoreError, Writer};
 
 type Migration = (&'static str, fn(&Writer) -> Result<()>);
 

@@ -1,7 +1,11 @@
 //! The only module that names redb. One database file, JSON values, short transactions.
 //!
-//! redb locks its file for one process; a second opener gets `StoreError::Locked`, which the CLI
-//! takes as "a server owns the data, talk to it through the admin socket".
+//! redb locks its file for one process; a second opener gets `StoreError::Locked`, which the service
+//! reports through `ServiceError::is_locked` and the CLI takes as "a server owns the data, talk to
+//! it through the admin socket".
+//!
+//! Tables stay private: callers use the typed accessors in `records` and friends, and backups the
+//! whole-database rows of `snapshot`.
 
 mod downloads;
 mod migrations;
@@ -10,10 +14,12 @@ mod publishers;
 pub mod records;
 mod retention;
 mod snapshot;
-pub mod tables;
+mod tables;
 
 pub use records::Stamp;
 pub use snapshot::{Row, RowKey};
+/// The schema this build writes; a backup names the one it was taken at.
+pub use tables::SCHEMA_VERSION;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Serialize, de::DeserializeOwned};
@@ -120,33 +126,50 @@ pub struct Reader<'a> {
     txn: &'a redb::ReadTransaction,
 }
 
-impl Writer<'_> {
-    pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
-        get_one(table, &self.txn.open_table(table)?, key)
+/// Reading works the same in both transaction kinds, so it is written once here; the typed
+/// accessors in `records` build on it for `Reader` and `Writer` alike.
+trait ReadTables {
+    fn readable<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: TableDefinition<'static, K, V>,
+    ) -> Result<impl ReadableTable<K, V>>;
+
+    fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
+        get_one(table, &self.readable(table)?, key)
     }
 
-    pub fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
+    fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
+        collect_all(table, &self.readable(table)?)
+    }
+}
+
+impl ReadTables for Writer<'_> {
+    fn readable<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: TableDefinition<'static, K, V>,
+    ) -> Result<impl ReadableTable<K, V>> {
+        Ok(self.txn.open_table(table)?)
+    }
+}
+
+impl ReadTables for Reader<'_> {
+    fn readable<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: TableDefinition<'static, K, V>,
+    ) -> Result<impl ReadableTable<K, V>> {
+        Ok(self.txn.open_table(table)?)
+    }
+}
+
+impl Writer<'_> {
+    fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Database(e.to_string()))?;
         self.txn.open_table(table)?.insert(key, bytes.as_slice())?;
         Ok(())
     }
 
-    pub fn remove(&self, table: JsonTable, key: &str) -> Result<bool> {
+    fn remove(&self, table: JsonTable, key: &str) -> Result<bool> {
         Ok(self.txn.open_table(table)?.remove(key)?.is_some())
-    }
-
-    pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
-        collect_all(table, &self.txn.open_table(table)?)
-    }
-}
-
-impl Reader<'_> {
-    pub fn get<T: DeserializeOwned>(&self, table: JsonTable, key: &str) -> Result<Option<T>> {
-        get_one(table, &self.txn.open_table(table)?, key)
-    }
-
-    pub fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
-        collect_all(table, &self.txn.open_table(table)?)
     }
 }
 

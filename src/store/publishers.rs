@@ -1,7 +1,7 @@
 //! Publisher tokens, read on every upload (uploads are rare, so no cache to keep coherent).
 
 use super::tables::PUBLISHERS;
-use super::{Reader, Result, Writer};
+use super::{ReadTables, Reader, Result, Writer};
 use crate::domain::names::PublicKey;
 use crate::domain::publisher::PublisherToken;
 

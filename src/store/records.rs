@@ -1,7 +1,7 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
 use super::tables::{LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
-use super::{Result, Writer};
+use super::{ReadTables, Reader, Result, Writer};
 use crate::domain::licence::Licence;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{Project, Release, Token};
@@ -13,38 +13,77 @@ pub struct Stamp {
     pub last_modified: i64,
 }
 
-pub fn release_key(name: &PackageName, version_normalized: &str) -> String {
+fn release_key(name: &PackageName, version_normalized: &str) -> String {
     format!("{name}\0{version_normalized}")
 }
 
-pub fn stamp_key(project: &ProjectSlug, resource: &str) -> String {
+fn stamp_key(project: &ProjectSlug, resource: &str) -> String {
     format!("{project}\0{resource}")
 }
 
+/// The read accessors, one definition for a `Reader` and for reads inside a `Writer`'s
+/// transaction (which see its own uncommitted changes).
+macro_rules! read_accessors {
+    ($($transaction:ident),*) => {$(
+        impl $transaction<'_> {
+            pub fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
+                self.get(PROJECTS, slug.as_str())
+            }
+            pub fn projects(&self) -> Result<Vec<Project>> {
+                self.list(PROJECTS)
+            }
+            pub fn token(&self, key: &PublicKey) -> Result<Option<Token>> {
+                self.get(TOKENS, key.as_str())
+            }
+            pub fn tokens(&self) -> Result<Vec<Token>> {
+                self.list(TOKENS)
+            }
+            pub fn licence(&self, id: &str) -> Result<Option<Licence>> {
+                self.get(LICENCES, id)
+            }
+            pub fn licences(&self) -> Result<Vec<Licence>> {
+                self.list(LICENCES)
+            }
+            pub fn release(
+                &self,
+                name: &PackageName,
+                version_normalized: &str,
+            ) -> Result<Option<Release>> {
+                self.get(RELEASES, &release_key(name, version_normalized))
+            }
+            pub fn releases(&self) -> Result<Vec<Release>> {
+                self.list(RELEASES)
+            }
+            pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
+                self.get(STAMPS, &stamp_key(project, resource))
+            }
+            /// The last Last-Modified instant handed out; new ones must be later, even within
+            /// a second.
+            pub fn stamp_clock(&self) -> Result<i64> {
+                Ok(self.get(META, "stamp_clock")?.unwrap_or(0))
+            }
+        }
+    )*};
+}
+
+read_accessors!(Reader, Writer);
+
 impl Writer<'_> {
-    pub fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
-        self.get(PROJECTS, slug.as_str())
-    }
     pub fn put_project(&self, project: &Project) -> Result<()> {
         self.put(PROJECTS, project.slug.as_str(), project)
     }
-    pub fn token(&self, key: &PublicKey) -> Result<Option<Token>> {
-        self.get(TOKENS, key.as_str())
+    /// Deletes the project record only; its tokens and activations are the caller's to handle.
+    pub fn delete_project(&self, slug: &ProjectSlug) -> Result<bool> {
+        self.remove(PROJECTS, slug.as_str())
     }
     pub fn put_token(&self, token: &Token) -> Result<()> {
         self.put(TOKENS, token.public_key.as_str(), token)
     }
-    pub fn tokens(&self) -> Result<Vec<Token>> {
-        self.list(TOKENS)
-    }
-    pub fn licence(&self, id: &str) -> Result<Option<Licence>> {
-        self.get(LICENCES, id)
+    pub fn delete_token(&self, key: &PublicKey) -> Result<bool> {
+        self.remove(TOKENS, key.as_str())
     }
     pub fn put_licence(&self, licence: &Licence) -> Result<()> {
         self.put(LICENCES, &licence.id, licence)
-    }
-    pub fn release(&self, name: &PackageName, version_normalized: &str) -> Result<Option<Release>> {
-        self.get(RELEASES, &release_key(name, version_normalized))
     }
     pub fn put_release(&self, release: &Release) -> Result<()> {
         let key = release_key(&release.name, &release.version_normalized);
@@ -62,15 +101,8 @@ impl Writer<'_> {
         }
         Ok(removed)
     }
-    pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
-        self.get(STAMPS, &stamp_key(project, resource))
-    }
     pub fn put_stamp(&self, project: &ProjectSlug, resource: &str, stamp: &Stamp) -> Result<()> {
         self.put(STAMPS, &stamp_key(project, resource), stamp)
-    }
-    /// The last Last-Modified instant handed out; new ones must be later, even within a second.
-    pub fn stamp_clock(&self) -> Result<i64> {
-        Ok(self.get(META, "stamp_clock")?.unwrap_or(0))
     }
     pub fn set_stamp_clock(&self, instant: i64) -> Result<()> {
         self.put(META, "stamp_clock", &instant)
@@ -88,14 +120,10 @@ pub struct AccessRecords {
 impl Writer<'_> {
     pub fn access_records(&self) -> Result<AccessRecords> {
         Ok(AccessRecords {
-            projects: self.list(PROJECTS)?,
-            tokens: self.list(TOKENS)?,
-            licences: self.list(LICENCES)?,
+            projects: self.projects()?,
+            tokens: self.tokens()?,
+            licences: self.licences()?,
         })
-    }
-
-    pub fn releases(&self) -> Result<Vec<Release>> {
-        self.list(RELEASES)
     }
 
     /// Releases written by this transaction, so a rebuild adds them without rereading the rest.

@@ -181,6 +181,7 @@ fn insert(txn: &redb::WriteTransaction, row: &Row) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ReadTables;
 
     #[test]
     fn an_export_imported_elsewhere_exports_the_same_rows() {
