@@ -1,4 +1,5 @@
-//! The admin commands' arguments, as clap parses them; each noun's file runs them.
+//! The commands' arguments, as clap parses them: `serve`'s, and the admin nouns' (each noun's
+//! file runs them).
 
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -147,4 +148,64 @@ pub enum PublisherCommand {
     List,
     /// Revoke a publisher token; its next upload fails
     Revoke { public_key: String },
+}
+
+/// Each flag overrides the environment variable beside it, which overrides the config file.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Plain-HTTP address(es) for the Composer endpoints [default: 127.0.0.1:8080]
+    #[arg(
+        long,
+        env = "PACKAGENTO_LISTEN",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub listen: Option<Vec<String>>,
+    /// Absolute base URL for dist links (e.g. https://packages.example.com); default: the request's scheme and Host
+    #[arg(long, env = "PACKAGENTO_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// PEM certificate chain: serve HTTPS (with --tls-key) on --tls-listen
+    #[arg(long, env = "PACKAGENTO_TLS_CERT", value_name = "PATH")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for --tls-cert
+    #[arg(long, env = "PACKAGENTO_TLS_KEY", value_name = "PATH")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// HTTPS address(es) [default: 127.0.0.1:8443]
+    #[arg(
+        long,
+        env = "PACKAGENTO_TLS_LISTEN",
+        value_delimiter = ',',
+        value_name = "ADDR"
+    )]
+    pub tls_listen: Option<Vec<String>>,
+    /// Proxy address or CIDR whose X-Forwarded-* / Forwarded headers are believed (repeatable)
+    #[arg(
+        long = "trusted-proxy",
+        env = "PACKAGENTO_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Serve /metrics and /healthz on this address as well (metrics are always on the admin socket)
+    #[arg(long, env = "PACKAGENTO_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// Folder watched for release zips to publish [default: <data-dir>/inbox]
+    #[arg(long, env = "PACKAGENTO_INBOX_DIR", value_name = "DIR")]
+    pub inbox_dir: Option<std::path::PathBuf>,
+    /// Log line format: human or json
+    #[arg(long, env = "PACKAGENTO_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+}
+
+impl ServeArgs {
+    /// What the environment says, for `packagento` without a subcommand (serve with defaults).
+    pub fn from_env() -> Self {
+        use clap::{Args, FromArgMatches};
+        let command = ServeArgs::augment_args(clap::Command::new("serve"));
+        command
+            .try_get_matches_from(["serve"])
+            .ok()
+            .and_then(|matches| ServeArgs::from_arg_matches(&matches).ok())
+            .unwrap_or_default()
+    }
 }

@@ -1,7 +1,7 @@
 //! Finds and reads the configuration file, lays the environment and flags over it (clap has
 //! already ranked flags above the environment) and turns the result into service settings.
 
-use super::serve::ServeArgs;
+use super::args::ServeArgs;
 use super::{Cli, CliError};
 use crate::config::{CONFIG_FILE_NAME, Config, LogFormat, Overrides};
 use crate::domain::proxies::TrustedProxies;

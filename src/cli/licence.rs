@@ -7,8 +7,8 @@ use crate::service::admin::{
     Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceList, LicencePreview,
     LicenceRevoke,
 };
-use crate::service::licences::LicenceSummary;
 use crate::service::preview::{Hidden, PackagePreview};
+use crate::service::summaries::LicenceSummary;
 
 pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), CliError> {
     let licence = match command {

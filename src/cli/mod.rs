@@ -61,7 +61,7 @@ pub struct Cli {
 
     /// Without a command: the server and the terminal UI in one process, with `serve`'s options
     #[command(flatten)]
-    pub desktop: serve::ServeArgs,
+    pub desktop: args::ServeArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -70,7 +70,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the Composer server (headless)
-    Serve(serve::ServeArgs),
+    Serve(args::ServeArgs),
     /// Customer environments that tokens and licences hang off
     #[command(subcommand)]
     Project(args::ProjectCommand),
@@ -151,7 +151,7 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
         Some(Command::Tui) => tui::attach(configure::load(&cli, None)?),
         Some(Command::Serve(args)) => serve_with(&cli, args),
         Some(Command::Config(command)) => {
-            let loaded = configure::load(&cli, Some(&serve::ServeArgs::from_env()))?;
+            let loaded = configure::load(&cli, Some(&args::ServeArgs::from_env()))?;
             config_cmd::run(command, &loaded, cli.json)
         }
         Some(Command::Restore(args)) => {
@@ -188,7 +188,7 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
     }
 }
 
-fn serve_with(cli: &Cli, args: serve::ServeArgs) -> Result<(), CliError> {
+fn serve_with(cli: &Cli, args: args::ServeArgs) -> Result<(), CliError> {
     let loaded = configure::load(cli, Some(&args))?;
     let log = logging::init(&loaded.config.log.level, loaded.config.log.format)?;
     serve::run(loaded, log)

@@ -8,7 +8,7 @@ use crate::service::admin::{
 };
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
-use crate::service::recall::{RecallOutcome, RemoveOutcome};
+use crate::service::summaries::{RecallOutcome, RemoveOutcome};
 use std::path::PathBuf;
 
 pub fn run(admin: &Admin, command: PackageCommand, json: bool) -> Result<(), CliError> {

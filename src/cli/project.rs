@@ -5,7 +5,7 @@ use super::args::ProjectCommand;
 use super::output::print_json;
 use crate::domain::records::Project;
 use crate::service::admin::{Admin, ProjectCreate, ProjectDelete, ProjectList, ProjectRename};
-use crate::service::projects::ProjectDeletion;
+use crate::service::summaries::ProjectDeletion;
 
 pub fn run(admin: &Admin, command: ProjectCommand, json: bool) -> Result<(), CliError> {
     let project = match command {

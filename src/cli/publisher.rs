@@ -4,7 +4,8 @@ use super::CliError;
 use super::args::PublisherCommand;
 use super::output::print_json;
 use crate::service::admin::{Admin, PublisherCreate, PublisherList, PublisherRevoke};
-use crate::service::publishers::{CreatedPublisher, PublisherSummary};
+use crate::service::publishers::CreatedPublisher;
+use crate::service::summaries::PublisherSummary;
 
 pub fn run(admin: &Admin, command: PublisherCommand, json: bool) -> Result<(), CliError> {
     match command {

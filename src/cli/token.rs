@@ -5,7 +5,8 @@ use super::args::TokenCommand;
 use super::output::{print_json, when};
 use crate::service::admin::{Admin, TokenCreate, TokenList, TokenRevoke};
 use crate::service::auth_json;
-use crate::service::tokens::{CreatedToken, TokenSummary};
+use crate::service::summaries::TokenSummary;
+use crate::service::tokens::CreatedToken;
 use serde_json::json;
 use std::path::Path;
 

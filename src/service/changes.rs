@@ -6,11 +6,9 @@
 //! reload instead of showing a view that silently skipped something. `close` ends every
 //! subscription: a server that shuts down must not be held open by an attached screen.
 
-use super::licences::LicenceSummary;
-use super::projects::ProjectDeletion;
-use super::publishers::PublisherSummary;
-use super::recall::{RecallOutcome, RemoveOutcome};
-use super::tokens::TokenSummary;
+use super::summaries::{
+    LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,
+};
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::domain::time;

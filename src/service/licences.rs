@@ -2,42 +2,11 @@
 
 use super::changes::ChangeEvent;
 use super::secrets::random_hex;
+use super::summaries::LicenceSummary;
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::licence::{Licence, PackagePattern};
 use crate::domain::names::ProjectSlug;
 use crate::domain::time;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LicenceSummary {
-    pub id: String,
-    pub holder: String,
-    pub packages: Vec<String>,
-    pub kind: String,
-    pub access_until: Option<String>,
-    pub revoked: bool,
-    pub projects: Vec<String>,
-    pub created_at: i64,
-}
-
-impl From<Licence> for LicenceSummary {
-    fn from(licence: Licence) -> Self {
-        LicenceSummary {
-            kind: licence.kind().to_string(),
-            access_until: licence.access_until.map(time::to_rfc3339),
-            revoked: !licence.is_active(),
-            packages: licence
-                .patterns
-                .iter()
-                .map(|p| p.as_str().to_string())
-                .collect(),
-            projects: licence.projects.iter().map(|p| p.to_string()).collect(),
-            id: licence.id,
-            holder: licence.holder,
-            created_at: licence.created_at,
-        }
-    }
-}
 
 pub fn create(
     app: &App,

@@ -24,6 +24,7 @@ pub mod recall;
 pub mod retention;
 pub mod secrets;
 pub mod stats;
+pub mod summaries;
 pub mod tokens;
 
 use crate::store::{Store, StoreError, Writer};

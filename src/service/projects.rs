@@ -2,24 +2,11 @@
 //! history refer to, so it never changes; renaming changes the display name.
 
 use super::changes::ChangeEvent;
+use super::summaries::ProjectDeletion;
 use super::{App, Result, ServiceError};
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Project, Token};
-use serde::{Deserialize, Serialize};
-
-/// What deleting a project takes with it. Download history stays: it is the record of what was
-/// delivered, and still names the project.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectDeletion {
-    pub slug: String,
-    /// Public keys of the project's tokens, removed and refused from then on.
-    pub tokens_removed: Vec<String>,
-    /// Licence ids no longer activated on the project (the licences themselves stay).
-    pub licences_deactivated: Vec<String>,
-    /// False for a dry run: nothing was changed.
-    pub deleted: bool,
-}
 
 fn parse(slug: &str) -> Result<ProjectSlug> {
     ProjectSlug::parse(slug).map_err(|e| ServiceError::Invalid(e.to_string()))

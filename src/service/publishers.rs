@@ -7,7 +7,8 @@
 use super::auth::{AuthError, parse_basic};
 use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
-use super::{App, Result, ServiceError};
+use super::summaries::{PublisherSummary, patterns_text};
+use super::{App, Result, ServiceError, invalid};
 use crate::domain::licence::PackagePattern;
 use crate::domain::names::PublicKey;
 use crate::domain::publisher::PublisherToken;
@@ -34,36 +35,6 @@ impl std::fmt::Debug for CreatedPublisher {
             .field("created_at", &self.created_at)
             .finish()
     }
-}
-
-/// What `publisher list` shows: everything but the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublisherSummary {
-    pub public_key: String,
-    pub label: String,
-    pub packages: Vec<String>,
-    pub created_at: i64,
-    pub revoked_at: Option<i64>,
-}
-
-impl From<PublisherToken> for PublisherSummary {
-    fn from(token: PublisherToken) -> Self {
-        PublisherSummary {
-            public_key: token.public_key.to_string(),
-            label: token.label,
-            packages: patterns_text(&token.packages),
-            created_at: token.created_at,
-            revoked_at: token.revoked_at,
-        }
-    }
-}
-
-fn patterns_text(patterns: &[PackagePattern]) -> Vec<String> {
-    patterns.iter().map(|p| p.as_str().to_string()).collect()
-}
-
-fn invalid(error: impl std::fmt::Display) -> ServiceError {
-    ServiceError::Invalid(error.to_string())
 }
 
 pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<CreatedPublisher> {

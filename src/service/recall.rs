@@ -2,44 +2,12 @@
 //! keep installing; a removal deletes the version, and its archive once nothing else uses it.
 
 use super::changes::ChangeEvent;
+use super::summaries::{RecallOutcome, RemoveOutcome};
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::{Release, Yank};
 use crate::domain::time;
 use crate::domain::version::normalize;
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecallOutcome {
-    pub name: String,
-    pub version: String,
-    pub version_normalized: String,
-    pub yanked: bool,
-    pub yanked_at: Option<i64>,
-    pub reason: Option<String>,
-}
-
-impl From<Release> for RecallOutcome {
-    fn from(release: Release) -> Self {
-        RecallOutcome {
-            name: release.name.to_string(),
-            version: release.version,
-            version_normalized: release.version_normalized,
-            yanked: release.yanked.is_some(),
-            yanked_at: release.yanked.as_ref().map(|y| y.at),
-            reason: release.yanked.and_then(|y| y.reason),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoveOutcome {
-    pub name: String,
-    pub version: String,
-    pub version_normalized: String,
-    /// False when another release still uses the same bytes, so the file stays.
-    pub archive_deleted: bool,
-}
 
 /// Yanks (`Some(reason)`) or restores (`None`) a release. Doing either twice is harmless.
 pub fn set_yanked(

@@ -2,6 +2,7 @@
 
 use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
+use super::summaries::TokenSummary;
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::names::{ProjectSlug, PublicKey};
 use crate::domain::records::Token;
@@ -28,35 +29,6 @@ impl std::fmt::Debug for CreatedToken {
             .field("label", &self.label)
             .field("created_at", &self.created_at)
             .finish()
-    }
-}
-
-/// What `token list` shows: everything but the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenSummary {
-    pub public_key: String,
-    pub project: String,
-    pub label: String,
-    pub created_at: i64,
-    pub revoked_at: Option<i64>,
-    pub last_used_at: Option<i64>,
-    pub last_ip: Option<String>,
-    pub last_user_agent: Option<String>,
-}
-
-impl From<Token> for TokenSummary {
-    fn from(token: Token) -> Self {
-        let last = token.last_used;
-        TokenSummary {
-            public_key: token.public_key.to_string(),
-            project: token.project.to_string(),
-            label: token.label,
-            created_at: token.created_at,
-            revoked_at: token.revoked_at,
-            last_used_at: last.as_ref().map(|u| u.at),
-            last_ip: last.as_ref().map(|u| u.ip.clone()),
-            last_user_agent: last.map(|u| u.user_agent),
-        }
     }
 }
 

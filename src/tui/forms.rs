@@ -5,7 +5,7 @@ use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
 use crate::service::admin::{self, AdminRequest};
-use crate::service::projects::ProjectDeletion;
+use crate::service::summaries::ProjectDeletion;
 use crate::service::tokens::CreatedToken;
 
 /// The form or question an action opens on the current screen, or the request it makes at once.

@@ -4,12 +4,13 @@
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
 use crate::service::changes::FeedItem;
-use crate::service::licences::LicenceSummary;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::preview::PackagePreview;
-use crate::service::projects::ProjectDeletion;
 use crate::service::stats::{DashboardStats, DownloadReport};
-use crate::service::tokens::{CreatedToken, TokenSummary};
+use crate::service::summaries::LicenceSummary;
+use crate::service::summaries::ProjectDeletion;
+use crate::service::summaries::TokenSummary;
+use crate::service::tokens::CreatedToken;
 use ratatui::crossterm::event::KeyEvent;
 
 #[derive(Debug)]

@@ -3,10 +3,10 @@
 use super::dialog::Dialog;
 use super::text_input::TextInput;
 use crate::domain::records::{DownloadEvent, Project};
-use crate::service::licences::LicenceSummary;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::stats::{DashboardStats, DownloadReport};
-use crate::service::tokens::TokenSummary;
+use crate::service::summaries::LicenceSummary;
+use crate::service::summaries::TokenSummary;
 use std::collections::{HashMap, VecDeque};
 
 /// How many live events the feed keeps; older ones are in `packagento downloads`.

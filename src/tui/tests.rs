@@ -9,13 +9,14 @@ use crate::domain::names::{ProjectSlug, PublicKey};
 use crate::domain::records::{DownloadEvent, DownloadKind, Project};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::changes::{Change, ChangeEvent, FeedItem};
-use crate::service::licences::LicenceSummary;
 use crate::service::preview::{Hidden, PackagePreview, VersionPreview};
-use crate::service::projects::ProjectDeletion;
 use crate::service::stats::{
     DashboardStats, DownloadReport, KindCounts, PackageTotals, TokenTotals,
 };
-use crate::service::tokens::{CreatedToken, TokenSummary};
+use crate::service::summaries::LicenceSummary;
+use crate::service::summaries::ProjectDeletion;
+use crate::service::summaries::TokenSummary;
+use crate::service::tokens::CreatedToken;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -17,6 +17,7 @@
 
 mod compare;
 mod constraint;
+mod node;
 mod normalize;
 mod pcre;
 mod range;

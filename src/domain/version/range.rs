@@ -2,7 +2,7 @@
 //! with PHP's arithmetic for the bumped number.
 
 use super::VersionError;
-use super::constraint::{Node, Op, constraint_error};
+use super::node::{Node, Op, constraint_error};
 use super::normalize::normalize_bytes;
 use super::pcre::{
     VersionCaps, anchored_version, at, at_in, digits_end, dollar, dotted_numbers, into_string,

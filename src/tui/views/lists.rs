@@ -2,7 +2,7 @@
 
 use super::style::{ago, bad, dim, good, header, selected, short_key, when};
 use super::{empty, filter_line};
-use crate::service::tokens::TokenSummary;
+use crate::service::summaries::TokenSummary;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,0 +1,139 @@
+//! Records as the operator sees them: what the admin protocol answers and the change feed
+//! carries. Built from domain records only, and never holding a secret.
+
+use crate::domain::licence::{Licence, PackagePattern};
+use crate::domain::publisher::PublisherToken;
+use crate::domain::records::{Release, Token};
+use crate::domain::time;
+use serde::{Deserialize, Serialize};
+
+/// What `token list` shows: everything but the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSummary {
+    pub public_key: String,
+    pub project: String,
+    pub label: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_ip: Option<String>,
+    pub last_user_agent: Option<String>,
+}
+
+impl From<Token> for TokenSummary {
+    fn from(token: Token) -> Self {
+        let last = token.last_used;
+        TokenSummary {
+            public_key: token.public_key.to_string(),
+            project: token.project.to_string(),
+            label: token.label,
+            created_at: token.created_at,
+            revoked_at: token.revoked_at,
+            last_used_at: last.as_ref().map(|u| u.at),
+            last_ip: last.as_ref().map(|u| u.ip.clone()),
+            last_user_agent: last.map(|u| u.user_agent),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceSummary {
+    pub id: String,
+    pub holder: String,
+    pub packages: Vec<String>,
+    pub kind: String,
+    pub access_until: Option<String>,
+    pub revoked: bool,
+    pub projects: Vec<String>,
+    pub created_at: i64,
+}
+
+impl From<Licence> for LicenceSummary {
+    fn from(licence: Licence) -> Self {
+        LicenceSummary {
+            kind: licence.kind().to_string(),
+            access_until: licence.access_until.map(time::to_rfc3339),
+            revoked: !licence.is_active(),
+            packages: licence
+                .patterns
+                .iter()
+                .map(|p| p.as_str().to_string())
+                .collect(),
+            projects: licence.projects.iter().map(|p| p.to_string()).collect(),
+            id: licence.id,
+            holder: licence.holder,
+            created_at: licence.created_at,
+        }
+    }
+}
+
+/// What deleting a project takes with it. Download history stays: it is the record of what was
+/// delivered, and still names the project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDeletion {
+    pub slug: String,
+    /// Public keys of the project's tokens, removed and refused from then on.
+    pub tokens_removed: Vec<String>,
+    /// Licence ids no longer activated on the project (the licences themselves stay).
+    pub licences_deactivated: Vec<String>,
+    /// False for a dry run: nothing was changed.
+    pub deleted: bool,
+}
+
+/// What `publisher list` shows: everything but the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherSummary {
+    pub public_key: String,
+    pub label: String,
+    pub packages: Vec<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<PublisherToken> for PublisherSummary {
+    fn from(token: PublisherToken) -> Self {
+        PublisherSummary {
+            public_key: token.public_key.to_string(),
+            label: token.label,
+            packages: patterns_text(&token.packages),
+            created_at: token.created_at,
+            revoked_at: token.revoked_at,
+        }
+    }
+}
+
+pub(super) fn patterns_text(patterns: &[PackagePattern]) -> Vec<String> {
+    patterns.iter().map(|p| p.as_str().to_string()).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallOutcome {
+    pub name: String,
+    pub version: String,
+    pub version_normalized: String,
+    pub yanked: bool,
+    pub yanked_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+impl From<Release> for RecallOutcome {
+    fn from(release: Release) -> Self {
+        RecallOutcome {
+            name: release.name.to_string(),
+            version: release.version,
+            version_normalized: release.version_normalized,
+            yanked: release.yanked.is_some(),
+            yanked_at: release.yanked.as_ref().map(|y| y.at),
+            reason: release.yanked.and_then(|y| y.reason),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoveOutcome {
+    pub name: String,
+    pub version: String,
+    pub version_normalized: String,
+    /// False when another release still uses the same bytes, so the file stays.
+    pub archive_deleted: bool,
+}
