@@ -8,6 +8,8 @@ mod health;
 pub mod publish;
 mod responses;
 pub mod server;
+#[cfg(test)]
+mod tests;
 pub mod tls;
 
 use crate::service::App;
@@ -65,15 +67,23 @@ pub async fn serve_admin(
     listener: UnixListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let routes = admin::routes(app.clone())
-        .or(health::metrics(app))
-        .unify()
-        .recover(admin_rejection);
-    warp::serve(routes)
+    warp::serve(admin_routes(app))
         .incoming(listener)
         .graceful(shutdown)
         .run()
         .await;
+}
+
+/// Everything the admin socket answers: the admin API, its event streams and the metrics.
+fn admin_routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static
+{
+    admin::routes(app.clone())
+        .or(health::metrics(app))
+        .unify()
+        .recover(admin_rejection)
+        .unify()
 }
 
 fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
