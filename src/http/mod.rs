@@ -108,5 +108,6 @@ async fn composer_rejection(
 
 async fn admin_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
     let error = rejection_to_error(&rejection);
-    Ok(error.into_admin_response("bad_request"))
+    let code = error.code();
+    Ok(error.into_admin_response(code))
 }

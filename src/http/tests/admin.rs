@@ -48,14 +48,17 @@ async fn an_oversized_admin_request_gets_413() {
     let shop = Shop::new();
     let oversized = vec![b' '; LIMITS.admin_body_bytes as usize + 1];
     let response = shop.admin(admin_request(oversized)).await;
-    assert_json_status(&response, 413);
+    let message = assert_api_error(&response, 413, "too_large");
+    assert_eq!(message, "request body too large");
 }
 
 #[tokio::test]
 async fn a_wrong_method_or_an_unknown_path_on_the_admin_socket_gets_405_or_404() {
     let shop = Shop::new();
-    assert_json_status(&shop.admin(request("GET", "/v1/admin")).await, 405);
-    assert_json_status(&shop.admin(request("POST", "/v1/nothing")).await, 404);
-    let composer_route = request("GET", "/packages.json");
-    assert_json_status(&shop.admin(composer_route).await, 404);
+    let response = shop.admin(request("GET", "/v1/admin")).await;
+    assert_api_error(&response, 405, "method_not_allowed");
+    for path in ["/v1/nothing", "/packages.json"] {
+        let response = shop.admin(request("GET", path)).await;
+        assert_api_error(&response, 404, "not_found");
+    }
 }
