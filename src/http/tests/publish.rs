@@ -2,8 +2,8 @@
 //! for the CI script that sent it.
 
 use super::{
-    Credential, Shop, assert_api_error, assert_challenge, assert_json_status, basic, body_json,
-    release_zip, request, zip_of,
+    Credential, LIMITS, Shop, assert_api_error, assert_challenge, assert_json_status, basic,
+    body_json, release_zip, request, zip_of,
 };
 use crate::service::auth::AuthError;
 use bytes::Bytes;
@@ -127,6 +127,21 @@ async fn an_upload_declaring_more_than_the_largest_archive_gets_413_before_it_is
     let response = shop.public(huge).await;
     let message = assert_upload_error(&response, 413, "too_large");
     assert_eq!(message, "request body too large");
+    assert_nothing_staged(&shop);
+}
+
+#[tokio::test]
+async fn an_upload_over_the_configured_archive_limit_gets_413() {
+    let shop = Shop::new();
+    let over = vec![b'P'; LIMITS.archive_bytes as usize + 1];
+    let declared = upload("", &shop.publisher.basic(), over.clone());
+    let response = shop.public(declared).await;
+    assert_upload_error(&response, 413, "too_large");
+
+    // A client may declare less than it sends; the stream is cut at the limit all the same.
+    let understated = upload("", &shop.publisher.basic(), over).header("content-length", "10");
+    let response = shop.public(understated).await;
+    assert_upload_error(&response, 413, "too_large");
     assert_nothing_staged(&shop);
 }
 
