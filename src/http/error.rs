@@ -38,8 +38,8 @@ impl ApiError {
         }
     }
 
-    /// Stable, machine-readable: the `error.code` of upload answers.
-    fn code(&self) -> &'static str {
+    /// Stable, machine-readable: the `error.code` of upload and admin answers.
+    pub(super) fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized(AuthError::Busy) => "busy",
             ApiError::Unauthorized(_) => "unauthorized",

@@ -10,6 +10,8 @@ pub mod publish;
 mod responses;
 mod route;
 pub mod server;
+#[cfg(test)]
+mod tests;
 pub mod tls;
 
 use crate::service::App;
@@ -74,10 +76,7 @@ pub async fn serve_admin(
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto;
     use hyper_util::service::TowerToHyperService;
-    let routes = admin::routes(app.clone())
-        .or(health::metrics(app))
-        .unify()
-        .recover(admin_rejection);
+    let routes = admin_routes(app);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -112,6 +111,18 @@ pub async fn serve_admin(
     }
 }
 
+/// Everything the admin socket answers: the admin API, the change feed and the metrics.
+fn admin_routes(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static
+{
+    admin::routes(app.clone())
+        .or(health::metrics(app))
+        .unify()
+        .recover(admin_rejection)
+        .unify()
+}
+
 fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
     if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         ApiError::PayloadTooLarge
@@ -134,5 +145,6 @@ async fn composer_rejection(
 
 async fn admin_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {
     let error = rejection_to_error(&rejection);
-    Ok(error.into_admin_response("bad_request"))
+    let code = error.code();
+    Ok(error.into_admin_response(code))
 }

@@ -6,7 +6,6 @@
 
 use super::error::ApiError;
 use crate::service::App;
-use crate::service::archive::ArchiveLimits;
 use crate::service::publish::{PublishRequest, publish_as};
 use crate::service::publish_log::log_outcome;
 use crate::service::publishers::{UploadAuthError, authenticate_upload};
@@ -66,7 +65,7 @@ where
             ),
             UploadAuthError::Service(error) => ApiError::Publish(error),
         })?;
-    let max = ArchiveLimits::default().max_archive_bytes;
+    let max = app.settings().limits.archive_bytes;
     if declared_length(&headers).is_some_and(|length| length > max) {
         return Err(ApiError::PayloadTooLarge);
     }
