@@ -11,6 +11,7 @@ mod http;
 mod inbox;
 mod packaging;
 mod publish_validation;
+mod readme;
 mod recall;
 mod semver_vectors;
 mod tls;
