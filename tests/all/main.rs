@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod composer;
 mod deploy;
+mod docs;
 mod git_import;
 mod http;
 mod inbox;
