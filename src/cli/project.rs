@@ -54,7 +54,7 @@ fn print_projects(projects: &[Project]) {
         println!("no projects yet: packagento project create SLUG");
     }
     for project in projects {
-        println!("{:<24} {}", project.slug, project.name);
+        println!("{:<24} {}", project.slug.as_str(), project.name);
     }
 }
 
