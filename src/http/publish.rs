@@ -6,7 +6,6 @@
 
 use super::error::ApiError;
 use crate::service::App;
-use crate::service::archive::ArchiveLimits;
 use crate::service::publish::{PublishRequest, publish_as};
 use crate::service::publish_log::log_outcome;
 use crate::service::publishers::{UploadAuthError, authenticate_upload};
@@ -66,9 +65,10 @@ where
             ),
             UploadAuthError::Service(error) => ApiError::Publish(error),
         })?;
-    let max = ArchiveLimits::default().max_archive_bytes;
+    // The body is the archive, so the configured archive limit is the body limit too.
+    let max = app.settings().limits.archive_bytes;
     if declared_length(&headers).is_some_and(|length| length > max) {
-        return Err(ApiError::PayloadTooLarge);
+        return Err(ApiError::ArchiveTooLarge { max });
     }
     let folder = app
         .settings()
@@ -123,7 +123,7 @@ where
             chunk.map_err(|e| ApiError::BadRequest(format!("upload interrupted: {e}")))?;
         written += chunk.remaining() as u64;
         if written > max {
-            return Err(ApiError::PayloadTooLarge);
+            return Err(ApiError::ArchiveTooLarge { max });
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();

@@ -40,7 +40,7 @@ pub async fn run(
     tokio::pin!(stop);
     let mut settling = Settling::default();
     loop {
-        let ready = settling.scan(&inbox);
+        let ready = settling.scan(&inbox, &app.settings().limits.archive());
         for path in ready {
             let app = app.clone();
             let inbox = inbox.clone();
@@ -87,7 +87,7 @@ impl Settling {
     }
 
     /// Notes every candidate's size and time; returns those complete enough to publish.
-    fn scan(&mut self, inbox: &Path) -> Vec<PathBuf> {
+    fn scan(&mut self, inbox: &Path, limits: &ArchiveLimits) -> Vec<PathBuf> {
         let present = candidates(inbox);
         self.files.retain(|path, _| present.contains(path));
         let mut ready = Vec::new();
@@ -110,7 +110,7 @@ impl Settling {
                 continue;
             }
             let quiet = seen.unchanged_since.elapsed();
-            if quiet >= SETTLE && (reads_as_whole_zip(&path) || quiet >= GIVE_UP_AFTER) {
+            if quiet >= SETTLE && (reads_as_whole_zip(&path, limits) || quiet >= GIVE_UP_AFTER) {
                 self.files.remove(&path);
                 ready.push(path);
             }
@@ -137,9 +137,9 @@ fn candidates(inbox: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn reads_as_whole_zip(path: &Path) -> bool {
+fn reads_as_whole_zip(path: &Path, limits: &ArchiveLimits) -> bool {
     !matches!(
-        inspect_archive(path, &ArchiveLimits::default()),
+        inspect_archive(path, limits),
         Err(ArchiveError::NotAZip(_) | ArchiveError::Unreadable(_))
     )
 }

@@ -7,7 +7,7 @@
 mod dev;
 mod validate;
 
-use super::archive::{ArchiveLimits, inspect_archive};
+use super::archive::inspect_archive;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
@@ -96,11 +96,7 @@ fn publish_staged(
     may_publish: Option<&dyn Fn(&PackageName) -> bool>,
     existing: Existing,
 ) -> Result<PublishOutcome> {
-    let limits = ArchiveLimits {
-        max_archive_bytes: app.settings().limits.archive_bytes,
-        ..ArchiveLimits::default()
-    };
-    let manifest = inspect_archive(&staged.temp_path, &limits)
+    let manifest = inspect_archive(&staged.temp_path, &app.settings().limits.archive())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let composer = &manifest.composer_json;
     let name = composer

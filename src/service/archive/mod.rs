@@ -23,7 +23,10 @@ pub const COMPOSER_JSON_MAX_BYTES: u64 = 1024 * 1024;
 /// files (empty stubs, padding) legitimately compress far beyond any ratio.
 pub const RATIO_MIN_ENTRY_BYTES: u64 = 1024 * 1024;
 
-const MIB: u64 = 1024 * 1024;
+/// The inspection rules that are not configuration: no real package comes near them.
+const MAX_ENTRIES: usize = 100_000;
+const MAX_UNCOMPRESSED_BYTES: u64 = 2048 * 1024 * 1024;
+const MAX_COMPRESSION_RATIO: u64 = 200;
 
 /// What an archive may declare before we refuse it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +42,15 @@ pub struct ArchiveLimits {
     pub max_compression_ratio: u64,
 }
 
-impl Default for ArchiveLimits {
-    fn default() -> Self {
+impl ArchiveLimits {
+    /// The fixed rules, with the largest archive the configuration allows
+    /// (`limits.archive_bytes`, carried in `service::Limits`).
+    pub fn new(max_archive_bytes: u64) -> Self {
         Self {
-            max_archive_bytes: 256 * MIB,
-            max_entries: 100_000,
-            max_uncompressed_bytes: 2048 * MIB,
-            max_compression_ratio: 200,
+            max_archive_bytes,
+            max_entries: MAX_ENTRIES,
+            max_uncompressed_bytes: MAX_UNCOMPRESSED_BYTES,
+            max_compression_ratio: MAX_COMPRESSION_RATIO,
         }
     }
 }

@@ -9,6 +9,11 @@ use tempfile::TempDir;
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
+/// The limits of a server configured with every default.
+fn defaults() -> ArchiveLimits {
+    crate::service::Limits::default().archive()
+}
+
 const COMPOSER: &[u8] =
     br#"{"name": "acme/foo", "type": "library", "autoload": {}, "description": "Foo"}"#;
 
@@ -43,7 +48,7 @@ fn inspect_with(bytes: &[u8], limits: &ArchiveLimits) -> Result<ArchiveManifest,
 }
 
 fn inspect(entries: &[(&str, &[u8])]) -> Result<ArchiveManifest, ArchiveError> {
-    inspect_with(&zip_bytes(entries), &ArchiveLimits::default())
+    inspect_with(&zip_bytes(entries), &defaults())
 }
 
 /// Replaces every occurrence of `from` with the same-length `to`, to craft
@@ -130,27 +135,27 @@ fn not_a_zip() {
     let random: Vec<u8> = (0..4096u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    let err = inspect_with(&random, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&random, &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");
 }
 
 #[test]
 fn empty_file() {
-    let err = inspect_with(b"", &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(b"", &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");
 }
 
 #[test]
 fn truncated_zip() {
     let bytes = zip_bytes(&[("composer.json", COMPOSER), ("README.md", b"hello")]);
-    let err = inspect_with(&bytes[..bytes.len() - 30], &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes[..bytes.len() - 30], &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");
 }
 
 #[test]
 fn missing_file_is_unreadable() {
     let dir = tempfile::tempdir().unwrap();
-    let err = inspect_archive(&dir.path().join("nope.zip"), &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_archive(&dir.path().join("nope.zip"), &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::Unreadable(_)), "{err:?}");
 }
 
@@ -158,7 +163,7 @@ fn missing_file_is_unreadable() {
 fn data_before_the_zip_is_refused() {
     let mut bytes = b"#!/bin/sh\nexit 0\n".to_vec();
     bytes.extend(zip_bytes(&[("composer.json", COMPOSER)]));
-    let err = inspect_with(&bytes, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes, &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");
 }
 
@@ -173,7 +178,7 @@ fn zip64_locator_pointing_outside_the_file() {
     let mut bytes = zip64_bytes(3, 3);
     let locator_offset = bytes.len() - 22 - 20 + 8;
     bytes[locator_offset..locator_offset + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-    let err = inspect_with(&bytes, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes, &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");
 }
 
@@ -294,7 +299,7 @@ fn symlink_entry() {
         .add_symlink("link", "/etc/passwd", SimpleFileOptions::default())
         .unwrap();
     let bytes = writer.finish().unwrap().into_inner();
-    let err = inspect_with(&bytes, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes, &defaults()).unwrap_err();
     assert_eq!(err, ArchiveError::UnsafePath("link".into()));
 }
 
@@ -311,7 +316,7 @@ fn encrypted_entry() {
             bytes[start + offset] |= 1;
         }
     }
-    let err = inspect_with(&bytes, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes, &defaults()).unwrap_err();
     assert_eq!(err, ArchiveError::Encrypted("composer.json".into()));
 }
 
@@ -319,7 +324,7 @@ fn encrypted_entry() {
 fn duplicate_entries() {
     let mut bytes = zip_bytes(&[("composer.json", COMPOSER), ("composer.jsoX", b"[]")]);
     patch(&mut bytes, b"composer.jsoX", b"composer.json");
-    let err = inspect_with(&bytes, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&bytes, &defaults()).unwrap_err();
     assert_eq!(err, ArchiveError::DuplicateEntries);
 }
 
@@ -327,7 +332,7 @@ fn duplicate_entries() {
 fn too_large_archive() {
     let limits = ArchiveLimits {
         max_archive_bytes: 100,
-        ..ArchiveLimits::default()
+        ..defaults()
     };
     let bytes = zip_bytes(&[("composer.json", COMPOSER), ("README.md", b"hello")]);
     let err = inspect_with(&bytes, &limits).unwrap_err();
@@ -344,7 +349,7 @@ fn too_large_archive() {
 fn too_many_entries() {
     let limits = ArchiveLimits {
         max_entries: 3,
-        ..ArchiveLimits::default()
+        ..defaults()
     };
     let bytes = zip_bytes(&[
         ("composer.json", COMPOSER),
@@ -367,13 +372,13 @@ fn zip64_entry_count_is_read_before_parsing() {
         3
     );
     // The crate parses this zip64 layout, so only composer.json is missing.
-    let err = inspect_archive(&path, &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_archive(&path, &defaults()).unwrap_err();
     assert_eq!(err, ArchiveError::MissingComposerJson);
 }
 
 #[test]
 fn huge_declared_zip64_count_is_refused() {
-    let err = inspect_with(&zip64_bytes(3, 50_000_000), &ArchiveLimits::default()).unwrap_err();
+    let err = inspect_with(&zip64_bytes(3, 50_000_000), &defaults()).unwrap_err();
     assert_eq!(
         err,
         ArchiveError::TooManyEntries {
@@ -404,7 +409,7 @@ fn small_compressible_entry_is_fine() {
 fn declared_total_over_limit_is_a_bomb() {
     let limits = ArchiveLimits {
         max_uncompressed_bytes: 1000,
-        ..ArchiveLimits::default()
+        ..defaults()
     };
     let bytes = zip_bytes(&[("composer.json", COMPOSER), ("big.txt", &[b'x'; 2000])]);
     let err = inspect_with(&bytes, &limits).unwrap_err();
@@ -415,7 +420,7 @@ fn declared_total_over_limit_is_a_bomb() {
 fn oversized_composer_json() {
     let limits = ArchiveLimits {
         max_compression_ratio: u64::MAX,
-        ..ArchiveLimits::default()
+        ..defaults()
     };
     let mut json = vec![b' '; 2 * 1024 * 1024];
     json.extend_from_slice(b"{}");
@@ -432,7 +437,7 @@ fn oversized_composer_json() {
 fn composer_json_lying_about_its_size_is_capped() {
     let limits = ArchiveLimits {
         max_compression_ratio: u64::MAX,
-        ..ArchiveLimits::default()
+        ..defaults()
     };
     let mut json = vec![b' '; 2 * 1024 * 1024];
     json.extend_from_slice(b"{}");
@@ -457,7 +462,7 @@ fn corrupted_bytes_never_panic() {
         for value in [0x00, 0xFF, bytes[at] ^ 0x01] {
             let mut corrupted = bytes.clone();
             corrupted[at] = value;
-            let _ = inspect_with(&corrupted, &ArchiveLimits::default());
+            let _ = inspect_with(&corrupted, &defaults());
         }
     }
 }
