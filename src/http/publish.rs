@@ -6,8 +6,7 @@
 
 use super::error::ApiError;
 use crate::service::App;
-use crate::service::publish::{PublishRequest, publish_as};
-use crate::service::publish_log::log_outcome;
+use crate::service::publish::{Origin, PublishRequest, publish};
 use crate::service::publishers::{UploadAuthError, authenticate_upload};
 use crate::service::secrets::random_hex;
 use bytes::Buf;
@@ -85,10 +84,7 @@ where
             };
             let app = app.clone();
             tokio::task::spawn_blocking(move || {
-                let allowed = |name: &_| publisher.may_publish(name);
-                let result = publish_as(&app, &request, Some(&allowed));
-                log_outcome(&app, "upload", None, &result);
-                result
+                publish(&app, &request, &Origin::Upload { publisher })
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))

@@ -1,7 +1,7 @@
 //! Every admin operation as one request type. The CLI builds these; they run here directly when no
 //! server is up, or travel as JSON over the admin socket to the server, which runs them here too.
 
-use super::publish::{PublishOutcome, PublishRequest, publish};
+use super::publish::{Origin, PublishOutcome, PublishRequest, publish};
 use super::secrets::{hash_secret, random_hex};
 use super::{App, Result, ServiceError};
 use super::{publishers, recall};
@@ -127,10 +127,10 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicenceRevoke { id } => to_json(revoke_licence(app, &id)?),
         LicenceList => to_json(list_licences(app)?),
         PackagePublish(request) => {
-            let result = publish(app, &request);
-            let file = request.path.display().to_string();
-            super::publish_log::log_outcome(app, "cli", Some(file), &result);
-            to_json::<PublishOutcome>(result?)
+            let origin = Origin::Cli {
+                file: request.path.clone(),
+            };
+            to_json::<PublishOutcome>(publish(app, &request, &origin)?)
         }
         PublishLog { limit } => to_json(app.publish_log.recent(app.store(), limit)?),
         PackageList => Ok(list_packages(app)),
@@ -155,7 +155,9 @@ pub fn execute(app: &App, request: AdminRequest) -> Result<Value> {
         LicencePreview { project } => to_json(super::preview::licence_preview(app, &project)?),
         DashboardStats => to_json(super::stats::dashboard(app, time::now_micros())?),
         DownloadStats => to_json(super::stats::downloads(app, time::now_micros())?),
-        PackagePublishGit(request) => to_json(super::git_publish::publish_git(app, &request)?),
+        PackagePublishGit(request) => {
+            to_json::<PublishOutcome>(publish(app, &request.archive(), &request.origin())?)
+        }
         Backup { path } => to_json(super::backup::create(app, &path, &log_progress)?),
         ServerStatus => Ok(json!({
             "listening": app.listening(),

@@ -9,8 +9,7 @@
 
 use super::App;
 use super::archive::{ArchiveError, ArchiveLimits, inspect_archive};
-use super::publish::{PublishRequest, publish_as};
-use super::publish_log::log_outcome;
+use super::publish::{Origin, PublishRequest, publish};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -155,8 +154,7 @@ fn process(app: &App, inbox: &Path, path: &Path) {
         version: None,
         released_at: None,
     };
-    let result = publish_as(app, &request, None);
-    log_outcome(app, "inbox", Some(name.clone()), &result);
+    let result = publish(app, &request, &Origin::Inbox { file: name.clone() });
     match &result {
         Ok(outcome) => {
             tracing::info!(file = %name, package = %outcome.name, version = %outcome.version, status = %outcome.status, "inbox");

@@ -5,9 +5,13 @@
 //! an unreferenced archive, never a release without its bytes.
 
 mod dev;
+mod origin;
 mod validate;
 
+pub use origin::Origin;
+
 use super::archive::inspect_archive;
+use super::publish_log::log_outcome;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
@@ -33,7 +37,8 @@ pub struct PublishOutcome {
     pub version: String,
     pub version_normalized: String,
     pub shasum: String,
-    /// `published`, or `unchanged` when the same bytes were already there.
+    /// `published`; `replaced` when a dev version moved to a newer commit; `unchanged` when the
+    /// same bytes were already there.
     pub status: String,
     /// Problems worth fixing in the next release that did not stop this one.
     #[serde(default)]
@@ -47,45 +52,18 @@ struct StagedArchive {
     size: u64,
 }
 
-/// Publishes as the operator; errors name the file, since the operator chose it.
-pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
-    publish_as(app, request, None).map_err(|error| match error {
-        ServiceError::Invalid(why) => {
-            ServiceError::Invalid(format!("{}: {why}", request.path.display()))
-        }
-        other => other,
-    })
-}
-
-/// Publishes for a caller who may publish only what `may_publish` allows (`None`: anything).
-/// Errors do not name the file: uploads are staged under names the uploader never chose.
-pub fn publish_as(
-    app: &App,
-    request: &PublishRequest,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-) -> Result<PublishOutcome> {
-    publish_with(app, request, may_publish, Existing::Refuse)
-}
-
-/// What to do when the version is already published with other bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
-    /// A published version never changes: the caller must publish a new version.
-    Refuse,
-    /// A dev version (a branch) follows its branch, so a newer commit replaces it; a release
-    /// (a tag, a numbered version) is still refused.
-    ReplaceDev,
-}
-
-pub fn publish_with(
-    app: &App,
-    request: &PublishRequest,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-    existing: Existing,
-) -> Result<PublishOutcome> {
-    let staged = stage(app, &request.path)?;
-    let result = publish_staged(app, request, &staged, may_publish, existing);
-    let _ = std::fs::remove_file(&staged.temp_path);
+/// Publishes one release archive. Every way in comes through here; `origin` decides who may
+/// publish what, what happens to a version already published, and what the publish log records.
+/// Every attempt is logged, whatever its outcome.
+pub fn publish(app: &App, request: &PublishRequest, origin: &Origin) -> Result<PublishOutcome> {
+    let result = stage(app, &request.path)
+        .and_then(|staged| {
+            let result = publish_staged(app, request, &staged, origin);
+            let _ = std::fs::remove_file(&staged.temp_path);
+            result
+        })
+        .map_err(|error| origin.explain(error));
+    log_outcome(app, origin, &result);
     result
 }
 
@@ -93,8 +71,7 @@ fn publish_staged(
     app: &App,
     request: &PublishRequest,
     staged: &StagedArchive,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-    existing: Existing,
+    origin: &Origin,
 ) -> Result<PublishOutcome> {
     let manifest = inspect_archive(&staged.temp_path, &app.settings().limits.archive())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
@@ -105,11 +82,7 @@ fn publish_staged(
         .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
     let name = PackageName::parse(name)
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
-    if may_publish.is_some_and(|allowed| !allowed(&name)) {
-        return Err(ServiceError::Forbidden(format!(
-            "this publisher token may not publish {name}"
-        )));
-    }
+    origin.check_allowed(&name)?;
     let version = choose_version(request, composer, &request.path)?;
     let declared = composer.get("version").and_then(|v| v.as_str());
     validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
@@ -133,7 +106,7 @@ fn publish_staged(
         composer_json: manifest.composer_json.clone(),
         yanked: None,
     };
-    if existing == Existing::ReplaceDev && super::catalog::is_dev(&release) {
+    if origin.may_replace(&release) {
         return dev::commit_replacing(app, release, staged, autoload.warnings);
     }
     commit(app, release, staged, autoload.warnings)

@@ -145,6 +145,15 @@ fn a_restricted_publisher_token_may_publish_only_its_vendor() {
     assert_eq!(response.status, 403, "{}", response.text());
     assert!(response.text().contains("may not publish other/thing"));
     assert_eq!(versions(&app), json!([]));
+    let log = app.json(&["package", "log"]);
+    assert_eq!(log[0]["source"], "upload");
+    assert_eq!(log[0]["outcome"], "failed");
+    assert_eq!(
+        log[0]["file"],
+        Value::Null,
+        "an upload has no file name of its own"
+    );
+    assert_eq!(log.as_array().unwrap().len(), 1, "{log}");
 }
 
 #[test]
