@@ -6,11 +6,11 @@ use super::{CliError, Command};
 use crate::service::admin::{AdminRequest, CreatedToken, LicenceSummary, TokenSummary};
 use crate::service::auth_json;
 use crate::service::preview::PackagePreview;
-use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
 use crate::service::recall::{RecallOutcome, RemoveOutcome};
 use clap::{Args, Subcommand};
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum ProjectCommand {
@@ -368,64 +368,47 @@ fn publish(
     released_at: Option<String>,
     json: bool,
 ) -> Result<(), CliError> {
-    let mut archives = Vec::new();
-    for path in &paths {
-        let absolute = std::fs::canonicalize(path)
-            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        archives.extend(find_archives(&absolute)?);
-    }
-    if archives.is_empty() {
-        return Err(CliError::msg("no .zip archives found in the given paths"));
-    }
+    let archives = collect_archives(&paths)?;
     if version.is_some() && archives.len() > 1 {
         return Err(CliError::msg(
             "--version applies to a single archive; name files after their versions for bulk imports",
         ));
     }
-    if let [single] = archives.as_slice() {
-        let request = PublishRequest {
-            path: single.clone(),
-            version,
-            released_at,
-        };
-        let outcome: PublishOutcome = backend.call_as(AdminRequest::PackagePublish(request))?;
-        output::publish_progress(1, 1, &outcome, json);
-        if json {
-            print_json(&[outcome]);
-        }
-        return Ok(());
-    }
-    let (mut published, mut failures) = (Vec::new(), 0);
-    for (index, path) in archives.iter().enumerate() {
-        let request = PublishRequest {
-            path: path.clone(),
+    let request = |path: &Path| {
+        AdminRequest::PackagePublish(PublishRequest {
+            path: path.to_path_buf(),
             version: version.clone(),
             released_at: released_at.clone(),
-        };
-        match backend.call_as::<PublishOutcome>(AdminRequest::PackagePublish(request)) {
-            Ok(outcome) => {
-                output::publish_progress(index + 1, archives.len(), &outcome, json);
-                published.push(outcome);
-            }
-            Err(error) => {
-                failures += 1;
-                eprintln!(
-                    "[{}/{}] {}: {error}",
-                    index + 1,
-                    archives.len(),
-                    path.display()
-                );
-            }
-        }
+        })
+    };
+    let mut report = publish_each(
+        &archives,
+        |path| backend.call_as::<PublishOutcome>(request(path)),
+        |progress| match progress.result {
+            Ok(outcome) => output::publish_progress(progress.done, progress.total, outcome, json),
+            // A lone archive's error is the command's own, printed once as it exits.
+            Err(_) if progress.total == 1 => {}
+            Err(error) => eprintln!(
+                "[{}/{}] {}: {error}",
+                progress.done,
+                progress.total,
+                progress.archive.display()
+            ),
+        },
+    );
+    if report.total == 1
+        && let Some((_, error)) = report.failed.pop()
+    {
+        return Err(error);
     }
     if json {
-        print_json(&published);
+        print_json(&report.published);
     }
-    match failures {
+    match report.failed.len() {
         0 => Ok(()),
         n => Err(CliError::msg(format!(
             "{n} of {} archives were not published",
-            archives.len()
+            report.total
         ))),
     }
 }

@@ -4,10 +4,12 @@
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod bulk;
 mod dev;
 mod origin;
 mod validate;
 
+pub use bulk::{BulkReport, Progress, collect_archives, publish_each};
 pub use origin::Origin;
 
 use super::archive::inspect_archive;
@@ -258,36 +260,4 @@ fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
         File::open(dir).and_then(|d| d.sync_all()).ok();
     }
     Ok(())
-}
-
-/// Every `.zip` under `path` (or `path` itself), sorted so bulk imports are repeatable.
-pub fn find_archives(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    if !path.is_dir() {
-        return Err(ServiceError::NotFound(format!(
-            "{}: no such file or folder",
-            path.display()
-        )));
-    }
-    let mut found = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| ServiceError::Io(format!("cannot read {}: {e}", dir.display())))?;
-        for entry in entries.flatten() {
-            let entry_path = entry.path();
-            if entry_path.is_dir() {
-                pending.push(entry_path);
-            } else if entry_path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"))
-            {
-                found.push(entry_path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -4,9 +4,9 @@
 use super::message::{Effect, Loaded, Msg};
 use super::source::DataSource;
 use crate::service::admin::AdminRequest;
-use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
 use serde::de::DeserializeOwned;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
@@ -104,28 +104,40 @@ fn refresh(source: &dyn DataSource, tx: &Sender<Msg>, everything: bool) -> Resul
 
 /// One archive at a time, so one bad zip does not stop the rest; every failure is reported whole.
 fn publish(source: &dyn DataSource, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
-    let absolute = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
-    let archives = find_archives(&absolute).map_err(|e| e.to_string())?;
-    if archives.is_empty() {
-        return Err(format!("no .zip archives in {path}"));
-    }
-    let (mut published, mut failures) = (Vec::new(), Vec::new());
-    for (index, archive) in archives.iter().enumerate() {
-        let name = archive.file_name().unwrap_or_default().to_string_lossy();
+    let archives = collect_archives(&[PathBuf::from(path)]).map_err(|e| e.to_string())?;
+    let busy = |index: usize| {
+        let name = archives[index]
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
         let progress = format!("publishing {}/{}: {name}", index + 1, archives.len());
         let _ = tx.send(Msg::Busy(Some(progress)));
-        let request = AdminRequest::PackagePublish(PublishRequest {
-            path: archive.clone(),
-            version: None,
-            released_at: None,
-        });
-        match call::<PublishOutcome>(source, request) {
-            Ok(outcome) => published.push(format!("{} {}", outcome.name, outcome.version)),
-            Err(error) => failures.push(format!("{}: {error}", archive.display())),
-        }
-    }
+    };
+    busy(0);
+    let report = publish_each(
+        &archives,
+        |archive| {
+            let request = AdminRequest::PackagePublish(PublishRequest {
+                path: archive.to_path_buf(),
+                version: None,
+                released_at: None,
+            });
+            call::<PublishOutcome>(source, request)
+        },
+        // Each finished archive announces the next, so the status line names the one running.
+        |progress| {
+            if progress.done < progress.total {
+                busy(progress.done);
+            }
+        },
+    );
     let _ = tx.send(Msg::Busy(None));
-    if failures.is_empty() {
+    if report.failed.is_empty() {
+        let published: Vec<String> = report
+            .published
+            .iter()
+            .map(|outcome| format!("{} {}", outcome.name, outcome.version))
+            .collect();
         let _ = tx.send(Msg::Done(format!("published {}", published.join(", "))));
         return Ok(());
     }
@@ -133,10 +145,15 @@ fn publish(source: &dyn DataSource, path: &str, tx: &Sender<Msg>) -> Result<(), 
         source,
         AdminRequest::PackageList,
     )?)));
+    let failures: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(archive, error)| format!("{}: {error}", archive.display()))
+        .collect();
     Err(format!(
         "{} of {} not published:\n{}",
         failures.len(),
-        archives.len(),
+        report.total,
         failures.join("\n")
     ))
 }
