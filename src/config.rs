@@ -59,11 +59,13 @@ pub struct AnalyticsConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
-    /// Largest `POST /composer/downloads` body.
+    /// Largest `POST /composer/downloads` body; Composer's reports are a few KiB even for big
+    /// projects.
     pub notify_body_bytes: u64,
     /// Largest admin request body.
     pub admin_body_bytes: u64,
-    /// Largest release archive accepted by `package publish`.
+    /// Largest release archive, however it arrives: `package publish`, `POST /api/publish`,
+    /// the inbox or `package import-git`.
     pub archive_bytes: u64,
     /// How long a shutdown waits for transfers in flight before closing them.
     pub shutdown_grace_secs: u64,

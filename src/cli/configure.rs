@@ -72,11 +72,7 @@ impl Loaded {
                 iterations: config.argon2.iterations,
             },
             public_url: config.public_url(),
-            limits: Limits {
-                notify_body_bytes: config.limits.notify_body_bytes,
-                admin_body_bytes: config.limits.admin_body_bytes,
-                archive_bytes: config.limits.archive_bytes,
-            },
+            limits: Limits::from(&config.limits),
             live: live_settings(config),
             inbox_dir: config.inbox_dir.clone(),
         }

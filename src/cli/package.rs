@@ -7,9 +7,9 @@ use crate::service::admin::{
     Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
 };
 use crate::service::packages::{PackageDetail, PackageSummary};
-use crate::service::publish::{PublishOutcome, PublishRequest, find_archives};
+use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
 use crate::service::summaries::{RecallOutcome, RemoveOutcome};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub fn run(admin: &Admin, command: PackageCommand, json: bool) -> Result<(), CliError> {
     match command {
@@ -73,53 +73,45 @@ fn publish(
     released_at: Option<String>,
     json: bool,
 ) -> Result<(), CliError> {
-    let mut archives = Vec::new();
-    for path in &paths {
-        let absolute = std::fs::canonicalize(path)
-            .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
-        archives.extend(find_archives(&absolute)?);
-    }
-    if archives.is_empty() {
-        return Err(CliError::msg("no .zip archives found in the given paths"));
-    }
+    let archives = collect_archives(&paths)?;
     if version.is_some() && archives.len() > 1 {
         return Err(CliError::msg(
             "--version applies to a single archive; name files after their versions for bulk imports",
         ));
     }
-    let (mut published, mut failures) = (Vec::new(), 0);
-    for (index, path) in archives.iter().enumerate() {
-        let request = PublishRequest {
-            path: path.clone(),
-            version: version.clone(),
-            released_at: released_at.clone(),
-        };
-        match admin.call(request) {
-            Ok(outcome) => {
-                print_progress(index + 1, archives.len(), &outcome, json);
-                published.push(outcome);
-            }
-            // A single archive's failure is the command's error, said once.
-            Err(error) if archives.len() == 1 => return Err(error.into()),
-            Err(error) => {
-                failures += 1;
-                eprintln!(
-                    "[{}/{}] {}: {error}",
-                    index + 1,
-                    archives.len(),
-                    path.display()
-                );
-            }
-        }
+    let request = |path: &Path| PublishRequest {
+        path: path.to_path_buf(),
+        version: version.clone(),
+        released_at: released_at.clone(),
+    };
+    let mut report = publish_each(
+        &archives,
+        |path| admin.call(request(path)),
+        |progress| match progress.result {
+            Ok(outcome) => print_progress(progress.done, progress.total, outcome, json),
+            // A lone archive's error is the command's own, printed once as it exits.
+            Err(_) if progress.total == 1 => {}
+            Err(error) => eprintln!(
+                "[{}/{}] {}: {error}",
+                progress.done,
+                progress.total,
+                progress.archive.display()
+            ),
+        },
+    );
+    if report.total == 1
+        && let Some((_, error)) = report.failed.pop()
+    {
+        return Err(error.into());
     }
     if json {
-        print_json(&published);
+        print_json(&report.published);
     }
-    match failures {
+    match report.failed.len() {
         0 => Ok(()),
         n => Err(CliError::msg(format!(
             "{n} of {} archives were not published",
-            archives.len()
+            report.total
         ))),
     }
 }

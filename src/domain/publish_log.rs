@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub struct PublishEvent {
     /// Unix microseconds.
     pub at_micros: i64,
-    /// Which way the release came in: `cli`, `upload` or `inbox`.
+    /// Which way the release came in: `cli`, `upload`, `inbox` or `git`.
     pub source: String,
     /// The file as the vendor named it, when there was one.
     pub file: Option<String>,

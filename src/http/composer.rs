@@ -17,9 +17,6 @@ use warp::Filter;
 use warp::http::HeaderMap;
 use warp::reply::Response;
 
-/// Default largest notify-batch body; Composer's reports are a few KiB even for big projects.
-pub const MAX_NOTIFY_BODY: u64 = 256 * 1024;
-
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {

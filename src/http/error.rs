@@ -16,6 +16,10 @@ pub enum ApiError {
     BadRequest(String),
     MethodNotAllowed,
     PayloadTooLarge,
+    /// An uploaded release over `limits.archive_bytes`.
+    ArchiveTooLarge {
+        max: u64,
+    },
     Internal(String),
     /// Authenticated, but this credential may not do this.
     Forbidden(String),
@@ -31,7 +35,9 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::ArchiveTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Publish(error) => service_status(error),
@@ -46,7 +52,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::PayloadTooLarge => "too_large",
+            ApiError::PayloadTooLarge | ApiError::ArchiveTooLarge { .. } => "too_large",
             ApiError::Internal(_) => "internal",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Publish(error) => error.code(),
@@ -60,6 +66,10 @@ impl ApiError {
             ApiError::BadRequest(why) => why.clone(),
             ApiError::MethodNotAllowed => "method not allowed".to_string(),
             ApiError::PayloadTooLarge => "request body too large".to_string(),
+            ApiError::ArchiveTooLarge { max } => format!(
+                "the archive is larger than this server's {max}-byte limit for a release \
+                 (limits.archive_bytes)"
+            ),
             ApiError::Internal(_) => "internal error; the server log has the details".to_string(),
             ApiError::Forbidden(why) => why.clone(),
             // Storage and I/O details name server paths: they go to the log only.

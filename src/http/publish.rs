@@ -6,8 +6,7 @@
 
 use super::error::ApiError;
 use crate::service::App;
-use crate::service::publish::{PublishRequest, publish_as};
-use crate::service::publish_log::log_outcome;
+use crate::service::publish::{Origin, PublishRequest, publish};
 use crate::service::publishers::{UploadAuthError, authenticate_upload};
 use crate::service::secrets::random_hex;
 use bytes::Buf;
@@ -65,9 +64,10 @@ where
             ),
             UploadAuthError::Service(error) => ApiError::Publish(error),
         })?;
+    // The body is the archive, so the configured archive limit is the body limit too.
     let max = app.settings().limits.archive_bytes;
     if declared_length(&headers).is_some_and(|length| length > max) {
-        return Err(ApiError::PayloadTooLarge);
+        return Err(ApiError::ArchiveTooLarge { max });
     }
     let folder = app
         .settings()
@@ -84,10 +84,7 @@ where
             };
             let app = app.clone();
             tokio::task::spawn_blocking(move || {
-                let allowed = |name: &_| publisher.may_publish(name);
-                let result = publish_as(&app, &request, Some(&allowed));
-                log_outcome(&app, "upload", None, &result);
-                result
+                publish(&app, &request, &Origin::Upload { publisher })
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))
@@ -122,7 +119,7 @@ where
             chunk.map_err(|e| ApiError::BadRequest(format!("upload interrupted: {e}")))?;
         written += chunk.remaining() as u64;
         if written > max {
-            return Err(ApiError::PayloadTooLarge);
+            return Err(ApiError::ArchiveTooLarge { max });
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();

@@ -1,10 +1,9 @@
 //! Publishing an archive made from a git ref. The CLI runs `git archive` (the server may not see
-//! the repository, or have git) and sends the zip here like any publish; what differs is the
-//! publish log's route and name (the ref, not a temporary file), and that a branch's dev version
-//! may be replaced by a newer commit.
+//! the repository, or have git) and sends the zip like any publish; its origin (`Origin::Git`)
+//! makes the publish log name the ref rather than a temporary file, and lets a branch's dev
+//! version be replaced by a newer commit.
 
-use super::publish::{Existing, PublishOutcome, PublishRequest, publish_with};
-use super::{App, Result, ServiceError};
+use super::publish::{Origin, PublishRequest};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -21,23 +20,20 @@ pub struct GitPublishRequest {
     pub branch: bool,
 }
 
-pub fn publish_git(app: &App, request: &GitPublishRequest) -> Result<PublishOutcome> {
-    let publish = PublishRequest {
-        path: request.path.clone(),
-        version: Some(request.version.clone()),
-        released_at: Some(request.released_at.clone()),
-    };
-    let existing = if request.branch {
-        Existing::ReplaceDev
-    } else {
-        Existing::Refuse
-    };
-    let result = publish_with(app, &publish, None, existing).map_err(|error| match error {
-        ServiceError::Invalid(why) => {
-            ServiceError::Invalid(format!("{}: {why}", request.reference))
+impl GitPublishRequest {
+    /// The archive to publish, with the ref's version and commit time.
+    pub fn archive(&self) -> PublishRequest {
+        PublishRequest {
+            path: self.path.clone(),
+            version: Some(self.version.clone()),
+            released_at: Some(self.released_at.clone()),
         }
-        other => other,
-    });
-    super::publish_log::log_outcome(app, "git", Some(request.reference.clone()), &result);
-    result
+    }
+
+    pub fn origin(&self) -> Origin {
+        Origin::Git {
+            reference: self.reference.clone(),
+            branch: self.branch,
+        }
+    }
 }

@@ -9,8 +9,7 @@
 
 use super::App;
 use super::archive::{ArchiveError, ArchiveLimits, inspect_archive};
-use super::publish::{PublishRequest, publish_as};
-use super::publish_log::log_outcome;
+use super::publish::{Origin, PublishRequest, publish};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -40,7 +39,7 @@ pub async fn run(
     tokio::pin!(stop);
     let mut settling = Settling::default();
     loop {
-        let ready = settling.scan(&inbox);
+        let ready = settling.scan(&inbox, &app.settings().limits.archive());
         for path in ready {
             let app = app.clone();
             let inbox = inbox.clone();
@@ -87,7 +86,7 @@ impl Settling {
     }
 
     /// Notes every candidate's size and time; returns those complete enough to publish.
-    fn scan(&mut self, inbox: &Path) -> Vec<PathBuf> {
+    fn scan(&mut self, inbox: &Path, limits: &ArchiveLimits) -> Vec<PathBuf> {
         let present = candidates(inbox);
         self.files.retain(|path, _| present.contains(path));
         let mut ready = Vec::new();
@@ -110,7 +109,7 @@ impl Settling {
                 continue;
             }
             let quiet = seen.unchanged_since.elapsed();
-            if quiet >= SETTLE && (reads_as_whole_zip(&path) || quiet >= GIVE_UP_AFTER) {
+            if quiet >= SETTLE && (reads_as_whole_zip(&path, limits) || quiet >= GIVE_UP_AFTER) {
                 self.files.remove(&path);
                 ready.push(path);
             }
@@ -137,9 +136,9 @@ fn candidates(inbox: &Path) -> Vec<PathBuf> {
     found
 }
 
-fn reads_as_whole_zip(path: &Path) -> bool {
+fn reads_as_whole_zip(path: &Path, limits: &ArchiveLimits) -> bool {
     !matches!(
-        inspect_archive(path, &ArchiveLimits::default()),
+        inspect_archive(path, limits),
         Err(ArchiveError::NotAZip(_) | ArchiveError::Unreadable(_))
     )
 }
@@ -155,8 +154,7 @@ fn process(app: &App, inbox: &Path, path: &Path) {
         version: None,
         released_at: None,
     };
-    let result = publish_as(app, &request, None);
-    log_outcome(app, "inbox", Some(name.clone()), &result);
+    let result = publish(app, &request, &Origin::Inbox { file: name.clone() });
     match &result {
         Ok(outcome) => {
             tracing::info!(file = %name, package = %outcome.name, version = %outcome.version, status = %outcome.status, "inbox");

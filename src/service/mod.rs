@@ -102,21 +102,36 @@ pub struct Settings {
     pub inbox_dir: Option<PathBuf>,
 }
 
-/// Size limits on what clients and operators may send.
+/// Size limits on what clients and operators may send, as configured (`[limits]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub notify_body_bytes: u64,
     pub admin_body_bytes: u64,
+    /// Largest release archive, whichever way it arrives: CLI, upload, inbox or git.
     pub archive_bytes: u64,
 }
 
+impl From<&crate::config::LimitsConfig> for Limits {
+    fn from(config: &crate::config::LimitsConfig) -> Self {
+        Self {
+            notify_body_bytes: config.notify_body_bytes,
+            admin_body_bytes: config.admin_body_bytes,
+            archive_bytes: config.archive_bytes,
+        }
+    }
+}
+
+/// The configuration's defaults: they are defined there, once.
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            notify_body_bytes: 256 * 1024,
-            admin_body_bytes: 1024 * 1024,
-            archive_bytes: archive::ArchiveLimits::default().max_archive_bytes,
-        }
+        Self::from(&crate::config::LimitsConfig::default())
+    }
+}
+
+impl Limits {
+    /// What inspection allows an archive to declare under these limits.
+    pub fn archive(&self) -> archive::ArchiveLimits {
+        archive::ArchiveLimits::new(self.archive_bytes)
     }
 }
 

@@ -4,10 +4,16 @@
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod bulk;
 mod dev;
+mod origin;
 mod validate;
 
-use super::archive::{ArchiveLimits, inspect_archive};
+pub use bulk::{BulkReport, Progress, collect_archives, publish_each};
+pub use origin::Origin;
+
+use super::archive::inspect_archive;
+use super::publish_log::log_outcome;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
@@ -33,7 +39,8 @@ pub struct PublishOutcome {
     pub version: String,
     pub version_normalized: String,
     pub shasum: String,
-    /// `published`, or `unchanged` when the same bytes were already there.
+    /// `published`; `replaced` when a dev version moved to a newer commit; `unchanged` when the
+    /// same bytes were already there.
     pub status: String,
     /// Problems worth fixing in the next release that did not stop this one.
     #[serde(default)]
@@ -47,45 +54,18 @@ struct StagedArchive {
     size: u64,
 }
 
-/// Publishes as the operator; errors name the file, since the operator chose it.
-pub fn publish(app: &App, request: &PublishRequest) -> Result<PublishOutcome> {
-    publish_as(app, request, None).map_err(|error| match error {
-        ServiceError::Invalid(why) => {
-            ServiceError::Invalid(format!("{}: {why}", request.path.display()))
-        }
-        other => other,
-    })
-}
-
-/// Publishes for a caller who may publish only what `may_publish` allows (`None`: anything).
-/// Errors do not name the file: uploads are staged under names the uploader never chose.
-pub fn publish_as(
-    app: &App,
-    request: &PublishRequest,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-) -> Result<PublishOutcome> {
-    publish_with(app, request, may_publish, Existing::Refuse)
-}
-
-/// What to do when the version is already published with other bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
-    /// A published version never changes: the caller must publish a new version.
-    Refuse,
-    /// A dev version (a branch) follows its branch, so a newer commit replaces it; a release
-    /// (a tag, a numbered version) is still refused.
-    ReplaceDev,
-}
-
-pub fn publish_with(
-    app: &App,
-    request: &PublishRequest,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-    existing: Existing,
-) -> Result<PublishOutcome> {
-    let staged = stage(app, &request.path)?;
-    let result = publish_staged(app, request, &staged, may_publish, existing);
-    let _ = std::fs::remove_file(&staged.temp_path);
+/// Publishes one release archive. Every way in comes through here; `origin` decides who may
+/// publish what, what happens to a version already published, and what the publish log records.
+/// Every attempt is logged, whatever its outcome.
+pub fn publish(app: &App, request: &PublishRequest, origin: &Origin) -> Result<PublishOutcome> {
+    let result = stage(app, &request.path)
+        .and_then(|staged| {
+            let result = publish_staged(app, request, &staged, origin);
+            let _ = std::fs::remove_file(&staged.temp_path);
+            result
+        })
+        .map_err(|error| origin.explain(error));
+    log_outcome(app, origin, &result);
     result
 }
 
@@ -93,14 +73,9 @@ fn publish_staged(
     app: &App,
     request: &PublishRequest,
     staged: &StagedArchive,
-    may_publish: Option<&dyn Fn(&PackageName) -> bool>,
-    existing: Existing,
+    origin: &Origin,
 ) -> Result<PublishOutcome> {
-    let limits = ArchiveLimits {
-        max_archive_bytes: app.settings().limits.archive_bytes,
-        ..ArchiveLimits::default()
-    };
-    let manifest = inspect_archive(&staged.temp_path, &limits)
+    let manifest = inspect_archive(&staged.temp_path, &app.settings().limits.archive())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let composer = &manifest.composer_json;
     let name = composer
@@ -109,11 +84,7 @@ fn publish_staged(
         .ok_or_else(|| ServiceError::Invalid("composer.json has no \"name\"".into()))?;
     let name = PackageName::parse(name)
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
-    if may_publish.is_some_and(|allowed| !allowed(&name)) {
-        return Err(ServiceError::Forbidden(format!(
-            "this publisher token may not publish {name}"
-        )));
-    }
+    origin.check_allowed(&name)?;
     let version = choose_version(request, composer, &request.path)?;
     let declared = composer.get("version").and_then(|v| v.as_str());
     validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
@@ -137,7 +108,7 @@ fn publish_staged(
         composer_json: manifest.composer_json.clone(),
         yanked: None,
     };
-    if existing == Existing::ReplaceDev && super::catalog::is_dev(&release) {
+    if origin.may_replace(&release) {
         return dev::commit_replacing(app, release, staged, autoload.warnings);
     }
     commit(app, release, staged, autoload.warnings)
@@ -289,36 +260,4 @@ fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
         File::open(dir).and_then(|d| d.sync_all()).ok();
     }
     Ok(())
-}
-
-/// Every `.zip` under `path` (or `path` itself), sorted so bulk imports are repeatable.
-pub fn find_archives(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    if !path.is_dir() {
-        return Err(ServiceError::NotFound(format!(
-            "{}: no such file or folder",
-            path.display()
-        )));
-    }
-    let mut found = Vec::new();
-    let mut pending = vec![path.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| ServiceError::Io(format!("cannot read {}: {e}", dir.display())))?;
-        for entry in entries.flatten() {
-            let entry_path = entry.path();
-            if entry_path.is_dir() {
-                pending.push(entry_path);
-            } else if entry_path
-                .extension()
-                .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"))
-            {
-                found.push(entry_path);
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
 }

@@ -1,7 +1,7 @@
 //! Every publish attempt, stored and broadcast to live followers (`package log --follow`).
 
 use super::changes::{ChangeEvent, ChangeFeed};
-use super::publish::PublishOutcome;
+use super::publish::{Origin, PublishOutcome};
 use super::{App, Result, ServiceError};
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::time;
@@ -32,8 +32,9 @@ impl PublishLog {
     }
 }
 
-/// Records what one publish attempt came to.
-pub fn log_outcome(app: &App, source: &str, file: Option<String>, result: &Result<PublishOutcome>) {
+/// Records what one publish attempt came to; called by `publish::publish` alone, so no way in
+/// can forget it.
+pub(super) fn log_outcome(app: &App, origin: &Origin, result: &Result<PublishOutcome>) {
     let (package, version, outcome, message) = match result {
         Ok(done) => (
             Some(done.name.clone()),
@@ -45,8 +46,8 @@ pub fn log_outcome(app: &App, source: &str, file: Option<String>, result: &Resul
     };
     let event = PublishEvent {
         at_micros: time::now_micros(),
-        source: source.to_string(),
-        file,
+        source: origin.route().to_string(),
+        file: origin.file(),
         package,
         version,
         outcome,

@@ -6,8 +6,8 @@ use crate::service::admin::{
     Admin, AdminCommand, DashboardStats, DownloadStats, LicenceList, LicencePreview, PackageList,
     PackageShow, ProjectDelete, ProjectList, TokenCreate, TokenList,
 };
-use crate::service::publish::{PublishRequest, find_archives};
-use std::path::Path;
+use crate::service::publish::{PublishRequest, collect_archives, publish_each};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
@@ -112,35 +112,52 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
 
 /// One archive at a time, so one bad zip does not stop the rest; every failure is reported whole.
 fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
-    let absolute = std::fs::canonicalize(path).map_err(|e| format!("{path}: {e}"))?;
-    let archives = find_archives(&absolute).map_err(|e| e.to_string())?;
-    if archives.is_empty() {
-        return Err(format!("no .zip archives in {path}"));
-    }
-    let (mut published, mut failures) = (Vec::new(), Vec::new());
-    for (index, archive) in archives.iter().enumerate() {
-        let name = archive.file_name().unwrap_or_default().to_string_lossy();
+    let archives = collect_archives(&[PathBuf::from(path)]).map_err(|e| e.to_string())?;
+    let busy = |index: usize| {
+        let name = archives[index]
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
         let progress = format!("publishing {}/{}: {name}", index + 1, archives.len());
         let _ = tx.send(Msg::Busy(Some(progress)));
-        let request = PublishRequest {
-            path: archive.clone(),
-            version: None,
-            released_at: None,
-        };
-        match call(admin, request) {
-            Ok(outcome) => published.push(format!("{} {}", outcome.name, outcome.version)),
-            Err(error) => failures.push(format!("{}: {error}", archive.display())),
-        }
-    }
+    };
+    busy(0);
+    let report = publish_each(
+        &archives,
+        |archive| {
+            let request = PublishRequest {
+                path: archive.to_path_buf(),
+                version: None,
+                released_at: None,
+            };
+            call(admin, request)
+        },
+        // Each finished archive announces the next, so the status line names the one running.
+        |progress| {
+            if progress.done < progress.total {
+                busy(progress.done);
+            }
+        },
+    );
     let _ = tx.send(Msg::Busy(None));
-    if failures.is_empty() {
+    if report.failed.is_empty() {
+        let published: Vec<String> = report
+            .published
+            .iter()
+            .map(|outcome| format!("{} {}", outcome.name, outcome.version))
+            .collect();
         let _ = tx.send(Msg::Done(format!("published {}", published.join(", "))));
         return Ok(());
     }
+    let failures: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(archive, error)| format!("{}: {error}", archive.display()))
+        .collect();
     Err(format!(
         "{} of {} not published:\n{}",
         failures.len(),
-        archives.len(),
+        report.total,
         failures.join("\n")
     ))
 }

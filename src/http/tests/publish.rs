@@ -132,7 +132,10 @@ async fn an_upload_declaring_more_than_the_largest_archive_gets_413_before_it_is
         upload("", &shop.publisher.basic(), b"PK".to_vec()).header("content-length", "300000000");
     let response = shop.public(huge).await;
     let message = assert_upload_error(&response, 413, "too_large");
-    assert_eq!(message, "request body too large");
+    assert_eq!(
+        message,
+        "the archive is larger than this server's 65536-byte limit for a release (limits.archive_bytes)"
+    );
     assert_nothing_staged(&shop);
 }
 

@@ -5,12 +5,12 @@ use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::domain::time;
 use crate::service::backup::BackupReport;
-use crate::service::git_publish::{GitPublishRequest, publish_git};
+use crate::service::git_publish::GitPublishRequest;
 use crate::service::licences;
 use crate::service::packages::{self, PackageDetail, PackageSummary};
 use crate::service::preview::PackagePreview;
 use crate::service::projects;
-use crate::service::publish::{PublishOutcome, PublishRequest};
+use crate::service::publish::{Origin, PublishOutcome, PublishRequest, publish};
 use crate::service::publishers::{self, CreatedPublisher};
 use crate::service::recall;
 use crate::service::stats::{self, DownloadReport};
@@ -77,17 +77,17 @@ request!(
 impl AdminCommand for PublishRequest {
     type Response = PublishOutcome;
     fn run(self, app: &App) -> Result<PublishOutcome> {
-        let result = crate::service::publish::publish(app, &self);
-        let file = self.path.display().to_string();
-        crate::service::publish_log::log_outcome(app, "cli", Some(file), &result);
-        result
+        let origin = Origin::Cli {
+            file: self.path.clone(),
+        };
+        publish(app, &self, &origin)
     }
 }
 
 impl AdminCommand for GitPublishRequest {
     type Response = PublishOutcome;
     fn run(self, app: &App) -> Result<PublishOutcome> {
-        publish_git(app, &self)
+        publish(app, &self.archive(), &self.origin())
     }
 }
 
