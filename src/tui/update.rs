@@ -82,7 +82,11 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Busy(text) => model.busy = text,
         Msg::Feed(item) => on_feed(model, item),
-        Msg::LiveEnded(error) => model.live_error = Some(error),
+        Msg::LiveEnded(error) => {
+            // Said on every screen: from now on what is shown may go stale.
+            set_status(model, format!("live updates stopped: {error}"), true);
+            model.live_error = Some(error);
+        }
         _ => {}
     }
     vec![]

@@ -23,6 +23,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(app: &Appliance) -> Self {
+        Self::start_with(app, &[])
+    }
+
+    /// `packagento ARGS` in the terminal; `["tui"]` attaches to a running server.
+    fn start_with(app: &Appliance, args: &[&str]) -> Self {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -32,6 +37,7 @@ impl Terminal {
             })
             .expect("open a pty");
         let mut command = CommandBuilder::new(BIN);
+        command.args(args);
         command.env("PACKAGENTO_DATA_DIR", app.data_dir());
         command.env("PACKAGENTO_LISTEN", "127.0.0.1:0");
         command.env("PACKAGENTO_ARGON2_MEMORY_KIB", "64");
@@ -189,4 +195,26 @@ fn attaching_without_a_running_server_says_what_is_wrong() {
     let error = app.fails(&["tui"]);
     assert!(error.contains("no packagento server is running"), "{error}");
     assert!(error.contains("packagento serve"), "{error}");
+}
+
+#[test]
+fn an_attached_screen_follows_changes_from_elsewhere_and_lets_the_server_stop() {
+    let mut app = Appliance::started();
+    let mut tui = Terminal::start_with(&app, &["tui"]);
+    tui.wait_for("attached through");
+    tui.type_keys("2");
+    tui.wait_for("No projects yet");
+    // Made by someone else: the screen shows it without being asked to reload.
+    app.run(&["project", "create", "from-the-cli"]);
+    tui.wait_for("from-the-cli");
+
+    let stopping = Instant::now();
+    app.stop(); // SIGTERM; asserts a zero exit status
+    assert!(
+        stopping.elapsed() < Duration::from_secs(10),
+        "the attached screen held the server for {:?}",
+        stopping.elapsed()
+    );
+    tui.wait_for("live updates stopped: the server stopped");
+    tui.quit();
 }
