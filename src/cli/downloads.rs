@@ -2,40 +2,23 @@
 
 use super::CliError;
 use super::args::RecentArgs;
-use super::output::{follow_changes, print_json};
+use super::output::list_or_follow;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{Admin, Downloads};
 use crate::service::changes::ChangeEvent;
 
 pub fn run(admin: &Admin, args: RecentArgs, json: bool) -> Result<(), CliError> {
-    if !args.follow {
-        let events = admin.call(Downloads { limit: args.limit })?;
-        match json {
-            true => print_json(&events),
-            false => events.iter().for_each(|event| print_download(event, false)),
-        }
-        return Ok(());
-    }
-    // Subscribed before listing, so nothing between the two is lost; what both carry is
-    // printed once.
-    let feed = follow_changes(admin)?;
-    let recent = admin.call(Downloads { limit: args.limit })?;
-    // Following reads like a log, oldest first.
-    recent
-        .iter()
-        .rev()
-        .for_each(|event| print_download(event, json));
-    for change in feed {
-        if let ChangeEvent::DownloadsRecorded { events } = &change.event {
-            events
-                .iter()
-                .filter(|event| !recent.contains(event))
-                .for_each(|event| print_download(event, json));
-        }
-    }
-    eprintln!("the server stopped; no more events");
-    Ok(())
+    list_or_follow(
+        admin,
+        (args.follow, json),
+        || Ok(admin.call(Downloads { limit: args.limit })?),
+        |event| match event {
+            ChangeEvent::DownloadsRecorded { events } => events,
+            _ => &[],
+        },
+        print_download,
+    )
 }
 
 fn print_download(event: &DownloadEvent, json: bool) {

@@ -2,38 +2,23 @@
 
 use super::CliError;
 use super::args::RecentArgs;
-use super::output::{follow_changes, print_json};
+use super::output::list_or_follow;
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{Admin, PublishLog};
 use crate::service::changes::ChangeEvent;
 
 pub fn run(admin: &Admin, args: RecentArgs, json: bool) -> Result<(), CliError> {
-    if !args.follow {
-        let entries = admin.call(PublishLog { limit: args.limit })?;
-        match json {
-            true => print_json(&entries),
-            false => entries.iter().for_each(|entry| print_entry(entry, false)),
-        }
-        return Ok(());
-    }
-    // Subscribed before listing, so nothing between the two is lost.
-    let feed = follow_changes(admin)?;
-    let recent = admin.call(PublishLog { limit: args.limit })?;
-    // Following reads like a log, oldest first.
-    recent
-        .iter()
-        .rev()
-        .for_each(|entry| print_entry(entry, json));
-    for change in feed {
-        if let ChangeEvent::PublishAttempted { entry } = &change.event
-            && !recent.contains(entry)
-        {
-            print_entry(entry, json);
-        }
-    }
-    eprintln!("the server stopped; no more events");
-    Ok(())
+    list_or_follow(
+        admin,
+        (args.follow, json),
+        || Ok(admin.call(PublishLog { limit: args.limit })?),
+        |event| match event {
+            ChangeEvent::PublishAttempted { entry } => std::slice::from_ref(entry),
+            _ => &[],
+        },
+        print_entry,
+    )
 }
 
 fn print_entry(entry: &PublishEvent, json: bool) {

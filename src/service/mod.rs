@@ -243,6 +243,22 @@ impl App {
 }
 
 impl Settings {
+    /// Defaults with argon2 made cheap, for tests that open a real `App`.
+    #[cfg(test)]
+    pub fn for_tests(data_dir: PathBuf) -> Settings {
+        Settings {
+            data_dir,
+            argon2: secrets::Argon2Cost {
+                memory_kib: 64,
+                iterations: 1,
+            },
+            public_url: None,
+            limits: Default::default(),
+            live: Default::default(),
+            inbox_dir: None,
+        }
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("packagento.redb")
     }
@@ -271,17 +287,7 @@ mod tests {
     use super::*;
 
     fn settings(dir: &tempfile::TempDir) -> Settings {
-        Settings {
-            data_dir: dir.path().to_path_buf(),
-            argon2: secrets::Argon2Cost {
-                memory_kib: 64,
-                iterations: 1,
-            },
-            public_url: None,
-            limits: Default::default(),
-            live: Default::default(),
-            inbox_dir: None,
-        }
+        Settings::for_tests(dir.path().to_path_buf())
     }
 
     #[test]

@@ -131,23 +131,11 @@ fn deletion(
 mod tests {
     use super::*;
     use crate::service::licences;
-    use crate::service::secrets::Argon2Cost;
     use crate::service::{App, Settings};
     use std::sync::Arc;
 
     fn app(dir: &tempfile::TempDir) -> Arc<App> {
-        App::open(Settings {
-            data_dir: dir.path().to_path_buf(),
-            argon2: Argon2Cost {
-                memory_kib: 64,
-                iterations: 1,
-            },
-            public_url: None,
-            limits: Default::default(),
-            live: Default::default(),
-            inbox_dir: None,
-        })
-        .unwrap()
+        App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap()
     }
 
     #[test]

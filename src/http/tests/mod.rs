@@ -10,7 +10,6 @@ mod publish;
 use super::error::REALM;
 use crate::service::admin::{AdminRequest, execute};
 use crate::service::publish::PublishRequest;
-use crate::service::secrets::Argon2Cost;
 use crate::service::{App, Limits, Settings};
 use base64::Engine;
 use bytes::Bytes;
@@ -74,15 +73,9 @@ impl Shop {
     fn with_public_url(public_url: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let app = App::open(Settings {
-            data_dir: dir.path().join("data"),
-            argon2: Argon2Cost {
-                memory_kib: 64,
-                iterations: 1,
-            },
             public_url: public_url.map(str::to_string),
             limits: LIMITS,
-            live: Default::default(),
-            inbox_dir: None,
+            ..Settings::for_tests(dir.path().join("data"))
         })
         .unwrap();
         let run = |request| decode(execute(&app, request).unwrap());
