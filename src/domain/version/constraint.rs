@@ -253,12 +253,7 @@ fn needs_dev_suffix(text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::version::normalize;
-
-    fn satisfies(constraint: &str, version: &str) -> bool {
-        let parsed = Constraint::parse(constraint).expect("constraint parses");
-        parsed.matches(&normalize(version).expect("version normalizes"))
-    }
+    use crate::domain::version::satisfies;
 
     #[test]
     fn branches_only_match_themselves() {

@@ -80,6 +80,13 @@ impl fmt::Display for VersionError {
 
 impl std::error::Error for VersionError {}
 
+/// Whether `version` satisfies `constraint`, both as written; for the tests of every part.
+#[cfg(test)]
+fn satisfies(constraint: &str, version: &str) -> bool {
+    let parsed = Constraint::parse(constraint).expect("constraint parses");
+    parsed.matches(&normalize(version).expect("version normalizes"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

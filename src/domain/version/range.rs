@@ -222,12 +222,7 @@ fn php_float_string(f: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::version::{Constraint, normalize};
-
-    fn satisfies(constraint: &str, version: &str) -> bool {
-        let parsed = Constraint::parse(constraint).expect("constraint parses");
-        parsed.matches(&normalize(version).expect("version normalizes"))
-    }
+    use crate::domain::version::satisfies;
 
     #[test]
     fn matches_ranges() {
