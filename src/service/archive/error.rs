@@ -45,6 +45,24 @@ pub enum ArchiveError {
     /// The named entry's data could not be decompressed.
     #[error("archive entry {name:?} could not be decompressed: {reason}")]
     UnreadableEntry { name: String, reason: String },
+    /// The named entry inflates to more bytes than the archive declares for it.
+    #[error(
+        "archive entry {name:?} inflates to more than the {declared} bytes the archive \
+         declares for it"
+    )]
+    LargerThanDeclared { name: String, declared: u64 },
+    /// The named entry's content does not match the CRC-32 the archive records for it.
+    #[error("archive entry {0:?} is corrupt: its content does not match its CRC-32 checksum")]
+    ChecksumMismatch(String),
+    /// The central directory points to no local file header for the named entry.
+    #[error("archive entry {0:?} has no local file header where the central directory says")]
+    MissingLocalHeader(String),
+    /// An entry's local file header names it differently from the central directory.
+    #[error(
+        "archive entry {central:?} is named {local:?} in its local file header, \
+         so tools would disagree about where it goes"
+    )]
+    NameMismatch { central: String, local: String },
     /// composer.json is not valid JSON (the reason comes from the parser).
     #[error("composer.json is not valid JSON: {0}")]
     InvalidComposerJson(String),

@@ -1,5 +1,6 @@
 //! Inspection proper: the central directory's records, the package layout and composer.json.
 
+use super::contents::{check_contents, check_local_names};
 use super::end_record::declared_entry_count;
 use super::{
     ArchiveError, ArchiveLimits, ArchiveManifest, COMPOSER_JSON_MAX_BYTES, RATIO_MIN_ENTRY_BYTES,
@@ -19,8 +20,8 @@ const S_IFMT: u32 = 0o170_000;
 const S_IFLNK: u32 = 0o120_000;
 
 /// Checks the archive at `path` against `limits` and returns its parsed
-/// composer.json and layout, reading only the central directory and
-/// composer.json itself.
+/// composer.json and layout: the central directory first, then each entry's
+/// local header, then every entry's inflated bytes.
 pub fn inspect_archive(
     path: &Path,
     limits: &ArchiveLimits,
@@ -47,6 +48,8 @@ pub fn inspect_archive(
         return Err(ArchiveError::DuplicateEntries);
     }
     let names = check_entries(&archive, limits)?;
+    check_local_names(path, &archive)?;
+    check_contents(&mut archive, limits)?;
     let (index, root_prefix) = find_composer_json(&names)?;
     let composer_json = read_composer_json(&mut archive, index, &names[index].0)?;
     let entries = entries_under(&names, &root_prefix);
@@ -146,7 +149,7 @@ fn check_ratio(
 
 /// Whether an entry name stays inside the extraction folder on every OS:
 /// Windows extractors treat `\` and drive letters as path syntax too.
-fn is_safe_path(name: &str) -> bool {
+pub(super) fn is_safe_path(name: &str) -> bool {
     let bytes = name.as_bytes();
     let absolute = bytes.first().is_some_and(|b| *b == b'/' || *b == b'\\')
         || (bytes.get(1) == Some(&b':') && bytes.first().is_some_and(u8::is_ascii_alphabetic));

@@ -1,12 +1,16 @@
 //! Inspection of a vendor's release archive before it is stored.
 //!
-//! Uploads are untrusted, so this reads only the central directory and the
-//! package's `composer.json`: nothing is ever extracted, and every size that
-//! could make us spend memory or CPU is checked before it is acted upon.
+//! Uploads are untrusted, so nothing is ever extracted: every size that could
+//! make us spend memory or CPU is checked before it is acted upon, and then
+//! every entry is inflated as a stream and counted, since declared sizes lie.
 
+mod contents;
 mod end_record;
 mod error;
+#[cfg(test)]
+mod hostile_tests;
 mod inspect;
+mod local_header;
 #[cfg(test)]
 mod tests;
 
@@ -35,7 +39,8 @@ pub struct ArchiveLimits {
     pub max_archive_bytes: u64,
     /// Number of entries (files, folders) in the central directory.
     pub max_entries: usize,
-    /// Sum of the uncompressed sizes the central directory declares.
+    /// Sum of the uncompressed sizes the central directory declares, and of
+    /// the bytes the entries really inflate to.
     pub max_uncompressed_bytes: u64,
     /// Uncompressed / compressed size of one entry, judged only for entries
     /// larger than [`RATIO_MIN_ENTRY_BYTES`].

@@ -66,16 +66,24 @@ fn patch(bytes: &mut [u8], from: &[u8], to: &[u8]) {
 
 /// A zip64 archive of `entries` empty stored files that declares `declared` entries.
 fn zip64_bytes(entries: u64, declared: u64) -> Vec<u8> {
-    let mut out = b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0".to_vec();
-    out.extend_from_slice(&[0; 12]);
-    out.extend_from_slice(&[1, 0, 0, 0, b'a']);
+    let names: Vec<String> = (0..entries).map(|i| format!("f{i}")).collect();
+    let mut out = Vec::new();
+    let mut offsets = Vec::new();
+    for name in &names {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0");
+        out.extend_from_slice(&[0; 12]);
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(name.as_bytes());
+    }
     let cd_start = out.len() as u64;
-    for i in 0..entries {
-        let name = format!("f{i}");
+    for (name, offset) in names.iter().zip(offsets) {
         out.extend_from_slice(b"PK\x01\x02\x14\0\x14\0\0\0\0\0\0\0\0\0");
         out.extend_from_slice(&[0; 12]);
         out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&[0; 16]);
+        out.extend_from_slice(&[0; 12]);
+        out.extend_from_slice(&offset.to_le_bytes());
         out.extend_from_slice(name.as_bytes());
     }
     let cd_size = out.len() as u64 - cd_start;
@@ -447,6 +455,7 @@ fn composer_json_lying_about_its_size_is_capped() {
     patch(&mut bytes, &real, &2u32.to_le_bytes());
     match inspect_with(&bytes, &limits).unwrap_err() {
         ArchiveError::UnreadableEntry { name, .. } => assert_eq!(name, "composer.json"),
+        ArchiveError::LargerThanDeclared { name, .. } => assert_eq!(name, "composer.json"),
         ArchiveError::ComposerJsonTooLarge { .. } => {}
         other => panic!("{other:?}"),
     }
