@@ -10,6 +10,7 @@ use crate::service::App;
 use crate::service::auth::Caller;
 use crate::service::catalog::{Catalog, ProjectView};
 use bytes::Bytes;
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -233,6 +234,10 @@ struct NotifyEntry {
     version: String,
 }
 
+/// Composer reports each package installed from this repository once, so a batch naming more
+/// distinct releases is not an install report. Refusing it is safe: Composer ignores a failed notify.
+pub const NOTIFY_MAX_ENTRIES: usize = 1_000;
+
 async fn record_notify_batch(
     app: &App,
     ctx: &RequestContext,
@@ -246,36 +251,63 @@ async fn record_notify_batch(
         ))
     })?;
     let view = view_for(&catalog, &caller)?;
+    let entries = distinct(batch.downloads);
+    if entries.len() > NOTIFY_MAX_ENTRIES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let public_key = caller.public_key.as_str();
     let mut recorded = 0;
-    if !app
-        .analytics
-        .is_repeat_batch(caller.public_key.as_str(), batch_hash(body))
-    {
-        for entry in batch.downloads {
-            // Best effort: entries for things this token cannot see are skipped, not errors.
-            let Some(package) = view.packages.get(&entry.name.to_lowercase()) else {
-                continue;
-            };
-            let Some(release) = package
-                .dists
-                .values()
-                .find(|r| r.version_normalized == entry.version)
-            else {
-                continue;
-            };
-            let name = release.name.to_string();
-            app.analytics.record(event(
-                &caller,
-                ctx,
-                DownloadKind::Notify,
-                name,
-                release.version.clone(),
-            ));
-            recorded += 1;
+    if !app.analytics.is_repeat_batch(public_key, batch_hash(body)) {
+        let events = notify_events(view, &caller, ctx, entries);
+        recorded = app.analytics.take_notify_budget(public_key, events.len());
+        let dropped = events.len() - recorded;
+        app.metrics.notify_events_dropped(dropped as u64);
+        for event in events.into_iter().take(recorded) {
+            app.analytics.record(event);
         }
     }
     let body = serde_json::json!({ "status": "ok", "recorded": recorded }).to_string();
     Ok(super::responses::json_response(body))
+}
+
+/// Each (name, version) once, names lowercased, in first-seen order: a package listed twice
+/// in one report was installed once.
+fn distinct(entries: Vec<NotifyEntry>) -> Vec<NotifyEntry> {
+    let mut seen = HashSet::new();
+    entries
+        .into_iter()
+        .map(|entry| NotifyEntry {
+            name: entry.name.to_lowercase(),
+            version: entry.version,
+        })
+        .filter(|entry| seen.insert((entry.name.clone(), entry.version.clone())))
+        .collect()
+}
+
+fn notify_events(
+    view: &ProjectView,
+    caller: &Caller,
+    ctx: &RequestContext,
+    entries: Vec<NotifyEntry>,
+) -> Vec<DownloadEvent> {
+    let mut events = Vec::new();
+    for entry in entries {
+        // Best effort: entries for things this token cannot see are skipped, not errors.
+        let Some(package) = view.packages.get(&entry.name) else {
+            continue;
+        };
+        let Some(release) = package
+            .dists
+            .values()
+            .find(|r| r.version_normalized == entry.version)
+        else {
+            continue;
+        };
+        let package = release.name.to_string();
+        let version = release.version.clone();
+        events.push(event(caller, ctx, DownloadKind::Notify, package, version));
+    }
+    events
 }
 
 /// Batches are compared within one process only, so std's fixed-key hasher is enough.

@@ -8,7 +8,7 @@ use super::tls::TlsAcceptor;
 use crate::domain::proxies::{Client, Forwarding};
 use crate::service::App;
 use crate::service::metrics::Route;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -149,11 +149,11 @@ impl Connection {
         let response = hyper::service::Service::call(&service, request).await?;
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
-        let bytes = content_length(response.headers());
+        let bytes = body_bytes(&method, &response);
         let route = route::of_path(&path);
         self.app.metrics.observe_request(route, status, elapsed);
-        if route == Route::Dist && status == 200 && method != warp::http::Method::HEAD {
-            self.app.metrics.archive_bytes_served(bytes.unwrap_or(0));
+        if route == Route::Dist && status == 200 {
+            self.app.metrics.archive_bytes_served(bytes);
         }
         // The path only: a query string is the client's to fill and could carry anything.
         tracing::info!(
@@ -161,7 +161,7 @@ impl Connection {
             method = %method,
             path = %path,
             status,
-            bytes = bytes.unwrap_or(0),
+            bytes,
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             token = identity.0.get().map(String::as_str).unwrap_or("-"),
             client = %client.ip,
@@ -191,6 +191,18 @@ impl Connection {
         live.trusted_proxies
             .resolve(self.remote.ip().to_canonical(), self.https, headers)
     }
+}
+
+/// The body bytes this response sends: none for HEAD; a streamed archive declares its length in
+/// the header, while an in-memory body (metadata, errors) gets its Content-Length from hyper only
+/// later, so its own exact size is asked.
+fn body_bytes(method: &warp::http::Method, response: &Response) -> u64 {
+    if method == warp::http::Method::HEAD {
+        return 0;
+    }
+    content_length(response.headers())
+        .or_else(|| response.body().size_hint().exact())
+        .unwrap_or(0)
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

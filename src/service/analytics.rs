@@ -13,10 +13,17 @@ use std::time::{Duration, Instant};
 /// Composer may post the same install report again (a retried CI job); count it once a minute.
 const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 
+/// Notify events one token may have stored per minute. A real install reports each package
+/// once, so only a flood reaches this; it bounds how fast the notify route can grow the database.
+pub const NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE: usize = 2_000;
+const NOTIFY_BUDGET_WINDOW: Duration = Duration::from_secs(60);
+
 pub struct Analytics {
     pending: Mutex<Vec<DownloadEvent>>,
     token_use: DashMap<String, TokenUse>,
     recent_batches: Mutex<HashMap<(String, u64), Instant>>,
+    /// Per token: when its current budget minute began, and the notify events stored in it.
+    notify_budget: Mutex<HashMap<String, (Instant, usize)>>,
     /// Each written batch is announced here, after its commit.
     changes: Arc<ChangeFeed>,
 }
@@ -27,6 +34,7 @@ impl Analytics {
             pending: Mutex::new(Vec::new()),
             token_use: DashMap::new(),
             recent_batches: Mutex::new(HashMap::new()),
+            notify_budget: Mutex::new(HashMap::new()),
             changes,
         }
     }
@@ -58,6 +66,18 @@ impl Analytics {
         recent
             .insert((public_key.to_string(), batch_hash), now)
             .is_some()
+    }
+
+    /// How many of `wanted` notify events this token may still have stored this minute; those
+    /// granted are taken from its budget.
+    pub fn take_notify_budget(&self, public_key: &str, wanted: usize) -> usize {
+        let now = Instant::now();
+        let mut budgets = lock(&self.notify_budget);
+        budgets.retain(|_, (start, _)| now.duration_since(*start) < NOTIFY_BUDGET_WINDOW);
+        let (_, used) = budgets.entry(public_key.to_string()).or_insert((now, 0));
+        let granted = wanted.min(NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE.saturating_sub(*used));
+        *used += granted;
+        granted
     }
 
     /// Writes everything gathered so far in one transaction; on failure it is kept for the next try.

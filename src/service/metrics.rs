@@ -51,6 +51,7 @@ pub struct Metrics {
     auth_failures: Counter,
     archive_cache: Family<CacheLabels, Counter>,
     archive_bytes: Counter,
+    notify_dropped: Counter,
 }
 
 impl Default for Metrics {
@@ -72,6 +73,7 @@ impl Metrics {
         let auth_failures = Counter::default();
         let archive_cache = Family::<CacheLabels, Counter>::default();
         let archive_bytes = Counter::default();
+        let notify_dropped = Counter::default();
         registry.register(
             "http_requests",
             "Requests answered, by route and status",
@@ -97,6 +99,11 @@ impl Metrics {
             "Bytes of dist archives sent",
             archive_bytes.clone(),
         );
+        registry.register(
+            "notify_events_dropped",
+            "Notify install reports not stored because the token was over its per-minute budget",
+            notify_dropped.clone(),
+        );
         Self {
             registry,
             requests,
@@ -104,6 +111,7 @@ impl Metrics {
             auth_failures,
             archive_cache,
             archive_bytes,
+            notify_dropped,
         }
     }
 
@@ -128,6 +136,10 @@ impl Metrics {
 
     pub fn archive_bytes_served(&self, bytes: u64) {
         self.archive_bytes.inc_by(bytes);
+    }
+
+    pub fn notify_events_dropped(&self, events: u64) {
+        self.notify_dropped.inc_by(events);
     }
 
     /// The OpenMetrics text exposition, which Prometheus scrapes.

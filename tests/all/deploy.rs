@@ -232,7 +232,9 @@ fn each_request_gets_one_json_access_line_without_secrets() {
         .next()
         .unwrap()
         .to_string();
-    get_as(&addr, &token, "/dist/acme/tool/1.0.0.zip", &[]);
+    let archive = get_as(&addr, &token, "/dist/acme/tool/1.0.0.zip", &[]);
+    let metadata = get_as(&addr, &token, "/p2/acme/tool.json", &[]);
+    assert_eq!(metadata.status, 200);
     let wrong = Token {
         private_key: "0".repeat(64),
         ..token.clone()
@@ -256,18 +258,22 @@ fn each_request_gets_one_json_access_line_without_secrets() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v["target"] == "packagento::access")
         .collect();
-    assert_eq!(access.len(), 2, "{stderr}");
+    assert_eq!(access.len(), 3, "{stderr}");
     let dist = &access[0]["fields"];
     assert_eq!(dist["method"], "GET");
     assert_eq!(dist["path"], "/dist/acme/tool/1.0.0.zip");
     assert_eq!(dist["status"], 200);
     assert_eq!(dist["token"], token.public_key.as_str());
     assert_eq!(dist["client"], "127.0.0.1");
-    assert!(dist["bytes"].as_u64().unwrap() > 0);
+    assert_eq!(dist["bytes"], archive.body.len());
     assert!(dist["duration_ms"].as_f64().is_some());
-    assert_eq!(access[1]["fields"]["status"], 401);
-    assert_eq!(access[1]["fields"]["token"], "-");
-    assert_eq!(access[1]["fields"]["path"], "/packages.json");
+    let p2 = &access[1]["fields"];
+    assert_eq!(p2["path"], "/p2/acme/tool.json");
+    assert!(!metadata.body.is_empty());
+    assert_eq!(p2["bytes"], metadata.body.len(), "the bytes sent, not 0");
+    assert_eq!(access[2]["fields"]["status"], 401);
+    assert_eq!(access[2]["fields"]["token"], "-");
+    assert_eq!(access[2]["fields"]["path"], "/packages.json");
     assert!(!stderr.contains(&token.private_key));
     assert!(!stderr.contains("secret=x"));
 }

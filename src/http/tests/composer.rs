@@ -1,11 +1,14 @@
 //! The Composer routes once a credential is good: identical 404s, 405, 413, 400 for the Host,
-//! 304 revalidation and the 500 that names nothing.
+//! 304 revalidation, the 500 that names nothing, and the bounds on notify batches.
 
 use super::{
     HOST, LIMITS, Shop, assert_json_status, assert_warning, body_json, get_as, release_zip, request,
 };
+use crate::http::composer::NOTIFY_MAX_ENTRIES;
+use crate::service::Limits;
+use crate::service::analytics::NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE;
 use bytes::Bytes;
-use serde_json::json;
+use serde_json::{Value, json};
 use warp::http::Response;
 
 const P2: &str = "/p2/acme/widget.json";
@@ -140,6 +143,81 @@ async fn a_notify_batch_over_the_limit_gets_413_and_one_at_the_limit_is_read() {
     let oversized = request("POST", "/composer/downloads").body(vec![b' '; limit + 1]);
     let response = shop.public(oversized).await;
     assert_warning(&response, 413, "request body too large");
+}
+
+/// The shop with room for a big notify body, as the default limit allows.
+fn roomy_shop() -> Shop {
+    let limits = Limits {
+        notify_body_bytes: 256 * 1024,
+        ..LIMITS
+    };
+    Shop::with(None, limits)
+}
+
+/// Posts `entries` as the customer's notify batch; the answer's status and `recorded`.
+async fn notify(shop: &Shop, entries: &[Value]) -> (u16, Value) {
+    let batch = json!({ "downloads": entries }).to_string();
+    assert!(batch.len() as u64 <= shop.app.settings().limits.notify_body_bytes);
+    let notify = request("POST", "/composer/downloads")
+        .header("authorization", shop.customer.basic())
+        .body(batch);
+    let response = shop.public(notify).await;
+    (
+        response.status().as_u16(),
+        body_json(&response)["recorded"].clone(),
+    )
+}
+
+fn stored_events(shop: &Shop) -> usize {
+    shop.app.analytics.flush(shop.app.store()).unwrap()
+}
+
+fn widget_entry() -> Value {
+    json!({"name": "acme/widget", "version": "1.0.0.0"})
+}
+
+#[tokio::test]
+async fn a_notify_batch_of_six_thousand_identical_entries_stores_one_event() {
+    let shop = roomy_shop();
+    let entries = vec![widget_entry(); 6_000];
+    assert_eq!(notify(&shop, &entries).await, (200, json!(1)));
+    assert_eq!(stored_events(&shop), 1);
+}
+
+#[tokio::test]
+async fn a_notify_batch_over_the_entry_cap_is_refused_and_stores_nothing() {
+    let shop = roomy_shop();
+    let mut entries: Vec<Value> = (1..NOTIFY_MAX_ENTRIES)
+        .map(|i| json!({"name": format!("acme/p{i}"), "version": "1.0.0.0"}))
+        .collect();
+    entries.push(widget_entry());
+    entries.push(json!({"name": "acme/one-too-many", "version": "1.0.0.0"}));
+    assert_eq!(notify(&shop, &entries).await.0, 413);
+    assert_eq!(stored_events(&shop), 0);
+
+    entries.pop();
+    assert_eq!(entries.len(), NOTIFY_MAX_ENTRIES);
+    assert_eq!(notify(&shop, &entries).await, (200, json!(1)));
+    assert_eq!(stored_events(&shop), 1);
+}
+
+#[tokio::test]
+async fn one_token_stores_at_most_its_notify_budget_a_minute_and_the_rest_is_counted() {
+    let shop = Shop::new();
+    let over = 3;
+    let mut recorded = 0;
+    for i in 0..NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE + over {
+        // A distinct unknown entry makes each batch new, so the repeat check does not apply.
+        let filler = json!({"name": format!("nobody/x{i}"), "version": "1.0.0.0"});
+        let (status, count) = notify(&shop, &[widget_entry(), filler]).await;
+        assert_eq!(status, 200);
+        recorded += count.as_u64().unwrap() as usize;
+    }
+    assert_eq!(recorded, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE);
+    assert_eq!(stored_events(&shop), NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE);
+    let metrics = shop.app.metrics.render();
+    let dropped = format!("packagento_notify_events_dropped_total {over}\n");
+    assert!(metrics.contains(&dropped), "{metrics}");
 }
 
 #[tokio::test]

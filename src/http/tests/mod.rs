@@ -71,10 +71,14 @@ impl Shop {
     }
 
     fn with_public_url(public_url: Option<&str>) -> Self {
+        Self::with(public_url, LIMITS)
+    }
+
+    fn with(public_url: Option<&str>, limits: Limits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let app = App::open(Settings {
             public_url: public_url.map(str::to_string),
-            limits: LIMITS,
+            limits,
             ..Settings::for_tests(dir.path().join("data"))
         })
         .unwrap();
