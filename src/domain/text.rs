@@ -64,6 +64,14 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Like [`printable`], but keeps line breaks: for messages that are several lines on purpose.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,5 +116,6 @@ mod tests {
             printable("Composer/2.7 (Linux)"),
             Cow::Borrowed(_)
         ));
+        assert_eq!(printable_lines("one\u{1b}\ntwo\r"), "one\\u{1b}\ntwo\\u{d}");
     }
 }
