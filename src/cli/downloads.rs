@@ -4,6 +4,7 @@ use super::CliError;
 use super::args::RecentArgs;
 use super::output::list_or_follow;
 use crate::domain::records::DownloadEvent;
+use crate::domain::text::printable;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{Admin, Downloads};
 use crate::service::changes::ChangeEvent;
@@ -30,11 +31,11 @@ fn print_download(event: &DownloadEvent, json: bool) {
         "{}  {:<6} {} {}  project {}  token {}  {}  {}",
         to_rfc3339(event.at_micros / 1_000_000),
         event.kind.as_str(),
-        event.package,
-        event.version,
+        printable(&event.package),
+        printable(&event.version),
         event.project,
         event.public_key,
-        event.ip,
-        event.user_agent,
+        printable(&event.ip),
+        printable(&event.user_agent),
     );
 }

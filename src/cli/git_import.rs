@@ -9,6 +9,7 @@
 use super::CliError;
 use super::git::Repo;
 use super::output::print_json;
+use crate::domain::text::printable;
 use crate::domain::version::{NormalizedVersion, compare, normalize};
 use crate::service::ServiceError;
 use crate::service::admin::{Admin, PackageShow};
@@ -275,7 +276,11 @@ fn short(refname: &str) -> &str {
 /// One line per import on stdout (or the report as JSON); failures on stderr.
 pub fn print_report(report: &Report, verbose: bool, json: bool) {
     for failed in &report.failed {
-        eprintln!("{}: {}", failed.reference, failed.error);
+        eprintln!(
+            "{}: {}",
+            printable(&failed.reference),
+            printable(&failed.error)
+        );
     }
     if json {
         print_json(report);
@@ -285,10 +290,18 @@ pub fn print_report(report: &Report, verbose: bool, json: bool) {
         let o = &imported.outcome;
         println!(
             "{} {} {} (from {})",
-            o.name, o.version, o.status, imported.reference
+            o.name,
+            printable(&o.version),
+            o.status,
+            printable(&imported.reference)
         );
         for warning in &o.warnings {
-            eprintln!("warning: {} {}: {warning}", o.name, o.version);
+            eprintln!(
+                "warning: {} {}: {}",
+                o.name,
+                printable(&o.version),
+                printable(warning)
+            );
         }
     }
     if verbose {

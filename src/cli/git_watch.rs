@@ -7,6 +7,7 @@
 use super::CliError;
 use super::git::Repo;
 use super::git_import::{ImportGitArgs, Report, print_report, scan};
+use crate::domain::text::printable;
 use crate::service::admin::Admin;
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
@@ -67,7 +68,11 @@ pub fn run(admin: &Admin, args: &ImportGitArgs, json: bool) -> Result<(), CliErr
 fn print_scan(report: &Report, verbose: bool, json: bool) {
     if json {
         for failed in &report.failed {
-            eprintln!("{}: {}", failed.reference, failed.error);
+            eprintln!(
+                "{}: {}",
+                printable(&failed.reference),
+                printable(&failed.error)
+            );
         }
         println!(
             "{}",

@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::LicenceCommand;
 use super::output::{print_json, when};
+use crate::domain::text::printable;
 use crate::service::admin::{
     Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceList, LicencePreview,
     LicenceRevoke,
@@ -68,7 +69,7 @@ fn print_licences(licences: &[LicenceSummary]) {
         println!(
             "{}  {} ({}{window}){state}\n    packages: {}\n    projects: {projects}",
             licence.id,
-            licence.holder,
+            printable(&licence.holder),
             licence.kind,
             licence.packages.join(", "),
         );
@@ -94,7 +95,7 @@ fn print_preview(packages: &[PackagePreview]) {
             };
             println!(
                 "  {:<20} released {}  {state}",
-                version.version,
+                printable(&version.version),
                 when(Some(version.released_at))
             );
         }

@@ -24,6 +24,7 @@ mod serve;
 mod token;
 mod tui;
 
+use crate::domain::text::printable_lines;
 use crate::service::admin::Admin;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -136,7 +137,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     match outcome {
         Ok(()) => 0,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", printable_lines(&error.to_string()));
             1
         }
     }

@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::PackageCommand;
 use super::output::print_json;
+use crate::domain::text::printable;
 use crate::service::admin::{
     Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
 };
@@ -92,10 +93,11 @@ fn publish(
             // A lone archive's error is the command's own, printed once as it exits.
             Err(_) if progress.total == 1 => {}
             Err(error) => eprintln!(
-                "[{}/{}] {}: {error}",
+                "[{}/{}] {}: {}",
                 progress.done,
                 progress.total,
-                progress.archive.display()
+                printable(&progress.archive.display().to_string()),
+                printable(&error.to_string())
             ),
         },
     );
@@ -119,7 +121,9 @@ fn publish(
 fn print_progress(done: usize, total: usize, outcome: &PublishOutcome, json: bool) {
     let line = format!(
         "[{done}/{total}] {} {} {}",
-        outcome.name, outcome.version, outcome.status
+        outcome.name,
+        printable(&outcome.version),
+        outcome.status
     );
     if json || total > 1 {
         eprintln!("{line}");
@@ -127,7 +131,7 @@ fn print_progress(done: usize, total: usize, outcome: &PublishOutcome, json: boo
         println!("{line} (sha1 {})", outcome.shasum);
     }
     for warning in &outcome.warnings {
-        eprintln!("  warning: {warning}");
+        eprintln!("  warning: {}", printable(warning));
     }
 }
 
@@ -140,7 +144,7 @@ fn print_packages(packages: &Vec<PackageSummary>) {
             "{:<40} {:>4} versions  latest {}",
             package.name,
             package.versions,
-            package.latest.as_deref().unwrap_or("-")
+            printable(package.latest.as_deref().unwrap_or("-"))
         );
     }
 }
@@ -150,11 +154,14 @@ fn print_package(package: &PackageDetail) {
     for version in &package.versions {
         println!(
             "  {:<20} released {}  {:>9} bytes  sha1 {}",
-            version.version, version.released_at, version.size, version.shasum
+            printable(&version.version),
+            version.released_at,
+            version.size,
+            version.shasum
         );
         if version.yanked {
             match version.yank_reason.as_deref() {
-                Some(reason) => println!("  {:<20} yanked: {reason}", ""),
+                Some(reason) => println!("  {:<20} yanked: {}", "", printable(reason)),
                 None => println!("  {:<20} yanked", ""),
             }
         }
@@ -167,7 +174,7 @@ fn print_recalled(outcome: &RecallOutcome) {
     } else {
         "listed in metadata"
     };
-    println!("{} {} {state}", outcome.name, outcome.version);
+    println!("{} {} {state}", outcome.name, printable(&outcome.version));
 }
 
 fn print_removed(outcome: &RemoveOutcome) {
@@ -176,5 +183,9 @@ fn print_removed(outcome: &RemoveOutcome) {
     } else {
         "archive kept (another version has the same bytes)"
     };
-    println!("{} {} removed; {archive}", outcome.name, outcome.version);
+    println!(
+        "{} {} removed; {archive}",
+        outcome.name,
+        printable(&outcome.version)
+    );
 }

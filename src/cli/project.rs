@@ -4,6 +4,7 @@ use super::CliError;
 use super::args::ProjectCommand;
 use super::output::print_json;
 use crate::domain::records::Project;
+use crate::domain::text::printable;
 use crate::service::admin::{Admin, ProjectCreate, ProjectDelete, ProjectList, ProjectRename};
 use crate::service::summaries::ProjectDeletion;
 
@@ -54,7 +55,7 @@ fn print_projects(projects: &[Project]) {
         println!("no projects yet: packagento project create SLUG");
     }
     for project in projects {
-        println!("{:<24} {}", project.slug.as_str(), project.name);
+        println!("{:<24} {}", project.slug.as_str(), printable(&project.name));
     }
 }
 

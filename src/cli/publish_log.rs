@@ -4,6 +4,7 @@ use super::CliError;
 use super::args::RecentArgs;
 use super::output::list_or_follow;
 use crate::domain::publish_log::PublishEvent;
+use crate::domain::text::printable;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{Admin, PublishLog};
 use crate::service::changes::ChangeEvent;
@@ -30,6 +31,7 @@ fn print_entry(entry: &PublishEvent, json: bool) {
         (Some(package), Some(version)) => format!("{package} {version}"),
         _ => entry.file.clone().unwrap_or_default(),
     };
+    let what = printable(&what);
     let mut line = format!(
         "{}  {:<9} {:<6} {what}",
         to_rfc3339(entry.at_micros / 1_000_000),
@@ -37,7 +39,7 @@ fn print_entry(entry: &PublishEvent, json: bool) {
         entry.source,
     );
     if let Some(message) = &entry.message {
-        line.push_str(&format!("  {message}"));
+        line.push_str(&format!("  {}", printable(message)));
     }
     println!("{line}");
 }

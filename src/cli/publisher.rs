@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::PublisherCommand;
 use super::output::print_json;
+use crate::domain::text::printable;
 use crate::service::admin::{Admin, PublisherCreate, PublisherList, PublisherRevoke};
 use crate::service::publishers::CreatedPublisher;
 use crate::service::summaries::PublisherSummary;
@@ -74,7 +75,7 @@ fn print_summary(token: &PublisherSummary) {
     println!(
         "{}  {:<20} {:<8} may publish {}",
         token.public_key,
-        token.label,
+        printable(&token.label),
         state,
         scope(&token.packages)
     );

@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::TokenCommand;
 use super::output::{print_json, when};
+use crate::domain::text::printable;
 use crate::service::admin::{Admin, TokenCreate, TokenList, TokenRevoke};
 use crate::service::auth_json;
 use crate::service::summaries::TokenSummary;
@@ -116,7 +117,7 @@ fn print_tokens(tokens: &[TokenSummary]) {
             token
                 .last_ip
                 .as_deref()
-                .map(|ip| format!(" from {ip}"))
+                .map(|ip| format!(" from {}", printable(ip)))
                 .unwrap_or_default(),
         );
     }

@@ -7,5 +7,6 @@ pub mod proxies;
 pub mod publish_log;
 pub mod publisher;
 pub mod records;
+pub mod text;
 pub mod time;
 pub mod version;

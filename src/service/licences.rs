@@ -6,6 +6,7 @@ use super::summaries::LicenceSummary;
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::licence::{Licence, PackagePattern};
 use crate::domain::names::ProjectSlug;
+use crate::domain::text::check_field;
 use crate::domain::time;
 
 pub fn create(
@@ -17,6 +18,7 @@ pub fn create(
     if holder.trim().is_empty() {
         return Err(invalid("a licence needs a holder (--holder)"));
     }
+    check_field("licence holder", &holder).map_err(ServiceError::Invalid)?;
     if packages.is_empty() {
         return Err(invalid(
             "a licence needs at least one package name or pattern (--package)",

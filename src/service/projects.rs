@@ -7,6 +7,7 @@ use super::{App, Result, ServiceError};
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Project, Token};
+use crate::domain::text::check_field;
 
 fn parse(slug: &str) -> Result<ProjectSlug> {
     ProjectSlug::parse(slug).map_err(|e| ServiceError::Invalid(e.to_string()))
@@ -20,6 +21,9 @@ pub(super) fn missing(slug: &ProjectSlug) -> ServiceError {
 
 pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Project> {
     let slug = parse(slug)?;
+    if let Some(name) = &name {
+        check_field("project name", name).map_err(ServiceError::Invalid)?;
+    }
     let project = app.change(|w| {
         if w.project(&slug)?.is_some() {
             return Err(ServiceError::Conflict(format!(
@@ -52,6 +56,7 @@ pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
             "a project name cannot be empty".into(),
         ));
     }
+    check_field("project name", name).map_err(ServiceError::Invalid)?;
     let project = app.change(|w| {
         let mut project = w.project(&slug)?.ok_or_else(|| missing(&slug))?;
         project.name = name.to_string();

@@ -17,6 +17,7 @@ use super::publish_log::log_outcome;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
+use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::domain::version::normalize;
 use serde::{Deserialize, Serialize};
@@ -86,6 +87,7 @@ fn publish_staged(
         .map_err(|e| ServiceError::Invalid(format!("composer.json: {e}")))?;
     origin.check_allowed(&name)?;
     let version = choose_version(request, composer, &request.path)?;
+    check_field("version", &version).map_err(ServiceError::Invalid)?;
     let declared = composer.get("version").and_then(|v| v.as_str());
     validate::check_version_agreement(&version, declared).map_err(ServiceError::Invalid)?;
     let autoload = validate::check_autoload(composer, &manifest.entries);

@@ -12,6 +12,7 @@ use super::{App, Result, ServiceError, invalid};
 use crate::domain::licence::PackagePattern;
 use crate::domain::names::PublicKey;
 use crate::domain::publisher::PublisherToken;
+use crate::domain::text::check_field;
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,8 @@ impl std::fmt::Debug for CreatedPublisher {
 }
 
 pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<CreatedPublisher> {
+    check_field("publisher label", label.as_deref().unwrap_or_default())
+        .map_err(ServiceError::Invalid)?;
     let packages = packages
         .iter()
         .map(|p| PackagePattern::parse(p))

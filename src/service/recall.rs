@@ -6,6 +6,7 @@ use super::summaries::{RecallOutcome, RemoveOutcome};
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::{Release, Yank};
+use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::domain::version::normalize;
 
@@ -18,6 +19,9 @@ pub fn set_yanked(
 ) -> Result<RecallOutcome> {
     let (name, version_normalized) = release_id(name, version)?;
     let yanking = yank.is_some();
+    if let Some(Some(reason)) = &yank {
+        check_field("yank reason", reason).map_err(ServiceError::Invalid)?;
+    }
     let (release, changed) = app.change(|w| {
         let mut release = w
             .release(&name, &version_normalized)?

@@ -6,6 +6,7 @@ use super::summaries::TokenSummary;
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::names::{ProjectSlug, PublicKey};
 use crate::domain::records::Token;
+use crate::domain::text::check_field;
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ impl std::fmt::Debug for CreatedToken {
 
 pub fn create(app: &App, project: &str, label: Option<String>) -> Result<CreatedToken> {
     let project = ProjectSlug::parse(project).map_err(invalid)?;
+    check_field("token label", label.as_deref().unwrap_or_default())
+        .map_err(ServiceError::Invalid)?;
     let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
     let private_key = random_hex(32);
     let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;

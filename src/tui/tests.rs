@@ -587,3 +587,24 @@ fn removing_a_version_needs_the_version_typed_out() {
         [Effect::Change { request: AdminRequest::PackageRemove(admin::PackageRemove { version, .. }), .. }] if version == "1.0.0"
     ));
 }
+
+#[test]
+fn control_and_direction_characters_in_names_and_user_agents_are_drawn_escaped() {
+    let mut model = on_tab(Tab::Tokens);
+    for token in &mut model.data.tokens {
+        token.label = "ci\u{202e}exe".into();
+        token.last_user_agent = Some("Composer\u{1b}[2J".into());
+    }
+    let screen = draw(&model, 120, 40);
+    assert!(screen.contains("ci\\u{202e}exe"), "{screen}");
+    assert!(screen.contains("Composer\\u{1b}[2J"), "{screen}");
+    assert!(!screen.contains(['\u{1b}', '\u{202e}']), "{screen:?}");
+
+    let mut model = on_tab(Tab::Downloads);
+    let hostile = event(0, DownloadKind::Dist, "acme/widget", "1\u{7}", "1\u{1b}");
+    model.data.live.push_front(hostile);
+    let screen = draw(&model, 120, 40);
+    assert!(screen.contains("1\\u{7}"), "{screen}");
+    assert!(screen.contains("1\\u{1b}"), "{screen}");
+    assert!(!screen.contains(['\u{1b}', '\u{7}']), "{screen:?}");
+}

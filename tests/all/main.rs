@@ -9,6 +9,7 @@ mod deploy;
 mod docs;
 mod feed;
 mod git_import;
+mod hostile_text;
 mod http;
 mod inbox;
 mod packaging;

@@ -208,3 +208,37 @@ async fn a_wrong_method_on_the_upload_path_gets_405() {
         assert_json_status(&shop.public(wrong).await, 405);
     }
 }
+
+#[tokio::test]
+async fn an_upload_whose_version_holds_a_control_or_direction_character_gets_422_and_stores_nothing()
+ {
+    let shop = Shop::new();
+    let before = shop.app.store().read(|r| r.releases()).unwrap().len();
+    let unversioned = json!({"name": "acme/widget", "type": "library"}).to_string();
+    let hostile = [
+        ("dev-%1B%5B31mRED%1B%5D0%3BTITLE%07", "U+001B"),
+        ("dev-a%00b", "U+0000"),
+        ("dev-a%0D%0Ab", "U+000D"),
+        ("dev-a%09b", "U+0009"),
+        ("dev-a%E2%80%AEb", "U+202E"),
+    ];
+    for (version, named) in hostile {
+        let zip = zip_of(&[("composer.json", unversioned.as_str())]);
+        let query = format!("?version={version}");
+        let response = shop
+            .public(upload(&query, &shop.publisher.basic(), zip))
+            .await;
+        let message = assert_upload_error(&response, 422, "invalid");
+        assert!(
+            message.contains("version") && message.contains(named),
+            "{message}"
+        );
+        assert!(
+            !message.contains(['\u{1b}', '\0', '\r', '\t', '\u{202e}']),
+            "{message}"
+        );
+    }
+    let after = shop.app.store().read(|r| r.releases()).unwrap().len();
+    assert_eq!(after, before);
+    assert_nothing_staged(&shop);
+}

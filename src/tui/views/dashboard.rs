@@ -1,6 +1,6 @@
 //! Where the server listens, what it holds, and how busy it has been in the last hour.
 
-use super::style::{accent, bold, clock, dim, header};
+use super::style::{accent, bold, clock, dim, header, shown};
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -90,9 +90,9 @@ fn latest_events(frame: &mut Frame, area: Rect, model: &Model) {
         Row::new(vec![
             Cell::from(clock(e.at_micros)),
             Cell::from(super::downloads::kind(e.kind)),
-            Cell::from(format!("{} {}", e.package, e.version)),
+            Cell::from(shown(&format!("{} {}", e.package, e.version))),
             Cell::from(e.project.to_string()),
-            Cell::from(e.ip.clone()),
+            Cell::from(shown(&e.ip)),
         ])
     });
     let widths = [

@@ -1,6 +1,6 @@
 //! Dialogs drawn over the screen: forms, questions, the new-token card, previews and help.
 
-use super::style::{accent, bad, bold, dim, good, notice, selected, when};
+use super::style::{accent, bad, bold, dim, good, notice, selected, shown, when};
 use crate::service::auth_json::{composer_config_line, document_for};
 use crate::service::preview::{Hidden, PackagePreview};
 use crate::tui::dialog::{Confirm, Dialog, Form, TokenCard};
@@ -98,7 +98,7 @@ fn form_text(form: &Form) -> Text<'static> {
         lines.extend(
             error
                 .lines()
-                .map(|l| Line::from(Span::styled(l.to_string(), bad()))),
+                .map(|l| Line::from(Span::styled(shown(l), bad()))),
         );
     }
     lines.push(Line::from(Span::styled(
@@ -109,7 +109,7 @@ fn form_text(form: &Form) -> Text<'static> {
 }
 
 fn confirm_text(confirm: &Confirm) -> Text<'static> {
-    let mut lines: Vec<Line> = confirm.lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let mut lines: Vec<Line> = confirm.lines.iter().map(|l| Line::raw(shown(l))).collect();
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled("y", bad()),
@@ -148,7 +148,7 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
         field_line("Write to", &card.path, card.focus == 1),
         match &card.outcome {
             Some(Ok(text)) => Line::from(Span::styled(text.clone(), good())),
-            Some(Err(error)) => Line::from(Span::styled(error.clone(), bad())),
+            Some(Err(error)) => Line::from(Span::styled(shown(error), bad())),
             None => Line::from(Span::styled(
                 "Type a path for auth.json (e.g. ./auth.json) and press Enter; Esc closes.",
                 dim(),
@@ -193,7 +193,7 @@ fn preview_text(packages: &[PackagePreview]) -> Text<'static> {
             lines.push(Line::from(vec![
                 Span::raw(format!(
                     "  {:<12} {}  ",
-                    version.version,
+                    shown(&version.version),
                     when(version.released_at)
                 )),
                 mark,

@@ -2,7 +2,7 @@
 
 use super::filter_line;
 use super::lists::table;
-use super::style::{accent, bar, bold, clock, dim, notice, short_key};
+use super::style::{accent, bar, bold, clock, dim, notice, short_key, shown};
 use crate::domain::records::DownloadKind;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
@@ -74,10 +74,10 @@ fn live_feed(frame: &mut Frame, area: Rect, model: &Model) {
         let mut cells = vec![
             Cell::from(clock(e.at_micros)),
             Cell::from(kind(e.kind)),
-            Cell::from(e.package.clone()),
-            Cell::from(e.version.clone()),
+            Cell::from(shown(&e.package)),
+            Cell::from(shown(&e.version)),
             Cell::from(e.project.to_string()),
-            Cell::from(e.ip.clone()),
+            Cell::from(shown(&e.ip)),
         ];
         if wide {
             cells.insert(5, Cell::from(short_key(e.public_key.as_str())));
@@ -125,7 +125,7 @@ fn package_totals(frame: &mut Frame, area: Rect, model: &Model) {
     let rows = report.packages.iter().map(|p| {
         let month = p.last_30_days.dist + p.last_30_days.notify;
         Row::new(vec![
-            Cell::from(p.package.clone()),
+            Cell::from(shown(&p.package)),
             Cell::from(format!("{}/{}", p.today.dist, p.today.notify)),
             Cell::from(format!("{}/{}", p.last_30_days.dist, p.last_30_days.notify)),
             Cell::from(Span::styled(bar(month, max, bar_width), accent())),

@@ -1,6 +1,6 @@
 //! The Projects, Tokens and Licences screens: a filterable table, and details where rows are wide.
 
-use super::style::{ago, bad, dim, good, header, selected, short_key, when};
+use super::style::{ago, bad, dim, good, header, selected, short_key, shown, when};
 use super::{empty, filter_line};
 use crate::service::summaries::TokenSummary;
 use crate::tui::model::{Model, Tab};
@@ -67,7 +67,7 @@ pub fn projects(frame: &mut Frame, area: Rect, model: &Model) {
             .count();
         Row::new(vec![
             Cell::from(p.slug.to_string()),
-            Cell::from(p.name.clone()),
+            Cell::from(shown(&p.name)),
             Cell::from(tokens.to_string()),
             Cell::from(licences.to_string()),
             Cell::from(when(p.created_at)),
@@ -113,7 +113,7 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
         Row::new(vec![
             Cell::from(t.project.clone()),
             Cell::from(key),
-            Cell::from(t.label.clone()),
+            Cell::from(shown(&t.label)),
             Cell::from(state),
             Cell::from(used),
         ])
@@ -141,7 +141,7 @@ fn token_details(t: &TokenSummary) -> Paragraph<'static> {
         ])
     };
     let last = match (t.last_used_at, &t.last_ip) {
-        (Some(at), Some(ip)) => format!("{} from {ip}", when(at)),
+        (Some(at), Some(ip)) => format!("{} from {}", when(at), shown(ip)),
         _ => "never".into(),
     };
     let mut lines = vec![
@@ -150,7 +150,7 @@ fn token_details(t: &TokenSummary) -> Paragraph<'static> {
         field("Last used", last),
         field(
             "User agent",
-            t.last_user_agent.clone().unwrap_or("–".into()),
+            t.last_user_agent.as_deref().map_or("–".into(), shown),
         ),
     ];
     if let Some(at) = t.revoked_at {
@@ -184,7 +184,7 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
         };
         Row::new(vec![
             Cell::from(l.id.clone()),
-            Cell::from(l.holder.clone()),
+            Cell::from(shown(&l.holder)),
             Cell::from(l.packages.join(" ")),
             Cell::from(term),
             Cell::from(l.projects.join(" ")),

@@ -64,10 +64,13 @@ fn footer(frame: &mut Frame, area: Rect, model: &Model) {
     .areas(area);
     let line = match &model.status {
         Some(status) if status.is_error => Line::from(Span::styled(
-            format!(" {}", status.text.replace('\n', " · ")),
+            format!(" {}", style::shown(&status.text.replace('\n', " · "))),
             bad(),
         )),
-        Some(status) => Line::from(Span::styled(format!(" {}", status.text), style::good())),
+        Some(status) => Line::from(Span::styled(
+            format!(" {}", style::shown(&status.text)),
+            style::good(),
+        )),
         None => hints(model),
     };
     frame.render_widget(Paragraph::new(line), left);

@@ -1,7 +1,7 @@
 //! Packages on the left, the selected package's versions on the right.
 
 use super::lists::table;
-use super::style::{bold, dim, size};
+use super::style::{bold, dim, shown, size};
 use super::{empty, filter_line};
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Row::new(vec![
             Cell::from(p.name.clone()),
             Cell::from(p.versions.to_string()),
-            Cell::from(p.latest.clone().unwrap_or_default()),
+            Cell::from(shown(p.latest.as_deref().unwrap_or_default())),
         ])
     });
     let widths = vec![
@@ -67,9 +67,9 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
     };
     let label = |v: &crate::service::packages::VersionDetail| {
         if v.yanked {
-            format!("{} (yanked)", v.version)
+            format!("{} (yanked)", shown(&v.version))
         } else {
-            v.version.clone()
+            shown(&v.version)
         }
     };
     // As wide as the longest label, so short versions leave room for the checksum.

@@ -77,3 +77,9 @@ pub fn bar(value: u64, max: u64, width: usize) -> String {
     let cells = ((value as f64 / max as f64) * width as f64).ceil() as usize;
     "█".repeat(cells.clamp(1, width))
 }
+
+/// Stored or received text as it may be drawn: control and text-direction characters made
+/// visible (`\u{1b}`), so a name or a user agent cannot restyle or reorder the screen.
+pub fn shown(text: &str) -> String {
+    crate::domain::text::printable(text).into_owned()
+}
