@@ -6,6 +6,7 @@
 
 mod bulk;
 mod dev;
+mod log;
 mod origin;
 mod validate;
 
@@ -13,13 +14,13 @@ pub use bulk::{BulkReport, Progress, collect_archives, publish_each};
 pub use origin::Origin;
 
 use super::archive::inspect_archive;
-use super::publish_log::log_outcome;
 use super::{App, Result, ServiceError};
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
 use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::domain::version::normalize;
+use log::log_outcome;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};

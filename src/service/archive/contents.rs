@@ -1,8 +1,8 @@
 //! What the archive really holds, not what it declares: every entry's local header name and
 //! every entry's bytes, inflated as a stream and counted against the declared size and the caps.
 
-use super::inspect::is_safe_path;
 use super::local_header::{central_name, local_name};
+use super::paths::is_safe_path;
 use super::{ArchiveError, ArchiveLimits};
 use std::fs::File;
 use std::io::{self, Read, Seek};

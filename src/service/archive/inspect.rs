@@ -2,6 +2,7 @@
 
 use super::contents::{check_contents, check_local_names};
 use super::end_record::declared_entry_count;
+use super::paths::is_safe_path;
 use super::{
     ArchiveError, ArchiveLimits, ArchiveManifest, COMPOSER_JSON_MAX_BYTES, RATIO_MIN_ENTRY_BYTES,
 };
@@ -145,16 +146,6 @@ fn check_ratio(
         "entry {name:?} expands from {compressed} to {size} bytes, a ratio above the limit of {}",
         limits.max_compression_ratio
     )))
-}
-
-/// Whether an entry name stays inside the extraction folder on every OS:
-/// Windows extractors treat `\` and drive letters as path syntax too.
-pub(super) fn is_safe_path(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let absolute = bytes.first().is_some_and(|b| *b == b'/' || *b == b'\\')
-        || (bytes.get(1) == Some(&b':') && bytes.first().is_some_and(u8::is_ascii_alphabetic));
-    let has_parent = name.split(['/', '\\']).any(|part| part == "..");
-    !name.is_empty() && !absolute && !has_parent && !name.contains('\0')
 }
 
 /// Mirrors Composer's own lookup: composer.json at the root, else inside the

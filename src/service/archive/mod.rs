@@ -11,6 +11,7 @@ mod error;
 mod hostile_tests;
 mod inspect;
 mod local_header;
+mod paths;
 #[cfg(test)]
 mod tests;
 
