@@ -37,8 +37,10 @@ pub fn init(level: &str, format: LogFormat) -> Result<LogHandle, CliError> {
 
 /// For the terminal UI, which owns the terminal: the same lines, appended to a file.
 pub fn init_to_file(level: &str, format: LogFormat, path: &Path) -> Result<LogHandle, CliError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .create(true)
+        .mode(crate::service::disk::PRIVATE_FILE)
         .append(true)
         .open(path)
         .map_err(|e| CliError::msg(format!("cannot open log {}: {e}", path.display())))?;

@@ -100,6 +100,31 @@ pub enum Command {
     Restore(backup::RestoreArgs),
 }
 
+impl Command {
+    /// Commands that only look: run on a data folder that does not exist, they say so rather
+    /// than create an empty one (a mistyped `--data-dir` would otherwise print "no tokens").
+    fn only_reads(&self) -> bool {
+        use args::{LicenceCommand as L, PackageCommand as P};
+        match self {
+            Command::Project(command) => matches!(command, args::ProjectCommand::List),
+            Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
+            Command::Licence(command) => matches!(command, L::List | L::Preview { .. }),
+            Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),
+            Command::Publisher(command) => matches!(command, args::PublisherCommand::List),
+            Command::Downloads(_) | Command::Config(_) | Command::Tui | Command::Backup(_) => true,
+            Command::Serve(_) | Command::Restore(_) => false,
+        }
+    }
+
+    fn follows(&self) -> bool {
+        match self {
+            Command::Downloads(args) => args.follow,
+            Command::Package(args::PackageCommand::Log(args)) => args.follow,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error("{0}")]
@@ -168,9 +193,19 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             // An admin command only speaks up about problems.
             let level = cli.log_level.as_deref().unwrap_or("warn");
             logging::init(level, crate::config::LogFormat::Human)?;
-            let admin = backend::connect(loaded.settings())?;
+            let admin = connect_for(&command, loaded.settings())?;
             run_admin(&admin, command, cli.json)
         }
+    }
+}
+
+/// Following needs a server whatever the data folder: say that rather than that it is missing.
+fn connect_for(command: &Command, settings: crate::service::Settings) -> Result<Admin, CliError> {
+    match backend::connect(settings, command.only_reads()) {
+        Err(CliError::Service { code, .. }) if code == "not_found" && command.follows() => {
+            Err(CliError::msg(output::FOLLOW_NEEDS_SERVER))
+        }
+        other => other,
     }
 }
 

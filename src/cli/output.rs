@@ -48,13 +48,14 @@ pub fn list_or_follow<T: Serialize + PartialEq>(
     Ok(())
 }
 
+pub const FOLLOW_NEEDS_SERVER: &str =
+    "--follow needs a running server (start it with `packagento serve`)";
+
 /// The running server's changes, until it stops. A reader that fell behind is told on stderr
 /// (the lines it missed are in the listing commands).
 fn follow_changes(admin: &Admin) -> Result<impl Iterator<Item = Arc<Change>>, CliError> {
     if !admin.is_remote() {
-        return Err(CliError::msg(
-            "--follow needs a running server (start it with `packagento serve`)",
-        ));
+        return Err(CliError::msg(FOLLOW_NEEDS_SERVER));
     }
     let feed = admin.subscribe()?;
     Ok(feed.filter_map(|item| match item {

@@ -132,7 +132,10 @@ async fn serve<F: std::future::Future<Output = ()>>(
     Ok(())
 }
 
+/// Whoever can connect administers the appliance. The socket is bound inside the data folder,
+/// which `App::open` has made 0700, so no other user can reach it even before the chmod below.
 fn bind_admin_socket(path: &std::path::Path) -> Result<UnixListener, CliError> {
+    refuse_open_folder(path)?;
     if path.exists() {
         if crate::http::admin_client::is_listening(path) {
             return Err(CliError::msg(format!(
@@ -156,6 +159,22 @@ fn bind_admin_socket(path: &std::path::Path) -> Result<UnixListener, CliError> {
         ))
     })?;
     Ok(listener)
+}
+
+fn refuse_open_folder(socket: &std::path::Path) -> Result<(), CliError> {
+    let folder = socket.parent().unwrap_or(std::path::Path::new("."));
+    let mode = std::fs::metadata(folder)
+        .map_err(|e| CliError::msg(format!("cannot read {}: {e}", folder.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(CliError::msg(format!(
+            "{} is open to other users (mode {:o}); the admin socket is not created there",
+            folder.display(),
+            mode & 0o777
+        )));
+    }
+    Ok(())
 }
 
 async fn flush_analytics_until(app: Arc<App>, stop: impl std::future::Future<Output = ()>) {

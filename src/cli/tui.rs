@@ -79,7 +79,7 @@ fn not_running(data_dir: &Path, socket: &Path) -> String {
 /// The terminal belongs to the TUI; what the server has to say goes to a file beside the data.
 fn init_file_logging(loaded: &Loaded) -> Result<LogHandle, CliError> {
     let data_dir = &loaded.settings().data_dir;
-    std::fs::create_dir_all(data_dir)
+    crate::service::disk::private_dir(data_dir)
         .map_err(|e| CliError::msg(format!("cannot create {}: {e}", data_dir.display())))?;
     let log = &loaded.config.log;
     logging::init_to_file(&log.level, log.format, &data_dir.join("packagento.log"))

@@ -111,8 +111,19 @@ where
     B: Buf,
 {
     let io = |e: std::io::Error| ApiError::Internal(format!("cannot stage upload: {e}"));
-    tokio::fs::create_dir_all(folder).await.map_err(io)?;
-    let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+    // Private whatever the umask, like everything in the data folder.
+    tokio::fs::DirBuilder::new()
+        .mode(crate::service::disk::PRIVATE_DIR)
+        .create(folder)
+        .await
+        .map_err(io)?;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(crate::service::disk::PRIVATE_FILE)
+        .open(path)
+        .await
+        .map_err(io)?;
     let mut written = 0u64;
     while let Some(chunk) = body.next().await {
         let mut chunk =

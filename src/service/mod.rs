@@ -10,6 +10,7 @@ pub mod auth_json;
 pub mod backup;
 pub mod catalog;
 pub mod changes;
+pub mod disk;
 pub mod git_publish;
 pub mod inbox;
 pub mod licences;
@@ -165,14 +166,12 @@ pub struct App {
 const ARCHIVE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 impl App {
+    /// Opens the data folder, creating it (private) when it does not exist yet.
     pub fn open(settings: Settings) -> Result<Arc<App>> {
-        std::fs::create_dir_all(settings.archive_dir()).map_err(|e| {
-            ServiceError::Io(format!(
-                "cannot create data folder {}: {e}",
-                settings.data_dir.display()
-            ))
-        })?;
+        disk::prepare(&settings)?;
         let store = Store::open(&settings.database_path())?;
+        // Only now: holding the database proves no other packagento is staging files there.
+        disk::remove_leftovers(&settings.archive_dir());
         let live = settings.live.clone();
         let changes = Arc::new(changes::ChangeFeed::new());
         let catalog = store.write(|w| {
@@ -193,6 +192,12 @@ impl App {
             changes,
             listening: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Opens a data folder that must already exist, for commands that only read.
+    pub fn open_existing(settings: Settings) -> Result<Arc<App>> {
+        disk::require_existing(&settings)?;
+        Self::open(settings)
     }
 
     pub fn settings(&self) -> &Settings {

@@ -223,7 +223,7 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         .settings()
         .archive_dir()
         .join(format!(".incoming-{}", super::secrets::random_hex(8)));
-    let mut output = File::create(&temp_path).map_err(|e| io("cannot stage", e))?;
+    let mut output = super::disk::private_file(&temp_path).map_err(|e| io("cannot stage", e))?;
     let (mut sha1, mut sha256, mut size) = (Sha1::new(), Sha256::new(), 0u64);
     let mut buffer = vec![0u8; 64 * 1024];
     loop {

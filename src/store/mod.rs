@@ -79,6 +79,7 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self> {
+        make_private(path)?;
         // The serving snapshot lives in memory; the page cache only speeds up admin work and the
         // start-up read, so a small one keeps the server's footprint down.
         let db = Database::builder()
@@ -114,6 +115,34 @@ impl Store {
         let txn = self.db.begin_read()?;
         work(&Reader { txn: &txn })
     }
+}
+
+/// redb creates its file with the umask's mode (0644 by hand): the file holds the token hashes,
+/// so it is made first, 0600, and redb initialises the empty file. An existing one that is open
+/// to others is closed before anything more is written to it.
+fn make_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |e: std::io::Error| StoreError::Database(format!("{}: {e}", path.display()));
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
+    match created {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(failed(e)),
+    }
+    let mode = std::fs::metadata(path)
+        .map_err(failed)?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+        tracing::warn!(file = %path.display(), was = %format!("{mode:o}"), "made the database private (mode 600)");
+    }
+    Ok(())
 }
 
 pub struct Writer<'a> {

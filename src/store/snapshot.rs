@@ -141,6 +141,7 @@ impl Store {
         if path.exists() {
             return Err(StoreError::Database(format!("{} already exists", path.display())).into());
         }
+        super::make_private(path)?;
         let db = Database::create(path).map_err(StoreError::from)?;
         let txn = db.begin_write().map_err(StoreError::from)?;
         for row in rows {

@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod composer;
 mod deploy;
+mod disk;
 mod docs;
 mod feed;
 mod git_import;

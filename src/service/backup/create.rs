@@ -7,6 +7,7 @@ use super::manifest::{self, ArchiveEntry, Counts, DatabaseEntry, Manifest};
 use super::{OnProgress, Progress, Scratch, io_error, sibling};
 use crate::domain::records::Release;
 use crate::domain::time;
+use crate::service::disk::private_file;
 use crate::service::{App, Result, ServiceError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -78,7 +79,7 @@ pub fn create(app: &App, target: &Path, progress: OnProgress) -> Result<BackupRe
 
 fn dump_records(app: &App, target: &Path) -> Result<Dump> {
     let file = Scratch::new(sibling(target, "records")?);
-    let created = File::create(file.path())
+    let created = private_file(file.path())
         .map_err(|e| io_error(format!("cannot write next to {}", target.display()), e))?;
     let mut sink = HashingWriter::new(BufWriter::new(created));
     let mut rows = BTreeMap::new();
@@ -121,7 +122,8 @@ fn write_bundle(
     progress: OnProgress,
 ) -> Result<()> {
     let failed = |e| io_error(format!("cannot write {}", path.display()), e);
-    let file = File::create(path).map_err(failed)?;
+    // The backup holds the token hashes, the licences and the private archives.
+    let file = private_file(path).map_err(failed)?;
     let mut bundle = BundleWriter::new(file);
     let manifest_json =
         serde_json::to_vec_pretty(manifest).map_err(|e| ServiceError::Io(e.to_string()))?;

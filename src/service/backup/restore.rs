@@ -7,6 +7,7 @@ use super::digest::{Digests, copy_hashing};
 use super::manifest::{self, Counts, Manifest};
 use super::{OnProgress, Progress, Scratch, io_error, sibling};
 use crate::domain::records::Release;
+use crate::service::disk::{private_dir, private_file};
 use crate::service::{Result, ServiceError, Settings};
 use crate::store::{Row, SCHEMA_VERSION, Store};
 use serde::{Deserialize, Serialize};
@@ -42,8 +43,10 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
         data_dir: staging.path().to_path_buf(),
         ..settings.clone()
     };
-    std::fs::create_dir_all(staged.archive_dir())
-        .map_err(|e| io_error(format!("cannot create {}", staging.path().display()), e))?;
+    // Renamed into place as the data folder, so private from the start.
+    for dir in [staging.path().to_path_buf(), staged.archive_dir()] {
+        private_dir(&dir).map_err(|e| io_error(format!("cannot create {}", dir.display()), e))?;
+    }
     let records = staging.path().join(manifest::DATABASE_ENTRY);
     let (manifest, archives) = unpack(file, &staged, &records, progress)?;
     rebuild_database(file, &staged, &records, &manifest, &archives)?;
@@ -163,7 +166,7 @@ fn read_manifest(file: &Path, name: &str, size: u64, contents: &mut dyn Read) ->
 
 fn copy_into(path: &Path, contents: &mut dyn Read) -> Result<Digests> {
     let failed = |e| ServiceError::Io(format!("cannot write {}: {e}", path.display()));
-    let mut out = BufWriter::new(File::create(path).map_err(failed)?);
+    let mut out = BufWriter::new(private_file(path).map_err(failed)?);
     let digests = copy_hashing(contents, &mut out).map_err(failed)?;
     out.into_inner()
         .map_err(|e| failed(e.into_error()))?
