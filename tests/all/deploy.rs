@@ -6,7 +6,7 @@ use crate::common::zips::library;
 use crate::common::{Appliance, Token};
 use serde_json::{Value, json};
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn get_as(addr: &str, token: &Token, path: &str, extra: &[(&str, &str)]) -> Response {
     let basic = token.basic();
@@ -210,28 +210,7 @@ fn sigterm_flushes_analytics_removes_the_socket_and_exits_zero() {
 fn each_request_gets_one_json_access_line_without_secrets() {
     let app = Appliance::new();
     let token = stocked(&app);
-    let mut child = app
-        .command()
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .env("PACKAGENTO_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string();
+    let (mut child, addr) = app.spawn_logged(&["--log-format", "json"], "info");
     let archive = get_as(&addr, &token, "/dist/acme/tool/1.0.0.zip", &[]);
     let metadata = get_as(&addr, &token, "/p2/acme/tool.json", &[]);
     assert_eq!(metadata.status, 200);

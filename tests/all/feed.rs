@@ -126,20 +126,7 @@ fn a_change_that_changes_nothing_is_not_announced() {
 
 /// A server whose log we read, with followers attached.
 fn serve_with_log(app: &Appliance) -> (Child, String, Receiver<String>) {
-    let mut server = app
-        .command()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("PACKAGENTO_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.split("http://").nth(1).unwrap();
-    let addr = addr.split_whitespace().next().unwrap().to_string();
+    let (mut server, addr) = app.spawn_logged(&[], "info");
     let mut stderr = server.stderr.take().unwrap();
     let (log_tx, log_rx) = channel();
     std::thread::spawn(move || {

@@ -79,6 +79,31 @@ impl Appliance {
         self.addr = Some(addr);
     }
 
+    /// `packagento serve` on 127.0.0.1:0 at log `level`, its stderr left piped for the test to
+    /// read; returns the process and the Composer address it announced.
+    pub fn spawn_logged(&self, extra_args: &[&str], level: &str) -> (Child, String) {
+        let mut child = self
+            .command()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .env("PACKAGENTO_LOG", level)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn packagento serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read listening line");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        (child, addr)
+    }
+
     /// Starts `packagento serve` with `args` (listeners included) and returns the URLs its first
     /// `lines` start-up lines announce; `addr` is the first plain-HTTP one, if any.
     pub fn start_announcing(&mut self, args: &[&str], lines: usize) -> Vec<String> {
