@@ -57,14 +57,31 @@ pub enum TokenCommand {
 #[derive(Subcommand, Debug)]
 pub enum LicenceCommand {
     /// Create a licence for packages (exact names or globs such as acme/*)
+    #[command(group = clap::ArgGroup::new("owner").required(true).multiple(true).args(["customer", "holder"]))]
     Create {
-        #[arg(long)]
-        holder: String,
+        /// The customer the licence is sold to (see `customer list`)
+        #[arg(long, value_name = "SLUG")]
+        customer: Option<String>,
+        /// The customer by display name; created when no customer has that name
+        #[arg(long, value_name = "NAME")]
+        holder: Option<String>,
         #[arg(long = "package", value_name = "PATTERN", num_args = 1.., required = true)]
         packages: Vec<String>,
         /// End of the access window (YYYY-MM-DD = end of that day, UTC; or RFC 3339); perpetual without
         #[arg(long, value_name = "DATE")]
         access_until: Option<String>,
+        /// Only releases satisfying this Composer constraint, e.g. '^2.0' [default: any version]
+        #[arg(long, value_name = "CONSTRAINT")]
+        versions: Option<String>,
+        /// Active on at most N projects at once [default: unlimited]
+        #[arg(long, value_name = "N")]
+        seats: Option<u32>,
+        /// Do not make the hosted packages its releases require visible
+        #[arg(long)]
+        no_dependencies: bool,
+        /// A note for the vendor (an order number, a contact)
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
     /// Let a project's tokens see what the licence grants
     Activate {

@@ -14,13 +14,23 @@ use crate::service::summaries::LicenceSummary;
 pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), CliError> {
     let licence = match command {
         LicenceCommand::Create {
+            customer,
             holder,
             packages,
             access_until,
+            versions,
+            seats,
+            no_dependencies,
+            note,
         } => admin.call(LicenceCreate {
+            customer,
             holder,
             packages,
             access_until,
+            versions,
+            seats,
+            no_dependencies,
+            note,
         })?,
         LicenceCommand::Activate { id, project } => admin.call(LicenceActivate { id, project })?,
         LicenceCommand::Deactivate { id, project } => {
@@ -53,7 +63,7 @@ pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), Cli
 
 fn print_licences(licences: &[LicenceSummary]) {
     if licences.is_empty() {
-        println!("no licences: packagento licence create --holder NAME --package 'vendor/*'");
+        println!("no licences: packagento licence create --customer SLUG --package 'vendor/*'");
     }
     for licence in licences {
         let window = licence
@@ -67,13 +77,38 @@ fn print_licences(licences: &[LicenceSummary]) {
             projects => projects.join(", "),
         };
         println!(
-            "{}  {} ({}{window}){state}\n    packages: {}\n    projects: {projects}",
+            "{}  {} ({}{window}){state}\n    customer: {}\n    packages: {}{}\n    projects: {projects}{}",
             licence.id,
             printable(&licence.holder),
             licence.kind,
+            licence.customer,
             licence.packages.join(", "),
+            terms_text(licence),
+            licence
+                .note
+                .as_deref()
+                .map(|n| format!("\n    note: {}", printable(n)))
+                .unwrap_or_default(),
         );
     }
+}
+
+/// The terms beyond packages and window, only where they differ from the defaults.
+fn terms_text(licence: &LicenceSummary) -> String {
+    let mut terms = String::new();
+    if let Some(versions) = &licence.versions {
+        terms.push_str(&format!(" (versions {})", printable(versions)));
+    }
+    if let Some(seats) = licence.seats {
+        terms.push_str(&format!(
+            "\n    seats: {} of {seats} used",
+            licence.projects.len()
+        ));
+    }
+    if !licence.dependencies {
+        terms.push_str("\n    dependencies: not included");
+    }
+    terms
 }
 
 fn print_preview(packages: &[PackagePreview]) {

@@ -1,8 +1,10 @@
 //! Licences and the entitlement rule: which packages, and which of their releases, a project sees.
 
-use super::names::{NameError, PackageName, ProjectSlug};
+use super::names::{CustomerSlug, NameError, PackageName, ProjectSlug};
+use super::version::{Constraint, NormalizedVersion};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
 /// An exact package name, or a glob where `*` matches any run of characters (`acme/*`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -56,9 +58,77 @@ fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
 
 crate::validated_string!(PackagePattern);
 
+/// Which releases a licence covers by version: a Composer constraint such as `^2.0`, kept as
+/// written and compared by that text.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct VersionBound(Constraint);
+
+impl VersionBound {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        if input.trim().is_empty() {
+            return Err(NameError(
+                "an empty version constraint: give one such as ^2.0, or use --any-version".into(),
+            ));
+        }
+        Constraint::parse(input)
+            .map(Self)
+            .map_err(|e| NameError(format!("invalid version constraint {input:?}: {e}")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.pretty()
+    }
+
+    pub fn allows(&self, version: &NormalizedVersion) -> bool {
+        self.0.matches(version)
+    }
+}
+
+impl PartialEq for VersionBound {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for VersionBound {}
+
+impl Hash for VersionBound {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for VersionBound {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for VersionBound {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl TryFrom<String> for VersionBound {
+    type Error = NameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<VersionBound> for String {
+    fn from(value: VersionBound) -> Self {
+        value.as_str().to_string()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Licence {
     pub id: String,
+    pub customer: CustomerSlug,
+    /// The name the licence was issued to, as given at creation (the customer's name then).
     pub holder: String,
     pub patterns: Vec<PackagePattern>,
     /// Unix seconds; releases after this instant stay hidden. `None` is a perpetual licence.
@@ -66,6 +136,21 @@ pub struct Licence {
     pub revoked_at: Option<i64>,
     pub created_at: i64,
     pub projects: BTreeSet<ProjectSlug>,
+    /// Only releases satisfying this constraint; `None` covers every version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<VersionBound>,
+    /// The most projects the licence may be active on at once; `None` is unlimited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
+    /// Whether the hosted packages its releases require become visible too.
+    #[serde(default = "dependencies_by_default")]
+    pub dependencies: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn dependencies_by_default() -> bool {
+    true
 }
 
 impl Licence {
@@ -141,6 +226,7 @@ mod tests {
     fn licence(patterns: &[&str], access_until: Option<i64>, project: &str) -> Licence {
         Licence {
             id: "lic".into(),
+            customer: CustomerSlug::parse("holder").unwrap(),
             holder: "Holder".into(),
             patterns: patterns
                 .iter()
@@ -150,7 +236,26 @@ mod tests {
             revoked_at: None,
             created_at: 0,
             projects: [ProjectSlug::parse(project).unwrap()].into(),
+            versions: None,
+            seats: None,
+            dependencies: true,
+            note: None,
         }
+    }
+
+    #[test]
+    fn version_bounds_take_composer_constraints_and_refuse_nonsense() {
+        let bound = VersionBound::parse("^2.0").unwrap();
+        let version = |v: &str| crate::domain::version::normalize(v).unwrap();
+        assert!(bound.allows(&version("2.4.1")));
+        assert!(!bound.allows(&version("3.0.0")));
+        assert!(!bound.allows(&version("1.9.9")));
+        assert!(VersionBound::parse(">=1.0 <1.5 || ^3.0@dev").is_ok());
+        let refused = VersionBound::parse("^^2").unwrap_err().to_string();
+        assert!(refused.contains("invalid version constraint"), "{refused}");
+        assert!(VersionBound::parse(" ").is_err());
+        let stored: VersionBound = serde_json::from_str("\"~1.2\"").unwrap();
+        assert_eq!(stored.as_str(), "~1.2");
     }
 
     #[test]

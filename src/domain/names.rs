@@ -62,25 +62,75 @@ pub struct ProjectSlug(String);
 
 impl ProjectSlug {
     pub fn parse(input: &str) -> Result<Self, NameError> {
-        let valid_chars = input
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if input.is_empty() || input.len() > 64 || !valid_chars {
-            return Err(NameError(format!(
-                "invalid project slug {input:?}: use 1 to 64 lowercase letters, digits and dashes"
-            )));
-        }
-        if input.starts_with('-') || input.ends_with('-') || input.contains("--") {
-            return Err(NameError(format!(
-                "invalid project slug {input:?}: dashes only between letters or digits"
-            )));
-        }
-        Ok(Self(input.to_string()))
+        check_slug("project", input).map(|()| Self(input.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A customer's short identifier, with the same rules as a project's.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CustomerSlug(String);
+
+impl CustomerSlug {
+    pub fn parse(input: &str) -> Result<Self, NameError> {
+        check_slug("customer", input).map(|()| Self(input.to_string()))
+    }
+
+    /// A slug made from a display name (`Acme Shop GmbH` → `acme-shop-gmbh`); `None` when the
+    /// name holds no letter or digit at all.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let mut slug = String::new();
+        for c in name.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+        slug.truncate(SLUG_MAX_LEN);
+        let slug = slug.trim_end_matches('-');
+        Self::parse(slug).ok()
+    }
+
+    /// The slug for `name`, numbered (`acme-2`, `acme-3`…) past the ones `taken` says are used.
+    pub fn first_free(name: &str, taken: impl Fn(&CustomerSlug) -> bool) -> CustomerSlug {
+        let base = Self::from_name(name).unwrap_or_else(|| Self("customer".to_string()));
+        let stem = base.0[..base.0.len().min(SLUG_MAX_LEN - 8)].trim_end_matches('-');
+        let mut candidate = base.clone();
+        let mut number = 2u64;
+        while taken(&candidate) {
+            candidate = Self(format!("{stem}-{number}"));
+            number += 1;
+        }
+        candidate
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+const SLUG_MAX_LEN: usize = 64;
+
+fn check_slug(kind: &str, input: &str) -> Result<(), NameError> {
+    let valid_chars = input
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if input.is_empty() || input.len() > SLUG_MAX_LEN || !valid_chars {
+        return Err(NameError(format!(
+            "invalid {kind} slug {input:?}: use 1 to 64 lowercase letters, digits and dashes"
+        )));
+    }
+    if input.starts_with('-') || input.ends_with('-') || input.contains("--") {
+        return Err(NameError(format!(
+            "invalid {kind} slug {input:?}: dashes only between letters or digits"
+        )));
+    }
+    Ok(())
 }
 
 /// A token's public half: 32 lowercase hex characters. Safe to show anywhere.
@@ -128,7 +178,7 @@ macro_rules! validated_string {
         }
     )*};
 }
-validated_string!(PackageName, ProjectSlug, PublicKey);
+validated_string!(PackageName, ProjectSlug, CustomerSlug, PublicKey);
 
 macro_rules! display_as_str {
     ($($name:ty),*) => {$(
@@ -144,11 +194,28 @@ macro_rules! display_as_str {
         }
     )*};
 }
-display_as_str!(PackageName, ProjectSlug, PublicKey);
+display_as_str!(PackageName, ProjectSlug, CustomerSlug, PublicKey);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn customer_slugs_are_made_from_display_names() {
+        let slug = |name: &str| CustomerSlug::from_name(name).map(|s| s.to_string());
+        assert_eq!(slug("Acme Shop GmbH").as_deref(), Some("acme-shop-gmbh"));
+        assert_eq!(slug("  Beta Ltd.  ").as_deref(), Some("beta-ltd"));
+        assert_eq!(slug("ÄÖÜ"), None);
+        assert_eq!(slug(&"x".repeat(100)).map(|s| s.len()), Some(64));
+        assert!(CustomerSlug::parse("Acme").is_err());
+        let taken = ["acme", "acme-2"].map(|s| CustomerSlug::parse(s).unwrap());
+        let free = CustomerSlug::first_free("ACME", |s| taken.contains(s));
+        assert_eq!(free.as_str(), "acme-3");
+        assert_eq!(
+            CustomerSlug::first_free("!!", |_| false).as_str(),
+            "customer"
+        );
+    }
 
     #[test]
     fn package_names_follow_composer_schema() {

@@ -1,6 +1,6 @@
 //! The records the appliance keeps. Plain data; the store persists them as JSON.
 
-use super::names::{PackageName, ProjectSlug, PublicKey};
+use super::names::{CustomerSlug, PackageName, ProjectSlug, PublicKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -9,6 +9,19 @@ use std::fmt;
 pub struct Project {
     pub slug: ProjectSlug,
     pub name: String,
+    pub created_at: i64,
+    /// Set at creation, or when the first licence is activated on the project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<CustomerSlug>,
+}
+
+/// Whom the vendor sells to: owns projects and licences.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Customer {
+    pub slug: CustomerSlug,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub created_at: i64,
 }
 

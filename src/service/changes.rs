@@ -10,7 +10,7 @@ use super::summaries::{
     LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,
 };
 use crate::domain::publish_log::PublishEvent;
-use crate::domain::records::{DownloadEvent, Project};
+use crate::domain::records::{Customer, DownloadEvent, Project};
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -32,10 +32,17 @@ pub struct Change {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeEvent {
+    CustomerCreated {
+        customer: Customer,
+    },
     ProjectCreated {
         project: Project,
     },
     ProjectRenamed {
+        project: Project,
+    },
+    /// The project joined a customer (its first licence was activated on it).
+    ProjectJoinedCustomer {
         project: Project,
     },
     ProjectDeleted {

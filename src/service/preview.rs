@@ -120,12 +120,17 @@ mod tests {
     fn licence(id: &str, pattern: &str, until: Option<i64>, revoked: bool) -> Licence {
         Licence {
             id: id.into(),
+            customer: crate::domain::names::CustomerSlug::parse("holder").unwrap(),
             holder: "Holder".into(),
             patterns: vec![PackagePattern::parse(pattern).unwrap()],
             access_until: until,
             revoked_at: revoked.then_some(1),
             created_at: 0,
             projects: [ProjectSlug::parse("shop").unwrap()].into(),
+            versions: None,
+            seats: None,
+            dependencies: true,
+            note: None,
         }
     }
 

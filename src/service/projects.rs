@@ -34,6 +34,7 @@ pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Pro
             name: name.unwrap_or_else(|| slug.to_string()),
             slug,
             created_at: crate::domain::time::now(),
+            customer: None,
         };
         w.put_project(&project)?;
         Ok(project)
@@ -150,7 +151,12 @@ mod tests {
         let slug = "shop".to_string();
         create_project(&app, &slug, None).unwrap();
         let token = crate::service::tokens::create(&app, &slug, None).unwrap();
-        let licence = licences::create(&app, "Shop Ltd".into(), &["acme/*".into()], None).unwrap();
+        let terms = licences::LicenceTerms {
+            holder: Some("Shop Ltd".into()),
+            packages: vec!["acme/*".into()],
+            ..Default::default()
+        };
+        let licence = licences::create(&app, terms).unwrap();
         licences::set_activation(&app, &licence.id, &slug, true).unwrap();
 
         let plan = delete_project(&app, "shop", true).unwrap();

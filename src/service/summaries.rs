@@ -39,13 +39,20 @@ impl From<Token> for TokenSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenceSummary {
     pub id: String,
+    pub customer: String,
     pub holder: String,
     pub packages: Vec<String>,
+    /// The Composer constraint releases must satisfy; `None` is any version.
+    pub versions: Option<String>,
+    /// `None` is unlimited.
+    pub seats: Option<u32>,
+    pub dependencies: bool,
     pub kind: String,
     pub access_until: Option<String>,
     pub revoked: bool,
     pub projects: Vec<String>,
     pub created_at: i64,
+    pub note: Option<String>,
 }
 
 impl From<Licence> for LicenceSummary {
@@ -60,9 +67,14 @@ impl From<Licence> for LicenceSummary {
                 .map(|p| p.as_str().to_string())
                 .collect(),
             projects: licence.projects.iter().map(|p| p.to_string()).collect(),
+            customer: licence.customer.to_string(),
+            versions: licence.versions.map(|v| v.as_str().to_string()),
+            seats: licence.seats,
+            dependencies: licence.dependencies,
             id: licence.id,
             holder: licence.holder,
             created_at: licence.created_at,
+            note: licence.note,
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
-use super::tables::{LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
+use super::tables::{CUSTOMERS, LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
 use super::{ReadTables, Reader, Result, Writer};
 use crate::domain::licence::Licence;
-use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
-use crate::domain::records::{Project, Release, Token};
+use crate::domain::names::{CustomerSlug, PackageName, ProjectSlug, PublicKey};
+use crate::domain::records::{Customer, Project, Release, Token};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +26,12 @@ fn stamp_key(project: &ProjectSlug, resource: &str) -> String {
 macro_rules! read_accessors {
     ($($transaction:ident),*) => {$(
         impl $transaction<'_> {
+            pub fn customer(&self, slug: &CustomerSlug) -> Result<Option<Customer>> {
+                self.get(CUSTOMERS, slug.as_str())
+            }
+            pub fn customers(&self) -> Result<Vec<Customer>> {
+                self.list(CUSTOMERS)
+            }
             pub fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
                 self.get(PROJECTS, slug.as_str())
             }
@@ -69,6 +75,13 @@ macro_rules! read_accessors {
 read_accessors!(Reader, Writer);
 
 impl Writer<'_> {
+    pub fn put_customer(&self, customer: &Customer) -> Result<()> {
+        self.put(CUSTOMERS, customer.slug.as_str(), customer)
+    }
+    /// Deletes the customer record only; its projects and licences are the caller's to handle.
+    pub fn delete_customer(&self, slug: &CustomerSlug) -> Result<bool> {
+        self.remove(CUSTOMERS, slug.as_str())
+    }
     pub fn put_project(&self, project: &Project) -> Result<()> {
         self.put(PROJECTS, project.slug.as_str(), project)
     }

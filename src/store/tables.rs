@@ -11,6 +11,9 @@ pub type JsonTable = TableDefinition<'static, &'static str, &'static [u8]>;
 /// `"schema_version"` → decimal text; `"stamp_clock"` → the last Last-Modified instant issued.
 pub const META: JsonTable = TableDefinition::new("meta_v1");
 
+/// customer slug → `Customer`
+pub const CUSTOMERS: JsonTable = TableDefinition::new("customers_v1");
+
 /// project slug → `Project`
 pub const PROJECTS: JsonTable = TableDefinition::new("projects_v1");
 
@@ -38,12 +41,12 @@ pub const PUBLISHERS: JsonTable = TableDefinition::new("publishers_v1");
 pub const PUBLISH_LOG: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("publish_log_v1");
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Every table keyed by text, as of the current schema. A new table goes here too, so backups
 /// carry it (migrations keep their own, historical lists).
-pub const ALL_TEXT_TABLES: [JsonTable; 7] = [
-    META, PROJECTS, TOKENS, LICENCES, RELEASES, STAMPS, PUBLISHERS,
+pub const ALL_TEXT_TABLES: [JsonTable; 8] = [
+    META, CUSTOMERS, PROJECTS, TOKENS, LICENCES, RELEASES, STAMPS, PUBLISHERS,
 ];
 
 /// Every table keyed by event id, as of the current schema.

@@ -320,7 +320,7 @@ fn submit(form: &super::dialog::Form) -> Effect {
         },
         FormKind::NewLicence => change(
             AdminRequest::LicenceCreate(admin::LicenceCreate {
-                holder: form.value(0),
+                holder: Some(form.value(0)),
                 packages: form
                     .value(1)
                     .split([' ', ','])
@@ -328,6 +328,7 @@ fn submit(form: &super::dialog::Form) -> Effect {
                     .map(str::to_string)
                     .collect(),
                 access_until: optional(form.value(2)),
+                ..Default::default()
             }),
             format!("created a licence for {}", form.value(0)),
         ),

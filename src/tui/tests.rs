@@ -42,6 +42,7 @@ fn project(slug: &str, name: &str, days_ago: i64) -> Project {
         slug: ProjectSlug::parse(slug).unwrap(),
         name: name.into(),
         created_at: NOW - days_ago * 86_400,
+        customer: None,
     }
 }
 
@@ -86,8 +87,13 @@ fn licence(
 ) -> LicenceSummary {
     LicenceSummary {
         id: id.into(),
+        customer: holder.to_lowercase().replace(' ', "-"),
         holder: holder.into(),
         packages: packages.iter().map(|p| p.to_string()).collect(),
+        versions: None,
+        seats: None,
+        dependencies: true,
+        note: None,
         kind: if until.is_some() {
             "subscription"
         } else {
@@ -499,6 +505,7 @@ fn changes_on_the_feed_reload_the_lists_once_per_tick() {
             slug: ProjectSlug::parse(slug).unwrap(),
             name: slug.into(),
             created_at: NOW,
+            customer: None,
         };
         assert!(update(&mut model, feed(ChangeEvent::ProjectCreated { project })).is_empty());
     }

@@ -20,4 +20,5 @@ mod recall;
 mod semver_vectors;
 mod tls;
 mod tui;
+mod upgrade;
 mod upload;

@@ -105,9 +105,9 @@ impl Shop {
         ));
         let licence = run(AdminRequest::LicenceCreate(
             crate::service::admin::LicenceCreate {
-                holder: "Shop Ltd".into(),
+                holder: Some("Shop Ltd".into()),
                 packages: vec!["acme/*".into()],
-                access_until: None,
+                ..Default::default()
             },
         ));
         run(AdminRequest::LicenceActivate(

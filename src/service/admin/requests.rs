@@ -59,10 +59,28 @@ request!(TokenList { project: Option<String> }
 request!(TokenRevoke { public_key: String }
     -> TokenSummary = |r, app| tokens::revoke(app, &r.public_key));
 
-request!(LicenceCreate { holder: String, packages: Vec<String>, access_until: Option<String> }
--> LicenceSummary = |r, app| {
-    licences::create(app, r.holder, &r.packages, r.access_until.as_deref())
-});
+request!(
+/// A customer by slug (`customer`) or by display name (`holder`, created when new).
+LicenceCreate {
+    #[serde(default)] customer: Option<String>,
+    #[serde(default)] holder: Option<String>,
+    packages: Vec<String>,
+    #[serde(default)] access_until: Option<String>,
+    #[serde(default)] versions: Option<String>,
+    #[serde(default)] seats: Option<u32>,
+    #[serde(default)] no_dependencies: bool,
+    #[serde(default)] note: Option<String>,
+}
+-> LicenceSummary = |r, app| licences::create(app, licences::LicenceTerms {
+    customer: r.customer,
+    holder: r.holder,
+    packages: r.packages,
+    access_until: r.access_until,
+    versions: r.versions,
+    seats: r.seats,
+    no_dependencies: r.no_dependencies,
+    note: r.note,
+}));
 request!(LicenceActivate { id: String, project: String }
     -> LicenceSummary = |r, app| licences::set_activation(app, &r.id, &r.project, true));
 request!(LicenceDeactivate { id: String, project: String }

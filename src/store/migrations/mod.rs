@@ -1,17 +1,23 @@
 //! Named, re-runnable migrations. Each step checks what is there before it changes anything, so
 //! a crash half-way leaves a database the next open finishes.
 
+mod customers;
+
 use super::tables::{self, SCHEMA_VERSION};
 use super::{ReadTables, Result, StoreError, Writer};
 
 type Migration = (&'static str, fn(&Writer) -> Result<()>);
 
 /// Index `i` brings schema `i` to `i + 1`.
-const MIGRATIONS: [Migration; 2] = [
+const MIGRATIONS: [Migration; 3] = [
     ("create tables v1", create_tables_v1),
     (
         "create publisher tokens and publish log tables",
         create_publishing_v1,
+    ),
+    (
+        "give every licence and licensed project a customer",
+        customers::assign_customers,
     ),
 ];
 

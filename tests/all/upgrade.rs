@@ -1,0 +1,123 @@
+//! Upgrades: a data folder written by an earlier release (tests/fixtures/*) opened by this build
+//! keeps every project, token and licence working, and gains what the new schema adds.
+
+use crate::common::{Appliance, Token};
+use serde_json::Value;
+use std::path::Path;
+
+const SCHEMA2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema2");
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The fixture's tokens, by project.
+fn fixture_tokens() -> Vec<(String, Token)> {
+    let text = std::fs::read_to_string(Path::new(SCHEMA2).join("tokens.jsonl")).unwrap();
+    text.lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap();
+            let field = |name: &str| value[name].as_str().unwrap().to_string();
+            let token = Token {
+                public_key: field("public_key"),
+                private_key: field("private_key"),
+            };
+            (field("project"), token)
+        })
+        .collect()
+}
+
+fn upgraded() -> Appliance {
+    let appliance = Appliance::new();
+    copy_tree(&Path::new(SCHEMA2).join("data"), &appliance.data_dir());
+    appliance
+}
+
+fn by_key<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no {key} = {value} in {list}"))
+}
+
+#[test]
+fn a_schema_2_database_gives_each_holder_and_project_a_customer() {
+    let appliance = upgraded();
+    let projects = appliance.json(&["project", "list"]);
+    let customer_of = |slug: &str| by_key(&projects, "slug", slug)["customer"].clone();
+    assert_eq!(customer_of("shop"), "acme-shop-gmbh");
+    assert_eq!(customer_of("agency"), "beta-ltd");
+    // Licences of several holders, or none: a customer of the project's own name.
+    assert_eq!(customer_of("multi"), "project-multi");
+    assert_eq!(customer_of("lonely"), "project-lonely");
+    let licences = appliance.json(&["licence", "list"]);
+    assert_eq!(licences.as_array().unwrap().len(), 4);
+    let gamma = by_key(&licences, "holder", "Gamma");
+    assert_eq!(gamma["customer"], "gamma");
+    assert_eq!(gamma["revoked"], true);
+    assert_eq!(gamma["projects"], serde_json::json!(["multi"]));
+    for licence in licences.as_array().unwrap() {
+        assert_eq!(licence["versions"], Value::Null);
+        assert_eq!(licence["seats"], Value::Null);
+        assert_eq!(licence["dependencies"], true);
+    }
+}
+
+#[test]
+fn every_token_of_a_schema_2_database_still_sees_what_it_saw() {
+    let mut appliance = upgraded();
+    appliance.start(&[]);
+    let expected = [
+        ("shop", vec!["acme/core", "acme/pro"]),
+        ("agency", vec!["acme/pro"]),
+        ("multi", vec!["acme/core", "acme/pro"]),
+        ("lonely", vec![]),
+    ];
+    let tokens = fixture_tokens();
+    for (project, available) in expected {
+        let token = &tokens.iter().find(|(p, _)| p == project).unwrap().1;
+        let response = appliance.get_as(token, "/packages.json", &[]);
+        assert_eq!(response.status, 200, "{project}");
+        let root: Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(
+            root["available-packages"],
+            serde_json::json!(available),
+            "{project}"
+        );
+    }
+    let shop = &tokens.iter().find(|(p, _)| p == "shop").unwrap().1;
+    let dist = appliance.get_as(shop, "/dist/acme/core/2.0.0.zip", &[]);
+    assert_eq!(dist.status, 200);
+    assert!(dist.body.starts_with(b"PK"));
+}
+
+#[test]
+fn after_the_upgrade_a_licence_activates_only_on_its_customers_projects() {
+    let appliance = upgraded();
+    let licences = appliance.json(&["licence", "list"]);
+    let beta = by_key(&licences, "holder", "Beta Ltd.")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = appliance.fails(&["licence", "activate", &beta, "--project", "shop"]);
+    assert!(
+        refused.contains("belongs to customer beta-ltd"),
+        "{refused}"
+    );
+    assert!(refused.contains("acme-shop-gmbh"), "{refused}");
+    let after = appliance.json(&["licence", "list"]);
+    assert_eq!(
+        by_key(&after, "id", &beta)["projects"],
+        serde_json::json!(["agency", "multi"])
+    );
+}
