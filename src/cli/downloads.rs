@@ -13,7 +13,7 @@ pub fn run(admin: &Admin, args: RecentArgs, json: bool) -> Result<(), CliError> 
     list_or_follow(
         admin,
         (args.follow, json),
-        || Ok(admin.call(Downloads { limit: args.limit })?),
+        Downloads { limit: args.limit },
         |event| match event {
             ChangeEvent::DownloadsRecorded { events } => events,
             _ => &[],

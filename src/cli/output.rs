@@ -2,9 +2,11 @@
 
 use super::CliError;
 use crate::domain::time::to_rfc3339;
-use crate::service::admin::Admin;
+use crate::service::ServiceError;
+use crate::service::admin::{Admin, AdminListing};
 use crate::service::changes::{Change, ChangeEvent, FeedItem};
 use serde::Serialize;
+use std::io::Write;
 use std::sync::Arc;
 
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
@@ -17,26 +19,32 @@ pub fn when(unix: Option<i64>) -> String {
     unix.map(to_rfc3339).unwrap_or_else(|| "never".into())
 }
 
-/// A listing, newest first; or, following, the same listing oldest first (it reads like a log)
-/// and then each new item the server announces, until it stops. Subscribed before listing, so
-/// nothing between the two is lost; what both carry is printed once.
-pub fn list_or_follow<T: Serialize + PartialEq>(
+/// A listing, newest first, printed row by row as it is read (a long one is never held whole);
+/// or, following, the same listing oldest first (it reads like a log) and then each new item the
+/// server announces, until it stops. Subscribed before listing, so nothing between the two is
+/// lost; what both carry is printed once (so following holds the listing: keep its limit small).
+pub fn list_or_follow<L: AdminListing + Clone>(
     admin: &Admin,
     (follow, json): (bool, bool),
-    list: impl Fn() -> Result<Vec<T>, CliError>,
-    announced: impl Fn(&ChangeEvent) -> &[T],
-    print: impl Fn(&T, bool),
-) -> Result<(), CliError> {
+    listing: L,
+    announced: impl Fn(&ChangeEvent) -> &[L::Row],
+    print: impl Fn(&L::Row, bool),
+) -> Result<(), CliError>
+where
+    L::Row: PartialEq,
+{
     if !follow {
-        let items = list()?;
-        match json {
-            true => print_json(&items),
-            false => items.iter().for_each(|item| print(item, false)),
+        if json {
+            return print_json_rows(admin, listing);
         }
+        admin.for_each_row(listing, |row| {
+            print(&row, false);
+            Ok(())
+        })?;
         return Ok(());
     }
     let feed = follow_changes(admin)?;
-    let recent = list()?;
+    let recent = admin.rows(listing)?;
     recent.iter().rev().for_each(|item| print(item, json));
     for change in feed {
         announced(&change.event)
@@ -46,6 +54,51 @@ pub fn list_or_follow<T: Serialize + PartialEq>(
     }
     eprintln!("the server stopped; no more events");
     Ok(())
+}
+
+/// The listing as the same pretty JSON array `print_json` would print, written as rows arrive.
+fn print_json_rows<L: AdminListing>(admin: &Admin, listing: L) -> Result<(), CliError> {
+    let unwritable = |e: std::io::Error| ServiceError::Io(format!("cannot write the output: {e}"));
+    let mut array = JsonArrayWriter::new(std::io::BufWriter::new(std::io::stdout().lock()));
+    admin.for_each_row(listing, |row| array.push(&row).map_err(unwritable))?;
+    array.finish().map_err(unwritable)?;
+    Ok(())
+}
+
+/// Writes a JSON array one element at a time, byte for byte as `print_json` writes the whole
+/// array; nothing until the first element, so a listing that fails at once prints nothing.
+pub struct JsonArrayWriter<W: Write> {
+    out: W,
+    empty: bool,
+}
+
+impl<W: Write> JsonArrayWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self { out, empty: true }
+    }
+
+    pub fn push<T: Serialize>(&mut self, value: &T) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+        self.out
+            .write_all(if self.empty { b"[\n" } else { b",\n" })?;
+        self.empty = false;
+        // Pretty JSON escapes line breaks inside strings, so every line break is structure and
+        // indenting each line nests the element exactly as the whole array's printing would.
+        for (index, line) in text.lines().enumerate() {
+            if index > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"  ")?;
+            self.out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out
+            .write_all(if self.empty { b"[]\n" } else { b"\n]\n" })?;
+        self.out.flush()
+    }
 }
 
 pub const FOLLOW_NEEDS_SERVER: &str =
@@ -65,4 +118,37 @@ fn follow_changes(admin: &Admin) -> Result<impl Iterator<Item = Arc<Change>>, Cl
             None
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn streamed(values: &[serde_json::Value]) -> String {
+        let mut out = Vec::new();
+        let mut array = JsonArrayWriter::new(&mut out);
+        for value in values {
+            array.push(value).unwrap();
+        }
+        array.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_streamed_array_prints_exactly_as_the_whole_array_would() {
+        let row = json!({
+            "at_micros": 1,
+            "nested": {"list": [1, {"deep": "x"}], "empty": [], "none": {}},
+            "text": "two\nlines \"quoted\"",
+        });
+        for values in [
+            vec![],
+            vec![row.clone()],
+            vec![row.clone(), json!(3), json!("s"), row],
+        ] {
+            let whole = serde_json::to_string_pretty(&values).unwrap() + "\n";
+            assert_eq!(streamed(&values), whole);
+        }
+    }
 }

@@ -13,7 +13,7 @@ pub fn run(admin: &Admin, args: RecentArgs, json: bool) -> Result<(), CliError> 
     list_or_follow(
         admin,
         (args.follow, json),
-        || Ok(admin.call(PublishLog { limit: args.limit })?),
+        PublishLog { limit: args.limit },
         |event| match event {
             ChangeEvent::PublishAttempted { entry } => std::slice::from_ref(entry),
             _ => &[],

@@ -1,9 +1,11 @@
 //! The admin API, served on a Unix socket only the data folder's owner can open.
 //! `POST /v1/admin` runs one `AdminRequest`; `GET /v1/events` streams the change feed (SSE).
+//! A listing's answer is sent as it is read (chunked), so a long one is never held whole.
 
 use super::error::admin_error_response;
 use crate::service::App;
-use crate::service::admin::{AdminRequest, execute};
+use crate::service::ServiceError;
+use crate::service::admin::{AdminRequest, Answer, answer};
 use crate::service::changes::Change;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -53,21 +55,74 @@ async fn handle(app: Arc<App>, body: Bytes) -> Response {
         }
     };
     // Admin work touches the disk (argon2, archives, commits): keep it off the async threads.
-    let outcome = tokio::task::spawn_blocking(move || execute(&app, request)).await;
-    match outcome {
-        Ok(Ok(json)) => json_response(json),
+    // A listing's walk stays on that thread too, handing pieces over as it reads them.
+    let (head, headed) = tokio::sync::oneshot::channel();
+    let (pieces, piece_stream) = tokio::sync::mpsc::channel(PIECES_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || produce(&app, request, head, pieces));
+    match headed.await {
+        Ok(Ok(Head::Whole(json))) => json_response(json),
+        Ok(Ok(Head::Streamed)) => {
+            let stream = tokio_stream::wrappers::ReceiverStream::new(piece_stream);
+            let mut response = warp::reply::stream(stream).into_response();
+            set_json_type(&mut response);
+            response
+        }
         Ok(Err(error)) => admin_error_response(&error),
-        Err(join) => admin_error_response(&crate::service::ServiceError::Io(join.to_string())),
+        Err(_) => admin_error_response(&ServiceError::Io("the admin request stopped".into())),
+    }
+}
+
+/// Pieces (about 64 KiB each) written ahead of a slow reader: this, not the listing's length,
+/// bounds what a streamed answer holds in memory.
+const PIECES_IN_FLIGHT: usize = 4;
+
+enum Head {
+    Whole(Vec<u8>),
+    Streamed,
+}
+
+type Piece = Result<Bytes, std::io::Error>;
+
+/// Runs `request` on a blocking thread. Its status is decided before anything is sent; a listing
+/// that fails part way can only break its body off, which the client reports as an error.
+fn produce(
+    app: &App,
+    request: AdminRequest,
+    head: tokio::sync::oneshot::Sender<crate::service::Result<Head>>,
+    pieces: tokio::sync::mpsc::Sender<Piece>,
+) {
+    let pieces_of_answer = match answer(app, request) {
+        Ok(Answer::Whole(json)) => return drop(head.send(Ok(Head::Whole(json)))),
+        Ok(Answer::Streamed(answer_pieces)) => answer_pieces,
+        Err(error) => return drop(head.send(Err(error))),
+    };
+    if head.send(Ok(Head::Streamed)).is_err() {
+        return;
+    }
+    for piece in pieces_of_answer {
+        let piece = piece.map(Bytes::from).map_err(|error| {
+            tracing::warn!(%error, "admin listing broken off");
+            std::io::Error::other("the listing could not be read to its end")
+        });
+        let failed = piece.is_err();
+        // Blocks while the reader is behind; fails once it has gone away, ending the walk.
+        if pieces.blocking_send(piece).is_err() || failed {
+            return;
+        }
     }
 }
 
 fn json_response(json: Vec<u8>) -> Response {
     let mut response = Response::new(json.into());
+    set_json_type(&mut response);
+    response
+}
+
+fn set_json_type(response: &mut Response) {
     response.headers_mut().insert(
         warp::http::header::CONTENT_TYPE,
         warp::http::HeaderValue::from_static("application/json"),
     );
-    response
 }
 
 /// One stream for every kind of change. It ends when the feed closes at shutdown, so an attached

@@ -106,6 +106,24 @@ impl Remote for SocketClient {
         })
     }
 
+    fn open(&self, request: &AdminRequest) -> Result<Box<dyn std::io::Read>> {
+        let request = http_request("POST", ADMIN_PATH, encode(request)?)?;
+        let runtime = runtime()?;
+        let response = runtime.block_on(self.request(request))?;
+        if !response.status().is_success() {
+            let bytes = runtime
+                .block_on(response.into_body().collect())
+                .map_err(|e| ServiceError::Io(format!("admin answer unreadable: {e}")))?
+                .to_bytes();
+            return Err(remote_error(&bytes));
+        }
+        Ok(Box::new(BodyReader {
+            runtime,
+            body: response.into_body(),
+            pending: Bytes::new(),
+        }))
+    }
+
     fn subscribe(&self) -> Result<Subscription> {
         let (items, received) = mpsc::channel();
         let (opened, open) = mpsc::channel();
@@ -143,6 +161,36 @@ impl Remote for SocketClient {
 
     fn describe(&self) -> String {
         self.socket.display().to_string()
+    }
+}
+
+/// An answer's body as a blocking reader: each read that finds nothing buffered drives the
+/// connection (spawned on this same single-threaded runtime) until the next piece arrives.
+struct BodyReader {
+    runtime: tokio::runtime::Runtime,
+    body: Incoming,
+    pending: Bytes,
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.is_empty() {
+            match self.runtime.block_on(self.body.frame()) {
+                None => return Ok(0),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.pending = data;
+                    }
+                }
+                Some(Err(error)) => {
+                    let message = format!("the server's answer broke off: {error}");
+                    return Err(std::io::Error::other(message));
+                }
+            }
+        }
+        let count = buf.len().min(self.pending.len());
+        buf[..count].copy_from_slice(&self.pending.split_to(count));
+        Ok(count)
     }
 }
 

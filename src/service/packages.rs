@@ -74,9 +74,13 @@ pub fn show(app: &App, name: &str) -> Result<PackageDetail> {
     })
 }
 
-/// Newest first.
-pub fn recent_downloads(app: &App, limit: usize) -> Result<Vec<DownloadEvent>> {
+/// Newest first, read from the store a page at a time as the caller walks it.
+pub fn recent_downloads(
+    app: &App,
+    limit: usize,
+) -> Result<impl Iterator<Item = Result<DownloadEvent>> + '_> {
     // Events still waiting for the batch writer are newer than anything stored.
     app.analytics.flush(app.store())?;
-    Ok(app.store().read(|r| r.recent_downloads(limit))?)
+    let walk = app.store().downloads_newest_first(limit)?;
+    Ok(walk.map(|event| Ok(event?)))
 }

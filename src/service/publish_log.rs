@@ -25,7 +25,13 @@ impl PublishLog {
             .announce(ChangeEvent::PublishAttempted { entry });
     }
 
-    pub fn recent(&self, store: &Store, limit: usize) -> Result<Vec<PublishEvent>> {
-        Ok(store.read(|r| r.recent_publish_events(limit))?)
+    /// Newest first, read from the store a page at a time as the caller walks it.
+    pub fn recent<'a>(
+        &self,
+        store: &'a Store,
+        limit: usize,
+    ) -> Result<impl Iterator<Item = Result<PublishEvent>> + 'a> {
+        let walk = store.publish_events_newest_first(limit)?;
+        Ok(walk.map(|event| Ok(event?)))
     }
 }

@@ -1,7 +1,9 @@
-//! Publish events: appended one at a time (publishes are rare), read newest first.
+//! Publish events: appended one at a time (publishes are rare), read newest first a page at a
+//! time (see `downloads` for the walk).
 
+use super::downloads::{NewestFirst, PAGE_ROWS};
 use super::tables::PUBLISH_LOG;
-use super::{Reader, Result, StoreError, Writer, decode};
+use super::{Result, Store, StoreError, Writer};
 use crate::domain::publish_log::PublishEvent;
 use redb::ReadableTable;
 
@@ -17,18 +19,12 @@ impl Writer<'_> {
     }
 }
 
-impl Reader<'_> {
-    pub fn recent_publish_events(&self, limit: usize) -> Result<Vec<PublishEvent>> {
-        let table = self.txn.open_table(PUBLISH_LOG)?;
-        let mut events = Vec::new();
-        for row in table.iter()?.rev().take(limit) {
-            let (key, value) = row?;
-            events.push(decode(
-                PUBLISH_LOG,
-                &key.value().to_string(),
-                value.value(),
-            )?);
-        }
-        Ok(events)
+impl Store {
+    /// The newest `limit` publish events, newest first, read `PAGE_ROWS` at a time.
+    pub fn publish_events_newest_first(
+        &self,
+        limit: usize,
+    ) -> Result<impl Iterator<Item = Result<PublishEvent>> + '_> {
+        NewestFirst::new(self, PUBLISH_LOG, limit, PAGE_ROWS)
     }
 }

@@ -62,3 +62,37 @@ async fn a_wrong_method_or_an_unknown_path_on_the_admin_socket_gets_405_or_404()
         assert_api_error(&response, 404, "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_long_listing_arrives_as_one_json_array_newest_first() {
+    use crate::domain::names::{ProjectSlug, PublicKey};
+    use crate::domain::records::{DownloadEvent, DownloadKind};
+    let shop = Shop::new();
+    // Several of the server's pieces long, so pieces are joined at row boundaries many times.
+    let events: Vec<DownloadEvent> = (0..3_000)
+        .map(|i| DownloadEvent {
+            at_micros: 1_000_000 + i,
+            kind: DownloadKind::Dist,
+            package: "acme/widget".into(),
+            version: format!("1.0.{i}"),
+            project: ProjectSlug::parse("shop").unwrap(),
+            public_key: PublicKey::parse(&shop.customer.public_key).unwrap(),
+            ip: "10.0.0.1".into(),
+            user_agent: "Composer/2.8 (a user agent long enough to make the rows weigh)".into(),
+        })
+        .collect();
+    shop.app
+        .store()
+        .write(|w| w.append_downloads(&events))
+        .unwrap();
+    let listing = json!({"op": "downloads", "limit": 2_500});
+    let response = shop.admin(admin_request(listing.to_string())).await;
+    assert_json_status(&response, 200);
+    let listed: Vec<DownloadEvent> = serde_json::from_slice(response.body()).unwrap();
+    let expected: Vec<DownloadEvent> = events.into_iter().rev().take(2_500).collect();
+    assert!(
+        listed == expected,
+        "{} rows, not the newest first",
+        listed.len()
+    );
+}

@@ -1,7 +1,8 @@
 //! The caller's side of the protocol: one handle whether the `App` is in this process or a server
 //! is reached through its admin socket, so the CLI and the TUI do not care which.
 
-use super::{AdminCommand, AdminRequest, decode, execute};
+use super::listing::read_array;
+use super::{AdminCommand, AdminListing, AdminRequest, decode, execute};
 use crate::service::changes::Subscription;
 use crate::service::{App, Result};
 use std::sync::Arc;
@@ -10,6 +11,11 @@ use std::sync::Arc;
 pub trait Remote: Send + Sync {
     /// Sends one request; the answer's JSON on success, the server's error otherwise.
     fn send(&self, request: &AdminRequest) -> Result<Vec<u8>>;
+
+    /// Sends a listing; its answer, one JSON array, is read from the returned reader as the
+    /// server writes it. A failed request is an error here; an answer that breaks off is a read
+    /// error later.
+    fn open(&self, request: &AdminRequest) -> Result<Box<dyn std::io::Read>>;
 
     /// Follows the server's change feed; returns once the stream is open, so nothing announced
     /// after this call is missed.
@@ -31,6 +37,29 @@ impl Admin {
             Admin::Local(app) => command.run(app),
             Admin::Remote(remote) => decode(&remote.send(&command.into())?),
         }
+    }
+
+    /// Runs a listing and hands each row to `each` as it is read: from the store a page at a
+    /// time here, or off the socket as the server sends it. An error from `each` stops the walk.
+    pub fn for_each_row<L: AdminListing>(
+        &self,
+        listing: L,
+        mut each: impl FnMut(L::Row) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Admin::Local(app) => listing.rows(app)?.try_for_each(|row| each(row?)),
+            Admin::Remote(remote) => read_array(remote.open(&listing.into())?, &mut each),
+        }
+    }
+
+    /// A listing's rows gathered: for a short one (a small limit).
+    pub fn rows<L: AdminListing>(&self, listing: L) -> Result<Vec<L::Row>> {
+        let mut rows = Vec::new();
+        self.for_each_row(listing, |row| {
+            rows.push(row);
+            Ok(())
+        })?;
+        Ok(rows)
     }
 
     /// Runs a request whose answer the caller does not read (a change made from a form).

@@ -6,11 +6,16 @@
 //! (`{"op": "project_create", …}`); the server answers with the response encoded as JSON and the
 //! client decodes it into the same type. [`Admin`] is the caller's handle: the `App` in this
 //! process, or a server reached through a [`Remote`] transport.
+//!
+//! Listings that can be long are [`AdminListing`]s instead: their rows are walked a page at a
+//! time and travel as a JSON array written while it is read (see `listing`).
 
 mod client;
+mod listing;
 mod requests;
 
 pub use client::{Admin, Remote};
+pub use listing::{AdminListing, Answer, Rows};
 pub use requests::*;
 
 use super::{App, Result, ServiceError};
@@ -25,11 +30,15 @@ pub trait AdminCommand: Into<AdminRequest> {
 
 /// Declares the wire enum over the request types, and the one dispatch that runs any of them.
 macro_rules! admin_protocol {
-    ($($variant:ident($request:ty)),* $(,)?) => {
+    (
+        commands { $($variant:ident($request:ty)),* $(,)? }
+        listings { $($listing_variant:ident($listing:ty)),* $(,)? }
+    ) => {
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         #[serde(tag = "op", rename_all = "snake_case")]
         pub enum AdminRequest {
-            $($variant($request)),*
+            $($variant($request),)*
+            $($listing_variant($listing),)*
         }
 
         $(impl From<$request> for AdminRequest {
@@ -38,45 +47,62 @@ macro_rules! admin_protocol {
             }
         })*
 
-        /// Runs a request and encodes its answer exactly as the admin socket sends it.
-        pub fn execute(app: &App, request: AdminRequest) -> Result<Vec<u8>> {
+        $(impl From<$listing> for AdminRequest {
+            fn from(request: $listing) -> Self {
+                AdminRequest::$listing_variant(request)
+            }
+        })*
+
+        /// Runs a request and answers it as the admin socket sends it: listings as a JSON array
+        /// produced while it is sent, everything else whole.
+        pub fn answer(app: &App, request: AdminRequest) -> Result<Answer<'_>> {
             match request {
-                $(AdminRequest::$variant(request) => encode(&request.run(app)?)),*
+                $(AdminRequest::$variant(request) => Ok(Answer::Whole(encode(&request.run(app)?)?)),)*
+                $(AdminRequest::$listing_variant(request) => Ok(listing::json_array(request.rows(app)?)),)*
             }
         }
     };
 }
 
 admin_protocol! {
-    ProjectCreate(ProjectCreate),
-    ProjectList(ProjectList),
-    ProjectRename(ProjectRename),
-    ProjectDelete(ProjectDelete),
-    TokenCreate(TokenCreate),
-    TokenList(TokenList),
-    TokenRevoke(TokenRevoke),
-    LicenceCreate(LicenceCreate),
-    LicenceActivate(LicenceActivate),
-    LicenceDeactivate(LicenceDeactivate),
-    LicenceRevoke(LicenceRevoke),
-    LicenceList(LicenceList),
-    LicencePreview(LicencePreview),
-    PackagePublish(super::publish::PublishRequest),
-    PackagePublishGit(super::git_publish::GitPublishRequest),
-    PackageList(PackageList),
-    PackageShow(PackageShow),
-    PackageYank(PackageYank),
-    PackageUnyank(PackageUnyank),
-    PackageRemove(PackageRemove),
-    Downloads(Downloads),
-    PublishLog(PublishLog),
-    PublisherCreate(PublisherCreate),
-    PublisherList(PublisherList),
-    PublisherRevoke(PublisherRevoke),
-    DashboardStats(DashboardStats),
-    DownloadStats(DownloadStats),
-    ServerStatus(ServerStatus),
-    Backup(Backup),
+    commands {
+        ProjectCreate(ProjectCreate),
+        ProjectList(ProjectList),
+        ProjectRename(ProjectRename),
+        ProjectDelete(ProjectDelete),
+        TokenCreate(TokenCreate),
+        TokenList(TokenList),
+        TokenRevoke(TokenRevoke),
+        LicenceCreate(LicenceCreate),
+        LicenceActivate(LicenceActivate),
+        LicenceDeactivate(LicenceDeactivate),
+        LicenceRevoke(LicenceRevoke),
+        LicenceList(LicenceList),
+        LicencePreview(LicencePreview),
+        PackagePublish(super::publish::PublishRequest),
+        PackagePublishGit(super::git_publish::GitPublishRequest),
+        PackageList(PackageList),
+        PackageShow(PackageShow),
+        PackageYank(PackageYank),
+        PackageUnyank(PackageUnyank),
+        PackageRemove(PackageRemove),
+        PublisherCreate(PublisherCreate),
+        PublisherList(PublisherList),
+        PublisherRevoke(PublisherRevoke),
+        DashboardStats(DashboardStats),
+        DownloadStats(DownloadStats),
+        ServerStatus(ServerStatus),
+        Backup(Backup),
+    }
+    listings {
+        Downloads(Downloads),
+        PublishLog(PublishLog),
+    }
+}
+
+/// Runs a request and answers its whole encoded answer (a listing's rows gathered).
+pub fn execute(app: &App, request: AdminRequest) -> Result<Vec<u8>> {
+    answer(app, request)?.into_bytes()
 }
 
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {

@@ -1,6 +1,6 @@
 //! Each admin request, its fields as they travel, and what it answers.
 
-use super::AdminCommand;
+use super::{AdminCommand, AdminListing, Rows};
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::domain::time;
@@ -120,14 +120,32 @@ request!(PackageUnyank { name: String, version: String }
 request!(PackageRemove { name: String, version: String }
     -> RemoveOutcome = |r, app| recall::remove(app, &r.name, &r.version));
 
-request!(
+/// Declares a listing request with the row type it answers and how its walk starts.
+macro_rules! listing {
+    ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? }
+        -> $row:ty = |$self_:ident, $app:ident| $body:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+        pub struct $name { $(pub $field: $ty),* }
+
+        impl AdminListing for $name {
+            type Row = $row;
+            fn rows(self, $app: &App) -> Result<Rows<'_, $row>> {
+                let $self_ = self;
+                Ok(Box::new($body?))
+            }
+        }
+    };
+}
+
+listing!(
     /// The most recent downloads, newest first.
     Downloads { limit: usize }
-    -> Vec<DownloadEvent> = |r, app| packages::recent_downloads(app, r.limit));
-request!(
+    -> DownloadEvent = |r, app| packages::recent_downloads(app, r.limit));
+listing!(
     /// The most recent publish attempts from every route, newest first.
     PublishLog { limit: usize }
-    -> Vec<PublishEvent> = |r, app| app.publish_log.recent(app.store(), r.limit));
+    -> PublishEvent = |r, app| app.publish_log.recent(app.store(), r.limit));
 
 request!(PublisherCreate { label: Option<String>, packages: Vec<String> }
     -> CreatedPublisher = |r, app| publishers::create(app, r.label, &r.packages));
