@@ -28,6 +28,7 @@ pub struct Config {
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
     pub limits: LimitsConfig,
+    pub connections: ConnectionsConfig,
     pub log: LogConfig,
 }
 
@@ -71,6 +72,25 @@ pub struct LimitsConfig {
     pub shutdown_grace_secs: u64,
 }
 
+/// How long slow and idle clients may hold a connection, and how many may be open at once.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionsConfig {
+    /// Most client connections open at once on the public listeners; 0 derives it from the
+    /// open-files limit. At the cap, the longest-idle connection is closed to admit a new one.
+    pub max_connections: u64,
+    /// A new connection must have sent a whole request head within this time, and so must a
+    /// kept-alive one once its next request has begun.
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request in progress is closed after this long.
+    pub idle_timeout_secs: u64,
+    /// A request body (an upload) must bring at least this many bytes a second, measured over
+    /// `upload_window_secs`; 0 turns the check off.
+    pub min_upload_bytes_per_sec: u64,
+    /// The window over which the upload rate is measured: a pause shorter than this is forgiven.
+    pub upload_window_secs: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -99,6 +119,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
             limits: LimitsConfig::default(),
+            connections: ConnectionsConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -131,6 +152,19 @@ impl Default for LimitsConfig {
             admin_body_bytes: 1024 * 1024,
             archive_bytes: 256 * 1024 * 1024,
             shutdown_grace_secs: 30,
+        }
+    }
+}
+
+impl Default for ConnectionsConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 0,
+            header_read_timeout_secs: 20,
+            // Composer and CI runners reuse connections across a whole install.
+            idle_timeout_secs: 60,
+            min_upload_bytes_per_sec: 1024,
+            upload_window_secs: 20,
         }
     }
 }
@@ -303,6 +337,39 @@ impl Config {
                 "must be at most 3600",
             ));
         }
+        self.validate_connections()
+    }
+
+    fn validate_connections(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| ConfigError::Invalid {
+            key,
+            reason: reason.to_string(),
+        };
+        let connections = &self.connections;
+        for (key, value) in [
+            (
+                "connections.header_read_timeout_secs",
+                connections.header_read_timeout_secs,
+            ),
+            (
+                "connections.idle_timeout_secs",
+                connections.idle_timeout_secs,
+            ),
+            (
+                "connections.upload_window_secs",
+                connections.upload_window_secs,
+            ),
+        ] {
+            if !(1..=86_400).contains(&value) {
+                return Err(invalid(key, "must be 1 to 86400 seconds"));
+            }
+        }
+        if connections.max_connections > 10_000_000 {
+            return Err(invalid(
+                "connections.max_connections",
+                "must be at most 10000000 (0 derives it from the open-files limit)",
+            ));
+        }
         Ok(())
     }
 }
@@ -388,6 +455,10 @@ mod tests {
             (
                 "[limits]\nnotify_body_bytes = 1",
                 "limits.notify_body_bytes",
+            ),
+            (
+                "[connections]\nidle_timeout_secs = 0",
+                "connections.idle_timeout_secs",
             ),
         ];
         for (text, key) in cases {

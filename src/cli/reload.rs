@@ -82,6 +82,7 @@ fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {
     check("tls", running.tls != next.tls);
     check("argon2", running.argon2 != next.argon2);
     check("limits", running.limits != next.limits);
+    check("connections", running.connections != next.connections);
     check("log.format", running.log.format != next.log.format);
     changed
 }

@@ -86,11 +86,14 @@ async fn serve<F: std::future::Future<Output = ()>>(
     };
     let grace = Duration::from_secs(loaded.config.limits.shutdown_grace_secs);
     let mut tasks = Vec::new();
+    let policy = crate::http::connections::Policy::from_config(&loaded.config.connections);
+    let connections = crate::http::connections::Connections::new(policy);
     for listener in listeners.public {
         let shutdown = stopped(stop_rx.clone());
         tasks.push(tokio::spawn(crate::http::server::serve_listener(
             app.clone(),
             listener,
+            connections.clone(),
             shutdown,
             grace,
         )));

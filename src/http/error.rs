@@ -21,6 +21,8 @@ pub enum ApiError {
         max: u64,
     },
     Internal(String),
+    /// A request body arrived slower than `connections.min_upload_bytes_per_sec`.
+    TooSlow(String),
     /// Authenticated, but this credential may not do this.
     Forbidden(String),
     /// The outcome of the validated publish path, for uploads.
@@ -39,6 +41,7 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Publish(error) => service_status(error),
         }
@@ -54,6 +57,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PayloadTooLarge | ApiError::ArchiveTooLarge { .. } => "too_large",
             ApiError::Internal(_) => "internal",
+            ApiError::TooSlow(_) => "too_slow",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Publish(error) => error.code(),
         }
@@ -71,6 +75,7 @@ impl ApiError {
                  (limits.archive_bytes)"
             ),
             ApiError::Internal(_) => "internal error; the server log has the details".to_string(),
+            ApiError::TooSlow(why) => format!("{why} (connections.min_upload_bytes_per_sec)"),
             ApiError::Forbidden(why) => why.clone(),
             // Storage and I/O details name server paths: they go to the log only.
             ApiError::Publish(ServiceError::Store(_) | ServiceError::Io(_)) => {

@@ -4,8 +4,10 @@
 pub mod admin;
 pub mod admin_client;
 pub mod composer;
+pub mod connections;
 mod error;
 mod health;
+mod paced;
 pub mod publish;
 mod responses;
 mod route;
@@ -30,7 +32,8 @@ pub async fn serve(
     grace: std::time::Duration,
 ) {
     let listener = server::PublicListener::Plain(listener);
-    server::serve_listener(app, listener, shutdown, grace).await;
+    let connections = connections::Connections::new(connections::Policy::default());
+    server::serve_listener(app, listener, connections, shutdown, grace).await;
 }
 
 /// Everything the public listeners answer: the Composer endpoints and the health check.

@@ -126,8 +126,7 @@ where
         .map_err(io)?;
     let mut written = 0u64;
     while let Some(chunk) = body.next().await {
-        let mut chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("upload interrupted: {e}")))?;
+        let mut chunk = chunk.map_err(interrupted)?;
         written += chunk.remaining() as u64;
         if written > max {
             return Err(ApiError::ArchiveTooLarge { max });
@@ -141,4 +140,12 @@ where
     }
     file.flush().await.map_err(io)?;
     Ok(())
+}
+
+/// A body cut for its rate is the client's slowness (408); anything else broke the upload.
+fn interrupted(error: warp::Error) -> ApiError {
+    match std::error::Error::source(&error) {
+        Some(cause) if super::paced::is_too_slow(cause) => ApiError::TooSlow(cause.to_string()),
+        _ => ApiError::BadRequest(format!("upload interrupted: {error}")),
+    }
 }

@@ -3,6 +3,8 @@
 //! client behind a trusted proxy, and the scheme), every request gets one access line and its
 //! metrics, and a shutdown can bound how long transfers in flight may still run.
 
+use super::connections::{Connections, Ending, Member, Policy, Slot};
+use super::paced::{Paced, Tracked, Watched};
 use super::route;
 use super::tls::TlsAcceptor;
 use crate::domain::proxies::{Client, Forwarding};
@@ -11,18 +13,34 @@ use crate::service::metrics::Route;
 use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use warp::http::{HeaderMap, Request};
 use warp::reply::Response;
 
+/// The body type of warp's replies, which warp does not name.
+type WarpBody = <Response as BodyOf>::Body;
+
+trait BodyOf {
+    type Body;
+}
+
+impl<B> BodyOf for warp::http::Response<B> {
+    type Body = B;
+}
+
 /// A slow or silent client must not hold a connection slot through the handshake forever.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection closed for idling may take to say goodbye (an HTTP/2 GOAWAY).
+const CLOSE_BOUND: Duration = Duration::from_secs(1);
+/// At the cap with every connection busy, how often the accept loop looks again.
+const FULL_RECHECK: Duration = Duration::from_millis(250);
 
 pub enum PublicListener {
     Plain(TcpListener),
@@ -44,74 +62,51 @@ impl Identity {
 }
 
 /// Serves `routes` on `listener` until `shutdown`; then stops accepting and gives open
-/// connections `grace` to finish before they are dropped.
+/// connections `grace` to finish before they are dropped. `connections` is shared by every
+/// public listener: the cap is on the process's sockets.
 pub async fn serve_listener(
     app: Arc<App>,
     listener: PublicListener,
+    connections: Arc<Connections>,
     shutdown: impl Future<Output = ()>,
     grace: Duration,
 ) {
     let routes = super::public_routes(app.clone());
-    let graceful = GracefulShutdown::new();
     let (tcp, tls) = match listener {
         PublicListener::Plain(tcp) => (tcp, None),
         PublicListener::Tls(tcp, acceptor) => (tcp, Some(acceptor)),
     };
+    // Every connection task holds a receiver: the sender sees them all gone at the end.
+    let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
-            accepted = tcp.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(error) => {
-                    // Out of file descriptors, most likely: pause rather than spin.
-                    tracing::warn!(%error, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            },
+            accepted = accept(&tcp, &connections) => accepted,
             _ = &mut shutdown => break,
         };
+        let member = connections.admit();
+        connections.enforce_cap();
         let connection = Connection {
             app: app.clone(),
             remote,
             https: tls.is_some(),
+            slot: member.slot.clone(),
+            policy: connections.policy,
         };
         let service = TowerToHyperService::new(warp::service(routes.clone()));
-        let watcher = graceful.watcher();
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let hyper_service = hyper::service::service_fn(move |request| {
-                connection.clone().handle(service.clone(), request)
-            });
-            let result = match tls {
-                None => {
-                    let io = TokioIo::new(stream);
-                    let served = builder.serve_connection(io, hyper_service);
-                    watcher.watch(served.into_owned()).await
-                }
-                Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
-                    let Ok(Ok(stream)) = handshake.await else {
-                        tracing::debug!(%remote, "TLS handshake failed or timed out");
-                        return;
-                    };
-                    let served = builder.serve_connection(TokioIo::new(stream), hyper_service);
-                    watcher.watch(served.into_owned()).await
-                }
-            };
-            if let Err(error) = result {
-                tracing::debug!(%remote, %error, "connection ended with an error");
-            }
-        });
+        let task = Task {
+            member,
+            stop: stop_rx.clone(),
+            policy: connections.policy,
+            remote,
+        };
+        tokio::spawn(task.run(stream, tls.clone(), connection, service));
     }
     // Dropping the listener refuses new connections at once; open ones get the grace period.
     drop(tcp);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    drop(stop_rx);
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(grace, stop_tx.closed()).await.is_err() {
         tracing::warn!(
             ?grace,
             "transfers still running at the end of the grace period were cut"
@@ -119,26 +114,163 @@ pub async fn serve_listener(
     }
 }
 
+/// The next client, once there is room for it: at the cap with every connection busy, new
+/// clients wait in the kernel's backlog. Out of file descriptors, an idle connection is shed so
+/// the loop recovers instead of spinning.
+async fn accept(tcp: &TcpListener, connections: &Connections) -> (TcpStream, SocketAddr) {
+    loop {
+        if !connections.has_room() {
+            connections.wait_for_room(FULL_RECHECK).await;
+            continue;
+        }
+        match tcp.accept().await {
+            Ok(pair) => return pair,
+            Err(error) => {
+                let shed = connections.shed_longest_idle();
+                tracing::warn!(%error, shed, open = connections.open_count(), "accept failed");
+                let pause = if shed { CLOSE_BOUND / 10 } else { FULL_RECHECK };
+                connections.wait_for_room(pause).await;
+            }
+        }
+    }
+}
+
+/// One connection's life: the TLS handshake, then HTTP until the client leaves, the connection
+/// times out or is shed, or the listener stops.
+struct Task {
+    member: Member,
+    stop: watch::Receiver<bool>,
+    policy: Policy,
+    remote: SocketAddr,
+}
+
+enum Outcome {
+    Done(Result<(), Box<dyn std::error::Error + Send + Sync>>),
+    Ended(Ending),
+    Stopped,
+}
+
+impl Task {
+    async fn run<S>(
+        mut self,
+        stream: TcpStream,
+        tls: Option<TlsAcceptor>,
+        connection: Connection,
+        service: TowerToHyperService<S>,
+    ) where
+        TowerToHyperService<S>: RouteService,
+    {
+        let Some(acceptor) = tls else {
+            return self.serve(stream, connection, service).await;
+        };
+        let slot = self.member.slot.clone();
+        let handshake = tokio::select! {
+            handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => handshake,
+            _ = slot.ending(&self.policy) => return,
+            _ = self.stop.wait_for(|stop| *stop) => return,
+        };
+        let Ok(Ok(stream)) = handshake else {
+            tracing::debug!(remote = %self.remote, "TLS handshake failed or timed out");
+            return;
+        };
+        self.serve(stream, connection, service).await;
+    }
+
+    async fn serve<S, IO>(mut self, io: IO, connection: Connection, service: TowerToHyperService<S>)
+    where
+        TowerToHyperService<S>: RouteService,
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let slot = self.member.slot.clone();
+        let io = TokioIo::new(Watched::new(io, slot.clone()));
+        let hyper_service = hyper::service::service_fn(move |request| {
+            connection.clone().handle(service.clone(), request)
+        });
+        let builder = auto::Builder::new(TokioExecutor::new());
+        let served = builder.serve_connection(io, hyper_service);
+        tokio::pin!(served);
+        let outcome = tokio::select! {
+            result = served.as_mut() => Outcome::Done(result),
+            ending = slot.ending(&self.policy) => Outcome::Ended(ending),
+            _ = self.stop.wait_for(|stop| *stop) => Outcome::Stopped,
+        };
+        let result = match outcome {
+            Outcome::Done(result) => result,
+            // Nothing was asked on it yet: there is nothing to finish.
+            _ if slot.never_served() => return,
+            Outcome::Ended(ending) => {
+                tracing::debug!(remote = %self.remote, ?ending, "closing an idle connection");
+                served.as_mut().graceful_shutdown();
+                match tokio::time::timeout(CLOSE_BOUND, served).await {
+                    Ok(result) => result,
+                    Err(_) => return,
+                }
+            }
+            // The listener's grace period bounds this wait.
+            Outcome::Stopped => {
+                served.as_mut().graceful_shutdown();
+                served.await
+            }
+        };
+        if let Err(error) = result {
+            tracing::debug!(remote = %self.remote, %error, "connection ended with an error");
+        }
+    }
+}
+
+/// The warp service as hyper calls it, with the paced request body.
+trait RouteService:
+    hyper::service::Service<
+        Request<Paced<Incoming>>,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> RouteService for T where
+    T: hyper::service::Service<
+            Request<Paced<Incoming>>,
+            Response = Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 #[derive(Clone)]
 struct Connection {
     app: Arc<App>,
     remote: SocketAddr,
     https: bool,
+    slot: Arc<Slot>,
+    policy: Policy,
 }
 
 impl Connection {
     async fn handle<S>(
         self,
         service: TowerToHyperService<S>,
-        mut request: Request<Incoming>,
-    ) -> Result<Response, std::convert::Infallible>
+        request: Request<Incoming>,
+    ) -> Result<warp::http::Response<Tracked<WarpBody>>, std::convert::Infallible>
     where
-        TowerToHyperService<S>: hyper::service::Service<
-                Request<Incoming>,
-                Response = Response,
-                Error = std::convert::Infallible,
-            >,
+        TowerToHyperService<S>: RouteService,
     {
+        let in_flight = self
+            .slot
+            .request_started(request.version() == warp::http::Version::HTTP_2);
+        let (rate, window) = (
+            self.policy.min_upload_bytes_per_sec,
+            self.policy.upload_window,
+        );
+        let mut request = request.map(|body| Paced::new(body, rate, window));
         let started = Instant::now();
         let client = self.client(request.headers());
         let identity = Identity::default();
@@ -167,7 +299,7 @@ impl Connection {
             client = %client.ip,
             "request"
         );
-        Ok(response)
+        Ok(response.map(|body| Tracked::new(body, in_flight)))
     }
 
     fn client(&self, headers: &HeaderMap) -> Client {

@@ -5,6 +5,7 @@ mod common;
 mod backup;
 mod cli;
 mod composer;
+mod connections;
 mod deploy;
 mod disk;
 mod docs;

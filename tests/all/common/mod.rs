@@ -79,6 +79,42 @@ impl Appliance {
         self.addr = Some(addr);
     }
 
+    /// Starts `packagento serve` with at most `fd_limit` open files (soft and hard), as a host
+    /// with a low `ulimit -n` would run it.
+    pub fn start_with_fd_limit(&mut self, fd_limit: u32, extra_args: &[&str]) {
+        let server = self.command();
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {fd_limit} && exec \"$0\" \"$@\""))
+            .arg(server.get_program())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .envs(server.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))));
+        for (key, value) in server.get_envs() {
+            if value.is_none() {
+                command.env_remove(key);
+            }
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn packagento serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read listening line");
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        self.server = Some(child);
+        self.addr = Some(addr);
+    }
+
     /// `packagento serve` on 127.0.0.1:0 at log `level`, its stderr left piped for the test to
     /// read; returns the process and the Composer address it announced.
     pub fn spawn_logged(&self, extra_args: &[&str], level: &str) -> (Child, String) {
