@@ -2,9 +2,13 @@
 
 use super::CliError;
 use crate::config::LogFormat;
+use crate::domain::text::{find_hostile, printable};
+use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
 use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::field::MakeExt;
+use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -68,7 +72,12 @@ fn install(
     let registry = tracing_subscriber::registry().with(filter);
     let installed = match format {
         LogFormat::Human => registry
-            .with(fmt::layer().with_ansi(colour).with_writer(writer))
+            .with(
+                fmt::layer()
+                    .with_ansi(colour)
+                    .fmt_fields(escaping_fields())
+                    .with_writer(writer),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(fmt::layer().json().with_writer(writer))
@@ -81,6 +90,32 @@ fn install(
     Ok(LogHandle(installed.is_ok().then_some(handle)))
 }
 
+/// Human log lines carry what clients and files supplied (names, messages, reasons): every
+/// control and text-direction character in a field is shown as an escape such as `\u{1b}`, so a
+/// value can neither split a line nor drive the terminal reading the log. (JSON escapes them
+/// itself.)
+fn escaping_fields() -> impl for<'w> fmt::FormatFields<'w> + Send + Sync + 'static {
+    fmt::format::debug_fn(|writer, field, value| {
+        let mut escaped = Escaping(writer);
+        match field.name() {
+            "message" => write!(escaped, "{value:?}"),
+            name => write!(escaped, "{name}={value:?}"),
+        }
+    })
+    .delimited(" ")
+}
+
+struct Escaping<'a, 'w>(&'a mut Writer<'w>);
+
+impl std::fmt::Write for Escaping<'_, '_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        match find_hostile(text) {
+            None => self.0.write_str(text),
+            Some(_) => self.0.write_str(&printable(text)),
+        }
+    }
+}
+
 /// Writes out every pending log line; called once, as the process is about to exit.
 pub fn flush() {
     let guard = WRITER_GUARD
@@ -88,4 +123,43 @@ pub fn flush() {
         .unwrap_or_else(|p| p.into_inner())
         .take();
     drop(guard);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn control_and_direction_characters_in_log_fields_are_escaped_and_lines_stay_whole() {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = fmt::Subscriber::builder()
+            .fmt_fields(escaping_fields())
+            .with_ansi(false)
+            .with_writer(move || sink.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            let file = "evil\x1b[31mRED\r\nFAKE LINE\u{202e}.zip";
+            tracing::warn!(file = %file, reason = file, "publish failed for {file}");
+        });
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(!text.contains('\x1b') && !text.contains('\r') && !text.contains('\u{202e}'));
+        assert!(text.contains("file=evil\\u{1b}[31mRED"), "{text}");
+        assert!(text.contains("publish failed for evil\\u{1b}"), "{text}");
+    }
 }

@@ -10,6 +10,7 @@
 use super::App;
 use super::archive::{ArchiveError, ArchiveLimits, inspect_archive};
 use super::publish::{Origin, PublishRequest, publish};
+use crate::domain::text::{printable, printable_lines};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -174,8 +175,13 @@ fn process(app: &App, inbox: &Path, path: &Path) {
 fn move_to_failed(inbox: &Path, path: &Path, name: &str, reason: &str) -> std::io::Result<()> {
     let failed = failed_dir(inbox);
     std::fs::create_dir_all(&failed)?;
-    // The reason first, so whoever sees the file in failed/ also finds why.
-    let text = format!("{name} was not published:\n{reason}\n");
+    // The reason first, so whoever sees the file in failed/ also finds why. Both may quote what
+    // the zip held, and the file is read with `cat`: no control characters reach it.
+    let text = format!(
+        "{} was not published:\n{}\n",
+        printable(name),
+        printable_lines(reason)
+    );
     std::fs::write(failed.join(format!("{name}.error.txt")), text)?;
     std::fs::rename(path, failed.join(name))
 }

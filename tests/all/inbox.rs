@@ -89,6 +89,24 @@ fn a_broken_zip_moves_to_failed_with_its_reason_beside_it() {
 }
 
 #[test]
+fn a_failed_file_whose_name_holds_control_characters_gets_a_reason_file_without_them() {
+    let app = Appliance::started();
+    let name = "evil\u{1b}[2J\r\u{202e}.zip";
+    std::fs::write(inbox(&app).join(name), b"not a zip").unwrap();
+    let failed = inbox(&app).join("failed");
+    let reason_file = failed.join(format!("{name}.error.txt"));
+    within(Duration::from_secs(10), "the failed file", || {
+        reason_file.exists().then_some(())
+    });
+    let reason = std::fs::read_to_string(&reason_file).unwrap();
+    assert!(
+        reason.starts_with("evil\\u{1b}[2J\\u{d}\\u{202e}.zip was not published"),
+        "{reason:?}"
+    );
+    assert!(!reason.contains(['\u{1b}', '\r', '\u{202e}']), "{reason:?}");
+}
+
+#[test]
 fn a_file_that_is_not_a_zip_at_all_also_fails_with_its_reason() {
     let app = Appliance::started();
     std::fs::write(inbox(&app).join("notes.zip"), b"not a zip, just text").unwrap();
