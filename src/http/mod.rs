@@ -135,8 +135,21 @@ fn rejection_to_error(rejection: &warp::Rejection) -> ApiError {
         ApiError::BadRequest("a Content-Length header is required".into())
     } else if rejection.is_not_found() {
         ApiError::NotFound
+    } else if let Some(invalid) = rejection.find::<warp::reject::InvalidQuery>() {
+        ApiError::BadRequest(format!("invalid query string: {invalid}"))
+    } else if let Some(missing) = rejection.find::<warp::reject::MissingHeader>() {
+        ApiError::BadRequest(format!("missing header {}", missing.name()))
+    } else if let Some(invalid) = rejection.find::<warp::reject::InvalidHeader>() {
+        ApiError::BadRequest(format!("invalid header {}", invalid.name()))
+    } else if rejection
+        .find::<warp::reject::UnsupportedMediaType>()
+        .is_some()
+    {
+        ApiError::BadRequest("unsupported content type".into())
     } else {
-        ApiError::BadRequest(format!("{rejection:?}"))
+        // warp's own description names its internals, which means nothing to a client.
+        tracing::debug!(?rejection, "request rejected");
+        ApiError::BadRequest("bad request".into())
     }
 }
 
@@ -144,6 +157,13 @@ async fn composer_rejection(
     rejection: warp::Rejection,
 ) -> Result<Response, std::convert::Infallible> {
     Ok(rejection_to_error(&rejection).into_composer_response())
+}
+
+/// Upload answers keep the `{"error": {"code", "message"}}` shape whatever went wrong.
+pub(crate) async fn upload_rejection(
+    rejection: warp::Rejection,
+) -> Result<Response, std::convert::Infallible> {
+    Ok(rejection_to_error(&rejection).into_publish_response())
 }
 
 async fn admin_rejection(rejection: warp::Rejection) -> Result<Response, std::convert::Infallible> {

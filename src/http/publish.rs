@@ -27,8 +27,7 @@ struct PublishQuery {
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("api" / "publish")
-        .and(warp::post())
+    let upload_route = warp::post()
         .and(warp::query::<PublishQuery>())
         .and(warp::header::headers_cloned())
         .and(warp::body::stream())
@@ -39,7 +38,14 @@ pub fn routes(
                     .await
                     .unwrap_or_else(ApiError::into_publish_response)
             }
-        })
+        });
+    // Recovered under the path, so anything else sent there is answered in the upload shape.
+    warp::path!("api" / "publish").and(
+        upload_route
+            .recover(super::upload_rejection)
+            .unify()
+            .boxed(),
+    )
 }
 
 async fn upload<S, B>(

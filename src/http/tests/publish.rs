@@ -205,8 +205,25 @@ async fn a_wrong_method_on_the_upload_path_gets_405() {
     let shop = Shop::new();
     for method in ["GET", "PUT", "DELETE"] {
         let wrong = request(method, "/api/publish").header("authorization", shop.publisher.basic());
-        assert_json_status(&shop.public(wrong).await, 405);
+        let response = shop.public(wrong).await;
+        assert_upload_error(&response, 405, "method_not_allowed");
     }
+}
+
+#[tokio::test]
+async fn an_upload_with_an_unreadable_query_gets_400_in_the_upload_shape_without_warp_internals() {
+    let shop = Shop::new();
+    let zip = release_zip("acme/widget", "2.0.0");
+    let response = shop
+        .public(upload(
+            "?version=1.0.0&version=2.0.0",
+            &shop.publisher.basic(),
+            zip,
+        ))
+        .await;
+    let message = assert_upload_error(&response, 400, "bad_request");
+    assert!(message.starts_with("invalid query string"), "{message}");
+    assert!(!message.contains("Rejection"), "{message}");
 }
 
 #[tokio::test]
