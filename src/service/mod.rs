@@ -60,6 +60,7 @@ impl ServiceError {
             ServiceError::Conflict(_) => "conflict",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(StoreError::Locked) => "locked",
+            ServiceError::Store(StoreError::Unavailable(_)) => "unavailable",
             ServiceError::Store(_) => "storage",
             ServiceError::Io(_) => "io",
         }
@@ -68,6 +69,15 @@ impl ServiceError {
     /// Another packagento process holds the database: a server is running on this data folder.
     pub fn is_locked(&self) -> bool {
         matches!(self, ServiceError::Store(StoreError::Locked))
+    }
+}
+
+impl crate::store::CarriesStoreError for ServiceError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            ServiceError::Store(error) => Some(error),
+            _ => None,
+        }
     }
 }
 
@@ -148,8 +158,9 @@ pub struct App {
     store: Store,
     settings: Settings,
     catalog: ArcSwap<Catalog>,
-    /// Serialises changes so each rebuild starts from the previous one's committed state.
-    one_change_at_a_time: Mutex<()>,
+    /// Serialises changes so each rebuild starts from the previous one's committed state. Holds
+    /// the store generation the catalogue was last built against.
+    one_change_at_a_time: Mutex<u64>,
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
@@ -178,11 +189,12 @@ impl App {
             let access = w.access_records()?;
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
         })?;
+        let generation = store.generation();
         Ok(Arc::new(App {
             store,
             settings,
             catalog: ArcSwap::from_pointee(catalog),
-            one_change_at_a_time: Mutex::new(()),
+            one_change_at_a_time: Mutex::new(generation),
             auth: auth::Auth::new(),
             analytics: analytics::Analytics::new(changes.clone()),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
@@ -232,16 +244,40 @@ impl App {
     /// Applies `work` and rebuilds the serving snapshot in the same transaction, so what is
     /// served never runs ahead of or behind what is stored.
     pub fn change<T>(&self, work: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
-        let _one_at_a_time = self
+        self.change_or_undo(work, || {})
+    }
+
+    /// Like `change`, but when the change does not commit, `undo` runs before the next change
+    /// may start: for files the work put in place, which no other change must come to rely on.
+    pub fn change_or_undo<T>(
+        &self,
+        work: impl FnOnce(&Writer) -> Result<T>,
+        undo: impl FnOnce(),
+    ) -> Result<T> {
+        let mut built_at = self
             .one_change_at_a_time
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let previous = self.catalog();
-        let (outcome, catalog) = self.store.write(|w| {
+        // After the database was re-opened, a change that reported failure may have reached the
+        // file after all: rebuild everything from what is really there.
+        let generation = self.store.generation();
+        let previous = if *built_at == generation {
+            Some(self.catalog())
+        } else {
+            None
+        };
+        let written = self.store.write(|w| {
             let outcome = work(w)?;
-            let catalog = Catalog::build(w, &previous, w.access_records()?, w.added_releases())?;
+            let catalog = match &previous {
+                Some(previous) => {
+                    Catalog::build(w, previous, w.access_records()?, w.added_releases())?
+                }
+                None => Catalog::build(w, &Catalog::default(), w.access_records()?, w.releases()?)?,
+            };
             Ok::<_, ServiceError>((outcome, catalog))
-        })?;
+        });
+        let (outcome, catalog) = written.inspect_err(|_| undo())?;
+        *built_at = generation;
         self.catalog.store(Arc::new(catalog));
         Ok(outcome)
     }
