@@ -181,6 +181,21 @@ impl App {
     pub fn open(settings: Settings) -> Result<Arc<App>> {
         disk::prepare(&settings)?;
         let store = Store::open(&settings.database_path())?;
+        Self::with_store(settings, store)
+    }
+
+    /// An `App` over a store whose disk the test fills and frees with the returned switch.
+    #[cfg(test)]
+    pub fn open_on_a_fillable_disk(
+        settings: Settings,
+    ) -> (Arc<App>, crate::store::disk_full::Switch) {
+        disk::prepare(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let (store, switch) = crate::store::disk_full::store(&settings.database_path());
+        let app = Self::with_store(settings, store).unwrap_or_else(|e| panic!("{e}"));
+        (app, switch)
+    }
+
+    fn with_store(settings: Settings, store: Store) -> Result<Arc<App>> {
         // Only now: holding the database proves no other packagento is staging files there.
         disk::remove_leftovers(&settings.archive_dir());
         let live = settings.live.clone();
@@ -190,15 +205,16 @@ impl App {
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
         })?;
         let generation = store.generation();
+        let metrics = metrics::Metrics::new();
         Ok(Arc::new(App {
             store,
             settings,
             catalog: ArcSwap::from_pointee(catalog),
             one_change_at_a_time: Mutex::new(generation),
             auth: auth::Auth::new(),
-            analytics: analytics::Analytics::new(changes.clone()),
+            analytics: analytics::Analytics::new(changes.clone(), metrics.dropped_events()),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
-            metrics: metrics::Metrics::new(),
+            metrics,
             live: ArcSwap::from_pointee(live),
             publish_log: publish_log::PublishLog::new(changes.clone()),
             changes,
@@ -338,6 +354,37 @@ mod tests {
         let second = App::open(settings(&dir)).err().unwrap();
         assert!(second.is_locked(), "{second:?}");
         assert_eq!(second.code(), "locked");
+    }
+
+    #[test]
+    fn a_change_that_cannot_commit_is_undone_and_the_next_one_commits_after_the_disk_has_room() {
+        use crate::store::disk_full::fill;
+        let dir = tempfile::tempdir().unwrap();
+        let (app, disk) = App::open_on_a_fillable_disk(settings(&dir));
+        let before = app.catalog();
+        let undone = std::cell::Cell::new(false);
+        let failed = app.change_or_undo(
+            |_| {
+                // The disk fills while the change is under way, as a large publish would find.
+                fill(&disk, true);
+                Ok(())
+            },
+            || undone.set(true),
+        );
+        assert!(matches!(
+            failed,
+            Err(ServiceError::Store(StoreError::Unavailable(_)))
+        ));
+        assert!(undone.get());
+        assert!(
+            Arc::ptr_eq(&before, &app.catalog()),
+            "nothing new is served"
+        );
+        assert_eq!(failed.unwrap_err().code(), "unavailable");
+
+        fill(&disk, false);
+        app.change(|_| Ok(())).unwrap();
+        assert!(app.store().failure().is_none());
     }
 
     #[test]

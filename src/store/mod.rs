@@ -18,6 +18,9 @@ mod snapshot;
 mod tables;
 
 pub use records::Stamp;
+/// A store whose disk a test can fill.
+#[cfg(test)]
+pub(crate) use recovery::disk_full;
 pub use snapshot::{Row, RowKey};
 /// The schema this build writes; a backup names the one it was taken at.
 pub use tables::SCHEMA_VERSION;

@@ -142,15 +142,18 @@ impl Recovering {
     }
 }
 
+/// A store on a disk that a test can fill: the real file backend, with a switch that makes every
+/// write answer "No space left on device", as a full disk does.
 #[cfg(test)]
-mod tests {
-    use super::super::{ReadTables, Store, builder, tables};
-    use super::*;
+pub(crate) mod disk_full {
+    use super::super::{Store, builder};
+    use super::Opener;
     use redb::{BackendError, StorageBackend, backends::FileBackend};
     use std::ops::Bound;
+    use std::path::Path;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    /// The real file backend, with a switch that makes every write answer "disk full".
     #[derive(Debug)]
     struct DiskFull {
         inner: FileBackend,
@@ -188,52 +191,43 @@ mod tests {
         fn close(&self) -> std::io::Result<()> {
             self.inner.close()
         }
-        fn try_lock_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> std::result::Result<bool, BackendError> {
+        fn try_lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<bool, BackendError> {
             self.inner.try_lock_range(start, end)
         }
         fn try_lock_shared_range(
             &self,
             start: Bound<u64>,
             end: Bound<u64>,
-        ) -> std::result::Result<bool, BackendError> {
+        ) -> Result<bool, BackendError> {
             self.inner.try_lock_shared_range(start, end)
         }
-        fn lock_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> std::result::Result<(), BackendError> {
+        fn lock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
             self.inner.lock_range(start, end)
         }
         fn lock_shared_range(
             &self,
             start: Bound<u64>,
             end: Bound<u64>,
-        ) -> std::result::Result<(), BackendError> {
+        ) -> Result<(), BackendError> {
             self.inner.lock_shared_range(start, end)
         }
-        fn unlock_range(
-            &self,
-            start: Bound<u64>,
-            end: Bound<u64>,
-        ) -> std::result::Result<(), BackendError> {
+        fn unlock_range(&self, start: Bound<u64>, end: Bound<u64>) -> Result<(), BackendError> {
             self.inner.unlock_range(start, end)
         }
         fn query_lock_range(
             &self,
             start: Bound<u64>,
             end: Bound<u64>,
-        ) -> std::result::Result<bool, BackendError> {
+        ) -> Result<bool, BackendError> {
             self.inner.query_lock_range(start, end)
         }
     }
 
-    fn store_on_a_disk(dir: &tempfile::TempDir) -> (Store, Arc<AtomicBool>) {
-        let path = dir.path().join("db.redb");
+    /// Flip it to `true` to fill the disk, back to `false` to free it.
+    pub(crate) type Switch = Arc<AtomicBool>;
+
+    pub(crate) fn store(path: &Path) -> (Store, Switch) {
+        let path = path.to_path_buf();
         let full = Arc::new(AtomicBool::new(false));
         let switch = full.clone();
         let open: Opener = Box::new(move || {
@@ -249,8 +243,20 @@ mod tests {
             };
             builder().create_with_backend(backend)
         });
-        (Store::open_with(open).unwrap(), full)
+        let store = Store::open_with(open).unwrap_or_else(|e| panic!("test store: {e}"));
+        (store, full)
     }
+
+    pub(crate) fn fill(switch: &Switch, full: bool) {
+        switch.store(full, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ReadTables, Store, tables};
+    use super::disk_full::{fill, store};
+    use super::*;
 
     fn put(store: &Store, key: &str, value: u32) -> crate::store::Result<()> {
         store.write(|w| w.put(tables::META, key, &value))
@@ -263,10 +269,10 @@ mod tests {
     #[test]
     fn writes_work_again_without_a_restart_once_the_disk_has_room() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, full) = store_on_a_disk(&dir);
+        let (store, full) = store(&dir.path().join("db.redb"));
         put(&store, "kept", 1).unwrap();
 
-        full.store(true, Ordering::SeqCst);
+        fill(&full, true);
         match put(&store, "lost", 2) {
             Err(StoreError::Unavailable(reason)) => {
                 assert!(reason.contains("No space left on device"), "{reason}")
@@ -276,7 +282,7 @@ mod tests {
         let failure = store.failure().unwrap();
         assert!(failure.contains("No space left on device"), "{failure}");
 
-        full.store(false, Ordering::SeqCst);
+        fill(&full, false);
         put(&store, "after", 3).unwrap();
         assert_eq!(store.failure(), None);
         assert_eq!(get(&store, "kept").unwrap(), Some(1));
@@ -288,9 +294,9 @@ mod tests {
     #[test]
     fn a_disk_that_stays_full_keeps_failing_and_is_retried_after_a_pause() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, full) = store_on_a_disk(&dir);
+        let (store, full) = store(&dir.path().join("db.redb"));
         put(&store, "kept", 1).unwrap();
-        full.store(true, Ordering::SeqCst);
+        fill(&full, true);
         assert!(put(&store, "a", 2).is_err());
         // The re-open this write triggers fails too (its repair cannot write either).
         assert!(matches!(
@@ -300,7 +306,7 @@ mod tests {
         assert!(store.retry_writes().is_err());
         assert!(store.failure().unwrap().contains("No space left"));
 
-        full.store(false, Ordering::SeqCst);
+        fill(&full, false);
         std::thread::sleep(FIRST_PAUSE + Duration::from_millis(100));
         assert!(store.retry_writes().unwrap());
         assert_eq!(store.failure(), None);
@@ -311,7 +317,7 @@ mod tests {
     #[test]
     fn a_refused_write_that_is_not_an_io_error_is_no_outage() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, _) = store_on_a_disk(&dir);
+        let (store, _) = store(&dir.path().join("db.redb"));
         let refused: crate::store::Result<()> =
             store.write(|_| Err(StoreError::Database("not this".into())));
         assert!(refused.is_err());
