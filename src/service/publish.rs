@@ -229,10 +229,23 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         .archive_dir()
         .join(format!(".incoming-{}", super::secrets::random_hex(8)));
     let mut output = super::disk::private_file(&temp_path).map_err(|e| io("cannot stage", e))?;
+    // A copy cut short (a full disk) is removed at once: it would hold space until a restart.
+    copy_hashing(&mut input, &mut output, temp_path.clone())
+        .inspect_err(|_| drop(std::fs::remove_file(&temp_path)))
+        .map_err(|(what, e)| io(what, e))
+}
+
+/// Copies `input` into the staging file at `temp_path`, hashing what passes; a failure says
+/// which side failed.
+fn copy_hashing(
+    input: &mut File,
+    output: &mut File,
+    temp_path: PathBuf,
+) -> std::result::Result<StagedArchive, (&'static str, std::io::Error)> {
     let (mut sha1, mut sha256, mut size) = (Sha1::new(), Sha256::new(), 0u64);
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
-        let read = input.read(&mut buffer).map_err(|e| io("cannot read", e))?;
+        let read = input.read(&mut buffer).map_err(|e| ("cannot read", e))?;
         if read == 0 {
             break;
         }
@@ -240,10 +253,10 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         sha256.update(&buffer[..read]);
         output
             .write_all(&buffer[..read])
-            .map_err(|e| io("cannot stage", e))?;
+            .map_err(|e| ("cannot stage", e))?;
         size += read as u64;
     }
-    output.sync_all().map_err(|e| io("cannot stage", e))?;
+    output.sync_all().map_err(|e| ("cannot stage", e))?;
     Ok(StagedArchive {
         temp_path,
         shasum: hex::encode(sha1.finalize()),

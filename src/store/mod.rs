@@ -165,11 +165,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let txn = self
-            .db
-            .database()?
-            .begin_write()
-            .map_err(StoreError::from)?;
+        let begun = self.db.database().and_then(|db| Ok(db.begin_write()?));
+        let txn = begun.map_err(|e| self.db.explain(e))?;
         let result = {
             let writer = Writer {
                 txn: &txn,
@@ -178,7 +175,8 @@ impl Store {
             };
             work(&writer)?
         };
-        txn.commit().map_err(StoreError::from)?;
+        txn.commit()
+            .map_err(|e| self.db.explain(StoreError::from(e)))?;
         Ok(result)
     }
 
@@ -189,7 +187,7 @@ impl Store {
             .and_then(|db| Ok(db.begin_read()?))
             .and_then(|txn| work(&Reader { txn: &txn }));
         self.db.note(&result);
-        result
+        result.map_err(|e| self.db.explain(e))
     }
 
     /// Why writes fail, while they do: set by a failed transaction, cleared by the next commit.

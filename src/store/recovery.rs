@@ -95,6 +95,16 @@ impl Recovering {
         }
     }
 
+    /// redb's "previous I/O error" says nothing useful; the error that caused it does.
+    pub(super) fn explain(&self, error: StoreError) -> StoreError {
+        match error {
+            StoreError::Unavailable(reason) if reason == PREVIOUS_IO => {
+                StoreError::Unavailable(self.failure().unwrap_or(reason))
+            }
+            other => other,
+        }
+    }
+
     pub(super) fn failure(&self) -> Option<String> {
         self.state().failure.clone()
     }

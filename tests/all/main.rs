@@ -7,6 +7,7 @@ mod cli;
 mod composer;
 mod deploy;
 mod disk;
+mod disk_full;
 mod docs;
 mod feed;
 mod git_import;
