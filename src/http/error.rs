@@ -2,6 +2,7 @@
 
 use crate::service::ServiceError;
 use crate::service::auth::AuthError;
+use crate::store::StoreError;
 use serde_json::json;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
@@ -77,6 +78,10 @@ impl ApiError {
             ApiError::Internal(_) => "internal error; the server log has the details".to_string(),
             ApiError::TooSlow(why) => format!("{why} (connections.min_upload_bytes_per_sec)"),
             ApiError::Forbidden(why) => why.clone(),
+            // A full disk names no path, and the uploader should know to retry later.
+            ApiError::Publish(error @ ServiceError::Store(StoreError::Unavailable(_))) => {
+                error.to_string()
+            }
             // Storage and I/O details name server paths: they go to the log only.
             ApiError::Publish(ServiceError::Store(_) | ServiceError::Io(_)) => {
                 "internal error; the server log has the details".to_string()
@@ -155,6 +160,7 @@ fn service_status(error: &ServiceError) -> StatusCode {
         ServiceError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ServiceError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Store(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -1,5 +1,6 @@
-//! `GET /healthz` for load balancers and `GET /metrics` for Prometheus. Health says ok or not ok
-//! and nothing else, so it needs no authentication; metrics are kept off the public listener.
+//! `GET /healthz` for load balancers and `GET /metrics` for Prometheus. Health says ok or not ok,
+//! with the I/O error while database writes fail (no paths, no data), so it needs no
+//! authentication; metrics are kept off the public listener.
 
 use crate::service::App;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub fn metrics(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path!("metrics").and(warp::get()).map(move || {
+        app.metrics
+            .observe_storage(app.store().failure().is_some(), app.analytics.pending());
         let mut response = Response::new(app.metrics.render().into());
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -31,16 +34,20 @@ pub fn metrics(
     })
 }
 
-/// Healthy means the database answers a read; a wedged or vanished store is not ok.
+/// Healthy means the database answers a read and its writes are not failing: a wedged or
+/// vanished store is not ok, and neither is a full disk, though metadata is still served then.
 async fn health_response(app: &Arc<App>) -> Response {
     let probe = app.clone();
     let readable = tokio::task::spawn_blocking(move || probe.store().read(|_| Ok(())).is_ok())
         .await
         .unwrap_or(false);
-    let (status, body) = if readable {
-        (StatusCode::OK, "ok\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ok\n")
+    let (status, body) = match app.store().failure() {
+        Some(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ok: database writes are failing: {reason}; retrying\n"),
+        ),
+        None if readable => (StatusCode::OK, "ok\n".to_string()),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "not ok\n".to_string()),
     };
     let mut response = Response::new(body.into());
     *response.status_mut() = status;

@@ -1,6 +1,9 @@
 //! Download analytics off the request path: requests append to memory, one task writes batches.
+//! While the database cannot be written (a full disk), events wait in memory, up to
+//! `PENDING_EVENTS_CAP`, and go in with the first flush that succeeds.
 
 use super::changes::{ChangeEvent, ChangeFeed};
+use super::metrics::DroppedEvents;
 use crate::domain::names::PublicKey;
 use crate::domain::records::{DownloadEvent, TokenUse};
 use crate::store::{Store, StoreError};
@@ -18,6 +21,11 @@ const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 pub const NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE: usize = 2_000;
 const NOTIFY_BUDGET_WINDOW: Duration = Duration::from_secs(60);
 
+/// Download events held while the database cannot take them. An event is a few hundred bytes,
+/// so a full buffer stays near 20 MB; past it new events are counted as dropped
+/// (`packagento_download_events_dropped_total`) instead of growing memory without bound.
+pub const PENDING_EVENTS_CAP: usize = 50_000;
+
 pub struct Analytics {
     pending: Mutex<Vec<DownloadEvent>>,
     token_use: DashMap<String, TokenUse>,
@@ -26,21 +34,34 @@ pub struct Analytics {
     notify_budget: Mutex<HashMap<String, (Instant, usize)>>,
     /// Each written batch is announced here, after its commit.
     changes: Arc<ChangeFeed>,
+    dropped: DroppedEvents,
 }
 
 impl Analytics {
-    pub fn new(changes: Arc<ChangeFeed>) -> Self {
+    pub fn new(changes: Arc<ChangeFeed>, dropped: DroppedEvents) -> Self {
         Self {
             pending: Mutex::new(Vec::new()),
             token_use: DashMap::new(),
             recent_batches: Mutex::new(HashMap::new()),
             notify_budget: Mutex::new(HashMap::new()),
             changes,
+            dropped,
         }
     }
 
     pub fn record(&self, event: DownloadEvent) {
-        lock(&self.pending).push(event);
+        let mut pending = lock(&self.pending);
+        if pending.len() < PENDING_EVENTS_CAP {
+            pending.push(event);
+        } else {
+            drop(pending);
+            self.dropped.add(1);
+        }
+    }
+
+    /// Events waiting to be written.
+    pub fn pending(&self) -> usize {
+        lock(&self.pending).len()
     }
 
     /// Called on every authenticated request, so a repeat within the same second changes nothing.
@@ -80,7 +101,9 @@ impl Analytics {
         granted
     }
 
-    /// Writes everything gathered so far in one transaction; on failure it is kept for the next try.
+    /// Writes everything gathered so far in one transaction; on failure it is kept for the next
+    /// try. With nothing to write while the database is failing, it tries a small write instead:
+    /// the server's periodic flush is what notices that the disk has room again.
     pub fn flush(&self, store: &Store) -> Result<usize, StoreError> {
         let events = std::mem::take(&mut *lock(&self.pending));
         let uses: Vec<(String, TokenUse)> = self
@@ -89,6 +112,7 @@ impl Analytics {
             .map(|entry| (entry.key().clone(), entry.value().clone()))
             .collect();
         if events.is_empty() && uses.is_empty() {
+            store.retry_writes()?;
             return Ok(0);
         }
         let written = store.write(|w| {
@@ -118,9 +142,25 @@ impl Analytics {
                 Ok(count)
             }
             Err(error) => {
-                lock(&self.pending).splice(0..0, events);
+                self.put_back(events);
                 Err(error)
             }
+        }
+    }
+}
+
+impl Analytics {
+    /// Unwritten events go back in front of those recorded meanwhile; past the cap the newest
+    /// are the ones dropped, so what is kept stays in arrival order.
+    fn put_back(&self, mut events: Vec<DownloadEvent>) {
+        let mut pending = lock(&self.pending);
+        events.append(&mut pending);
+        let over = events.len().saturating_sub(PENDING_EVENTS_CAP);
+        events.truncate(PENDING_EVENTS_CAP);
+        *pending = events;
+        drop(pending);
+        if over > 0 {
+            self.dropped.add(over as u64);
         }
     }
 }
@@ -129,4 +169,88 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::names::ProjectSlug;
+    use crate::domain::records::DownloadKind;
+    use crate::store::disk_full::{fill, store};
+
+    fn analytics() -> (Analytics, DroppedEvents) {
+        let dropped = DroppedEvents::default();
+        let analytics = Analytics::new(Arc::new(ChangeFeed::new()), dropped.clone());
+        (analytics, dropped)
+    }
+
+    fn event(package: &str) -> DownloadEvent {
+        DownloadEvent {
+            at_micros: 1_750_000_000_000_000,
+            kind: DownloadKind::Dist,
+            package: package.into(),
+            version: "1.0.0".into(),
+            project: ProjectSlug::parse("acme-prod").unwrap(),
+            public_key: PublicKey::parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap(),
+            ip: "10.0.0.1".into(),
+            user_agent: "Composer/2.8".into(),
+        }
+    }
+
+    #[test]
+    fn events_recorded_while_the_disk_is_full_are_written_once_it_has_room() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, disk) = store(&dir.path().join("db.redb"));
+        let (analytics, dropped) = analytics();
+        analytics.record(event("acme/before"));
+        fill(&disk, true);
+        assert!(matches!(
+            analytics.flush(&store),
+            Err(StoreError::Unavailable(_))
+        ));
+        analytics.record(event("acme/during"));
+        assert_eq!(analytics.pending(), 2);
+
+        fill(&disk, false);
+        assert_eq!(analytics.flush(&store).unwrap(), 2);
+        let stored = store.read(|r| r.recent_downloads(10)).unwrap();
+        let packages: Vec<_> = stored.iter().map(|e| e.package.as_str()).collect();
+        assert_eq!(packages, ["acme/during", "acme/before"]);
+        assert_eq!(analytics.pending(), 0);
+        assert_eq!(dropped.total(), 0);
+    }
+
+    #[test]
+    fn past_the_cap_new_events_are_counted_as_dropped() {
+        let (analytics, dropped) = analytics();
+        for _ in 0..PENDING_EVENTS_CAP + 3 {
+            analytics.record(event("acme/a"));
+        }
+        assert_eq!(analytics.pending(), PENDING_EVENTS_CAP);
+        assert_eq!(dropped.total(), 3);
+    }
+
+    #[test]
+    fn an_idle_flush_notices_that_writes_work_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, disk) = store(&dir.path().join("db.redb"));
+        let (analytics, _) = analytics();
+        analytics.record(event("acme/a"));
+        fill(&disk, true);
+        assert!(analytics.flush(&store).is_err());
+        fill(&disk, false);
+        assert_eq!(analytics.flush(&store).unwrap(), 1);
+        assert_eq!(store.failure(), None);
+
+        fill(&disk, true);
+        assert!(
+            store
+                .write(|w| w.append_downloads(&[event("acme/b")]))
+                .is_err()
+        );
+        fill(&disk, false);
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        assert_eq!(analytics.flush(&store).unwrap(), 0);
+        assert_eq!(store.failure(), None, "an idle flush retries the writes");
+    }
 }

@@ -4,6 +4,7 @@
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
@@ -52,6 +53,24 @@ pub struct Metrics {
     archive_cache: Family<CacheLabels, Counter>,
     archive_bytes: Counter,
     notify_dropped: Counter,
+    downloads_dropped: Counter,
+    downloads_pending: Gauge,
+    store_failing: Gauge,
+}
+
+/// Counts download events lost because the buffer waiting for the database was full; handed to
+/// `Analytics`, which decides when that happens.
+#[derive(Clone, Default)]
+pub struct DroppedEvents(Counter);
+
+impl DroppedEvents {
+    pub fn add(&self, events: u64) {
+        self.0.inc_by(events);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.get()
+    }
 }
 
 impl Default for Metrics {
@@ -74,6 +93,9 @@ impl Metrics {
         let archive_cache = Family::<CacheLabels, Counter>::default();
         let archive_bytes = Counter::default();
         let notify_dropped = Counter::default();
+        let downloads_dropped = Counter::default();
+        let downloads_pending = Gauge::default();
+        let store_failing = Gauge::default();
         registry.register(
             "http_requests",
             "Requests answered, by route and status",
@@ -104,6 +126,21 @@ impl Metrics {
             "Notify install reports not stored because the token was over its per-minute budget",
             notify_dropped.clone(),
         );
+        registry.register(
+            "download_events_dropped",
+            "Download events lost because too many were waiting for the database (see operating.md)",
+            downloads_dropped.clone(),
+        );
+        registry.register(
+            "download_events_pending",
+            "Download events held in memory, waiting to be written to the database",
+            downloads_pending.clone(),
+        );
+        registry.register(
+            "database_writes_failing",
+            "1 while database writes fail (a full disk) and the server retries; 0 when they work",
+            store_failing.clone(),
+        );
         Self {
             registry,
             requests,
@@ -112,7 +149,22 @@ impl Metrics {
             archive_cache,
             archive_bytes,
             notify_dropped,
+            downloads_dropped,
+            downloads_pending,
+            store_failing,
         }
+    }
+
+    /// The counter `Analytics` adds lost download events to.
+    pub fn dropped_events(&self) -> DroppedEvents {
+        DroppedEvents(self.downloads_dropped.clone())
+    }
+
+    /// Taken at scrape time, so both are current without the flush task touching metrics.
+    pub fn observe_storage(&self, writes_failing: bool, events_pending: usize) {
+        self.store_failing.set(i64::from(writes_failing));
+        self.downloads_pending
+            .set(i64::try_from(events_pending).unwrap_or(i64::MAX));
     }
 
     pub fn observe_request(&self, route: Route, status: u16, elapsed: Duration) {
@@ -155,6 +207,26 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_database_and_lost_events_show_in_the_metrics() {
+        let metrics = Metrics::new();
+        metrics.dropped_events().add(3);
+        metrics.observe_storage(true, 42);
+        let text = metrics.render();
+        assert!(
+            text.contains("packagento_download_events_dropped_total 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("packagento_download_events_pending 42"),
+            "{text}"
+        );
+        assert!(
+            text.contains("packagento_database_writes_failing 1"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_401_counts_as_an_auth_failure() {

@@ -61,6 +61,7 @@ impl ServiceError {
             ServiceError::Conflict(_) => "conflict",
             ServiceError::Forbidden(_) => "forbidden",
             ServiceError::Store(StoreError::Locked) => "locked",
+            ServiceError::Store(StoreError::Unavailable(_)) => "unavailable",
             ServiceError::Store(_) => "storage",
             ServiceError::Io(_) => "io",
         }
@@ -69,6 +70,15 @@ impl ServiceError {
     /// Another packagento process holds the database: a server is running on this data folder.
     pub fn is_locked(&self) -> bool {
         matches!(self, ServiceError::Store(StoreError::Locked))
+    }
+}
+
+impl crate::store::CarriesStoreError for ServiceError {
+    fn store_error(&self) -> Option<&StoreError> {
+        match self {
+            ServiceError::Store(error) => Some(error),
+            _ => None,
+        }
     }
 }
 
@@ -149,8 +159,9 @@ pub struct App {
     store: Store,
     settings: Settings,
     catalog: ArcSwap<Catalog>,
-    /// Serialises changes so each rebuild starts from the previous one's committed state.
-    one_change_at_a_time: Mutex<()>,
+    /// Serialises changes so each rebuild starts from the previous one's committed state. Holds
+    /// the store generation the catalogue was last built against.
+    one_change_at_a_time: Mutex<u64>,
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
@@ -171,6 +182,21 @@ impl App {
     pub fn open(settings: Settings) -> Result<Arc<App>> {
         disk::prepare(&settings)?;
         let store = Store::open(&settings.database_path())?;
+        Self::with_store(settings, store)
+    }
+
+    /// An `App` over a store whose disk the test fills and frees with the returned switch.
+    #[cfg(test)]
+    pub fn open_on_a_fillable_disk(
+        settings: Settings,
+    ) -> (Arc<App>, crate::store::disk_full::Switch) {
+        disk::prepare(&settings).unwrap_or_else(|e| panic!("{e}"));
+        let (store, switch) = crate::store::disk_full::store(&settings.database_path());
+        let app = Self::with_store(settings, store).unwrap_or_else(|e| panic!("{e}"));
+        (app, switch)
+    }
+
+    fn with_store(settings: Settings, store: Store) -> Result<Arc<App>> {
         // Only now: holding the database proves no other packagento is staging files there.
         disk::remove_leftovers(&settings.archive_dir());
         let live = settings.live.clone();
@@ -179,15 +205,17 @@ impl App {
             let access = w.access_records()?;
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
         })?;
+        let generation = store.generation();
+        let metrics = metrics::Metrics::new();
         Ok(Arc::new(App {
             store,
             settings,
             catalog: ArcSwap::from_pointee(catalog),
-            one_change_at_a_time: Mutex::new(()),
+            one_change_at_a_time: Mutex::new(generation),
             auth: auth::Auth::new(),
-            analytics: analytics::Analytics::new(changes.clone()),
+            analytics: analytics::Analytics::new(changes.clone(), metrics.dropped_events()),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
-            metrics: metrics::Metrics::new(),
+            metrics,
             live: ArcSwap::from_pointee(live),
             publish_log: publish_log::PublishLog::new(changes.clone()),
             changes,
@@ -233,16 +261,40 @@ impl App {
     /// Applies `work` and rebuilds the serving snapshot in the same transaction, so what is
     /// served never runs ahead of or behind what is stored.
     pub fn change<T>(&self, work: impl FnOnce(&Writer) -> Result<T>) -> Result<T> {
-        let _one_at_a_time = self
+        self.change_or_undo(work, || {})
+    }
+
+    /// Like `change`, but when the change does not commit, `undo` runs before the next change
+    /// may start: for files the work put in place, which no other change must come to rely on.
+    pub fn change_or_undo<T>(
+        &self,
+        work: impl FnOnce(&Writer) -> Result<T>,
+        undo: impl FnOnce(),
+    ) -> Result<T> {
+        let mut built_at = self
             .one_change_at_a_time
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let previous = self.catalog();
-        let (outcome, catalog) = self.store.write(|w| {
+        // After the database was re-opened, a change that reported failure may have reached the
+        // file after all: rebuild everything from what is really there.
+        let generation = self.store.generation();
+        let previous = if *built_at == generation {
+            Some(self.catalog())
+        } else {
+            None
+        };
+        let written = self.store.write(|w| {
             let outcome = work(w)?;
-            let catalog = Catalog::build(w, &previous, w.access_records()?, w.added_releases())?;
+            let catalog = match &previous {
+                Some(previous) => {
+                    Catalog::build(w, previous, w.access_records()?, w.added_releases())?
+                }
+                None => Catalog::build(w, &Catalog::default(), w.access_records()?, w.releases()?)?,
+            };
             Ok::<_, ServiceError>((outcome, catalog))
-        })?;
+        });
+        let (outcome, catalog) = written.inspect_err(|_| undo())?;
+        *built_at = generation;
         self.catalog.store(Arc::new(catalog));
         Ok(outcome)
     }
@@ -303,6 +355,37 @@ mod tests {
         let second = App::open(settings(&dir)).err().unwrap();
         assert!(second.is_locked(), "{second:?}");
         assert_eq!(second.code(), "locked");
+    }
+
+    #[test]
+    fn a_change_that_cannot_commit_is_undone_and_the_next_one_commits_after_the_disk_has_room() {
+        use crate::store::disk_full::fill;
+        let dir = tempfile::tempdir().unwrap();
+        let (app, disk) = App::open_on_a_fillable_disk(settings(&dir));
+        let before = app.catalog();
+        let undone = std::cell::Cell::new(false);
+        let failed = app.change_or_undo(
+            |_| {
+                // The disk fills while the change is under way, as a large publish would find.
+                fill(&disk, true);
+                Ok(())
+            },
+            || undone.set(true),
+        );
+        assert!(matches!(
+            failed,
+            Err(ServiceError::Store(StoreError::Unavailable(_)))
+        ));
+        assert!(undone.get());
+        assert!(
+            Arc::ptr_eq(&before, &app.catalog()),
+            "nothing new is served"
+        );
+        assert_eq!(failed.unwrap_err().code(), "unavailable");
+
+        fill(&disk, false);
+        app.change(|_| Ok(())).unwrap();
+        assert!(app.store().failure().is_none());
     }
 
     #[test]

@@ -149,20 +149,25 @@ fn commit(
             )))
         };
     }
-    app.change(|w| {
-        if w.release(&release.name, &release.version_normalized)?
-            .is_some()
-        {
-            return Err(ServiceError::Conflict(format!(
-                "{} {} was published concurrently",
-                release.name, release.version
-            )));
-        }
-        // Inside the change: removing a release deletes an unreferenced archive inside one too,
-        // so the two never interleave. The file is in place before the record commits.
-        move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
-        Ok(w.put_release(&release)?)
-    })?;
+    let archive = app.settings().archive_path(&release.sha256);
+    let placed = std::cell::Cell::new(false);
+    app.change_or_undo(
+        |w| {
+            if w.release(&release.name, &release.version_normalized)?
+                .is_some()
+            {
+                return Err(ServiceError::Conflict(format!(
+                    "{} {} was published concurrently",
+                    release.name, release.version
+                )));
+            }
+            // Inside the change: removing a release deletes an unreferenced archive inside one
+            // too, so the two never interleave. The file is in place before the record commits.
+            placed.set(move_into_place(staged, &archive)?);
+            Ok(w.put_release(&release)?)
+        },
+        || remove_if_placed(&placed, &archive),
+    )?;
     Ok(outcome("published"))
 }
 
@@ -224,10 +229,23 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         .archive_dir()
         .join(format!(".incoming-{}", super::secrets::random_hex(8)));
     let mut output = super::disk::private_file(&temp_path).map_err(|e| io("cannot stage", e))?;
+    // A copy cut short (a full disk) is removed at once: it would hold space until a restart.
+    copy_hashing(&mut input, &mut output, temp_path.clone())
+        .inspect_err(|_| drop(std::fs::remove_file(&temp_path)))
+        .map_err(|(what, e)| io(what, e))
+}
+
+/// Copies `input` into the staging file at `temp_path`, hashing what passes; a failure says
+/// which side failed.
+fn copy_hashing(
+    input: &mut File,
+    output: &mut File,
+    temp_path: PathBuf,
+) -> std::result::Result<StagedArchive, (&'static str, std::io::Error)> {
     let (mut sha1, mut sha256, mut size) = (Sha1::new(), Sha256::new(), 0u64);
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
-        let read = input.read(&mut buffer).map_err(|e| io("cannot read", e))?;
+        let read = input.read(&mut buffer).map_err(|e| ("cannot read", e))?;
         if read == 0 {
             break;
         }
@@ -235,10 +253,10 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
         sha256.update(&buffer[..read]);
         output
             .write_all(&buffer[..read])
-            .map_err(|e| io("cannot stage", e))?;
+            .map_err(|e| ("cannot stage", e))?;
         size += read as u64;
     }
-    output.sync_all().map_err(|e| io("cannot stage", e))?;
+    output.sync_all().map_err(|e| ("cannot stage", e))?;
     Ok(StagedArchive {
         temp_path,
         shasum: hex::encode(sha1.finalize()),
@@ -247,9 +265,10 @@ fn stage(app: &App, source: &Path) -> Result<StagedArchive> {
     })
 }
 
-fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
+/// Puts the staged archive at `destination`; `true` when this call created the file there.
+fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<bool> {
     if destination.exists() {
-        return Ok(());
+        return Ok(false);
     }
     std::fs::hard_link(&staged.temp_path, destination)
         .or_else(|_| std::fs::copy(&staged.temp_path, destination).map(|_| ()))
@@ -262,5 +281,73 @@ fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<()> {
     if let Some(dir) = destination.parent() {
         File::open(dir).and_then(|d| d.sync_all()).ok();
     }
-    Ok(())
+    Ok(true)
+}
+
+/// A publish whose record did not commit (a full disk) leaves no archive of its own behind.
+/// Runs before the next change may start, so no other release can have come to use the file.
+fn remove_if_placed(placed: &std::cell::Cell<bool>, archive: &Path) {
+    if !placed.get() {
+        return;
+    }
+    if let Err(error) = std::fs::remove_file(archive) {
+        tracing::warn!(file = %archive.display(), %error, "archive of a failed publish not removed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::Settings;
+    use crate::store::StoreError;
+    use crate::store::disk_full::fill;
+
+    fn release_zip(dir: &Path) -> PathBuf {
+        let path = dir.join("1.0.0.zip");
+        let mut zip = zip::ZipWriter::new(File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("composer.json", options).unwrap();
+        zip.write_all(br#"{"name": "acme/foo", "type": "library"}"#)
+            .unwrap();
+        zip.finish().unwrap();
+        path
+    }
+
+    fn archives(app: &App) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(app.settings().archive_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_publish_the_full_disk_refuses_leaves_no_archive_and_succeeds_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = Settings::for_tests(dir.path().join("data"));
+        let (app, disk) = App::open_on_a_fillable_disk(settings);
+        let file = release_zip(dir.path());
+        let request = PublishRequest {
+            path: file.clone(),
+            ..Default::default()
+        };
+        let origin = Origin::Cli { file };
+
+        fill(&disk, true);
+        match publish(&app, &request, &origin) {
+            Err(ServiceError::Store(StoreError::Unavailable(_))) => {}
+            other => panic!("expected a storage outage, got {other:?}"),
+        }
+        assert_eq!(archives(&app), Vec::<String>::new());
+        assert!(app.catalog().packages.is_empty());
+
+        fill(&disk, false);
+        // Re-opening failed while the disk was full; the next attempt comes after a pause.
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let published = publish(&app, &request, &origin).unwrap();
+        assert_eq!(published.status, "published");
+        assert_eq!(archives(&app).len(), 1);
+        assert!(app.store().failure().is_none());
+    }
 }

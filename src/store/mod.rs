@@ -12,15 +12,20 @@ mod migrations;
 mod publish_log;
 mod publishers;
 pub mod records;
+mod recovery;
 mod retention;
 mod snapshot;
 mod tables;
 
 pub use records::Stamp;
+/// A store whose disk a test can fill.
+#[cfg(test)]
+pub(crate) use recovery::disk_full;
 pub use snapshot::{Row, RowKey};
 /// The schema this build writes; a backup names the one it was taken at.
 pub use tables::SCHEMA_VERSION;
 
+use recovery::Recovering;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Serialize, de::DeserializeOwned};
 use std::path::Path;
@@ -32,6 +37,13 @@ pub enum StoreError {
     Locked,
     #[error("database error: {0}")]
     Database(String),
+    /// An I/O error (typically a full disk): nothing was saved. The store re-opens the database
+    /// by itself, so the same request succeeds once the cause is gone.
+    #[error(
+        "the database cannot be written right now ({0}); nothing was saved. packagento retries by \
+         itself: free space on the data folder's disk, then try again"
+    )]
+    Unavailable(String),
     #[error("stored record {table}/{key} is unreadable: {reason}")]
     Corrupt {
         table: String,
@@ -44,27 +56,59 @@ pub enum StoreError {
     SchemaTooNew { found: u32, supported: u32 },
 }
 
+/// Error types that may carry a `StoreError`, so the store can tell an I/O failure inside a
+/// transaction's work from the work's own refusal.
+pub trait CarriesStoreError {
+    fn store_error(&self) -> Option<&StoreError>;
+}
+
+impl CarriesStoreError for StoreError {
+    fn store_error(&self) -> Option<&StoreError> {
+        Some(self)
+    }
+}
+
+/// I/O failures (and redb's "previous I/O error" that follows one) become `Unavailable`; the
+/// rest stay plain database errors.
+fn classify(storage: Option<&redb::StorageError>, text: String) -> StoreError {
+    match storage {
+        Some(redb::StorageError::Io(error)) => StoreError::Unavailable(error.to_string()),
+        Some(redb::StorageError::PreviousIo | redb::StorageError::DatabaseClosed) => {
+            StoreError::Unavailable(recovery::PREVIOUS_IO.to_string())
+        }
+        _ => StoreError::Database(text),
+    }
+}
+
 macro_rules! from_redb {
-    ($($error:ty),*) => {$(
-        impl From<$error> for StoreError {
-            fn from(error: $error) -> Self {
-                StoreError::Database(error.to_string())
+    ($($error:ident),*) => {$(
+        impl From<redb::$error> for StoreError {
+            fn from(error: redb::$error) -> Self {
+                let text = error.to_string();
+                match &error {
+                    redb::$error::Storage(storage) => classify(Some(storage), text),
+                    _ => classify(None, text),
+                }
             }
         }
     )*};
 }
-from_redb!(
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+from_redb!(TransactionError, TableError, CommitError);
+
+impl From<redb::StorageError> for StoreError {
+    fn from(error: redb::StorageError) -> Self {
+        let text = error.to_string();
+        classify(Some(&error), text)
+    }
+}
 
 impl From<redb::DatabaseError> for StoreError {
     fn from(error: redb::DatabaseError) -> Self {
-        match error {
+        let text = error.to_string();
+        match &error {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked,
-            other => StoreError::Database(other.to_string()),
+            redb::DatabaseError::Storage(storage) => classify(Some(storage), text),
+            _ => classify(None, text),
         }
     }
 }
@@ -74,18 +118,22 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 const STORE_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 pub struct Store {
-    db: Database,
+    db: Recovering,
 }
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         make_private(path)?;
+        let path = path.to_path_buf();
         // The serving snapshot lives in memory; the page cache only speeds up admin work and the
         // start-up read, so a small one keeps the server's footprint down.
-        let db = Database::builder()
-            .set_cache_size(STORE_CACHE_BYTES)
-            .create(path)?;
-        let store = Self { db };
+        Self::open_with(Box::new(move || builder().create(&path)))
+    }
+
+    fn open_with(open: recovery::Opener) -> Result<Self> {
+        let store = Self {
+            db: Recovering::open(open)?,
+        };
         store.write(migrations::bring_up_to_date)?;
         Ok(store)
     }
@@ -96,9 +144,29 @@ impl Store {
         work: impl FnOnce(&Writer) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E>
     where
+        E: From<StoreError> + CarriesStoreError,
+    {
+        let result = self.write_once(work);
+        match &result {
+            Ok(_) => self.db.write_committed(),
+            Err(error) => {
+                if let Some(StoreError::Unavailable(reason)) = error.store_error() {
+                    self.db.failed(reason);
+                }
+            }
+        }
+        result
+    }
+
+    fn write_once<T, E>(
+        &self,
+        work: impl FnOnce(&Writer) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
         E: From<StoreError>,
     {
-        let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let begun = self.db.database().and_then(|db| Ok(db.begin_write()?));
+        let txn = begun.map_err(|e| self.db.explain(e))?;
         let result = {
             let writer = Writer {
                 txn: &txn,
@@ -107,14 +175,53 @@ impl Store {
             };
             work(&writer)?
         };
-        txn.commit().map_err(StoreError::from)?;
+        txn.commit()
+            .map_err(|e| self.db.explain(StoreError::from(e)))?;
         Ok(result)
     }
 
     pub fn read<T>(&self, work: impl FnOnce(&Reader) -> Result<T>) -> Result<T> {
-        let txn = self.db.begin_read()?;
-        work(&Reader { txn: &txn })
+        let result = self
+            .db
+            .database()
+            .and_then(|db| Ok(db.begin_read()?))
+            .and_then(|txn| work(&Reader { txn: &txn }));
+        self.db.note(&result);
+        result.map_err(|e| self.db.explain(e))
     }
+
+    /// Why writes fail, while they do: set by a failed transaction, cleared by the next commit.
+    pub fn failure(&self) -> Option<String> {
+        self.db.failure()
+    }
+
+    /// Changes each time the database was re-opened after a failure; state derived from it
+    /// should then be rebuilt from what was really committed.
+    pub fn generation(&self) -> u64 {
+        self.db.generation()
+    }
+
+    /// While writes fail, tries a small write (a row put and removed again), so recovery is
+    /// noticed without waiting for real work. `Ok(true)` once writes work again.
+    pub fn retry_writes(&self) -> Result<bool> {
+        if self.failure().is_none() {
+            return Ok(false);
+        }
+        self.write(|w| {
+            w.put(tables::META, WRITE_CHECK, &true)?;
+            w.remove(tables::META, WRITE_CHECK)
+        })?;
+        Ok(true)
+    }
+}
+
+/// The META key `retry_writes` writes and removes in one transaction; never committed as a row.
+const WRITE_CHECK: &str = "write_check";
+
+fn builder() -> redb::Builder {
+    let mut builder = Database::builder();
+    builder.set_cache_size(STORE_CACHE_BYTES);
+    builder
 }
 
 /// redb creates its file with the umask's mode (0644 by hand): the file holds the token hashes,

@@ -85,7 +85,9 @@ impl Store {
         &self,
         mut each: impl FnMut(Row) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let txn = self.db.begin_read().map_err(StoreError::from)?;
+        let begun = self.db.database().and_then(|db| Ok(db.begin_read()?));
+        self.db.note(&begun);
+        let txn = begun?;
         let names: Vec<String> = txn
             .list_tables()
             .map_err(StoreError::from)?
@@ -252,7 +254,7 @@ mod tests {
             .read(|r| r.get::<u32>(tables::META, "schema_version"))
             .unwrap();
         assert_eq!(version, Some(tables::SCHEMA_VERSION));
-        let txn = store.db.begin_read().unwrap();
+        let txn = store.db.database().unwrap().begin_read().unwrap();
         assert!(
             txn.open_table(tables::PUBLISHERS).is_ok(),
             "the v2 tables exist"

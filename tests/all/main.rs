@@ -8,6 +8,7 @@ mod composer;
 mod connections;
 mod deploy;
 mod disk;
+mod disk_full;
 mod docs;
 mod feed;
 mod git_import;

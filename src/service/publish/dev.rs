@@ -7,7 +7,7 @@
 //! metadata moves its Last-Modified forward. The dist `reference` is the archive's SHA-1, so
 //! Composer sees a new reference and `composer update` takes the new commit.
 
-use super::{PublishOutcome, StagedArchive, move_into_place, outcome};
+use super::{PublishOutcome, StagedArchive, move_into_place, outcome, remove_if_placed};
 use crate::domain::records::Release;
 use crate::service::{App, Result, ServiceError};
 
@@ -25,18 +25,23 @@ pub(super) fn commit_replacing(
     if current.is_some_and(|c| c.sha256 == release.sha256) {
         return Ok(outcome(&release, "unchanged", &warnings));
     }
-    let replaced = app.change(|w| {
-        let previous = w.release(&release.name, &release.version_normalized)?;
-        if previous
-            .as_ref()
-            .is_some_and(|p| p.sha256 == release.sha256)
-        {
-            return Ok(None);
-        }
-        move_into_place(staged, &app.settings().archive_path(&release.sha256))?;
-        w.put_release(&release)?;
-        Ok(Some(previous))
-    })?;
+    let archive = app.settings().archive_path(&release.sha256);
+    let placed = std::cell::Cell::new(false);
+    let replaced = app.change_or_undo(
+        |w| {
+            let previous = w.release(&release.name, &release.version_normalized)?;
+            if previous
+                .as_ref()
+                .is_some_and(|p| p.sha256 == release.sha256)
+            {
+                return Ok(None);
+            }
+            placed.set(move_into_place(staged, &archive)?);
+            w.put_release(&release)?;
+            Ok(Some(previous))
+        },
+        || remove_if_placed(&placed, &archive),
+    )?;
     let status = match replaced {
         None => "unchanged",
         Some(None) => "published",
