@@ -13,6 +13,7 @@ mod git_import;
 mod hostile_text;
 mod http;
 mod inbox;
+mod licence_terms;
 mod packaging;
 mod publish_validation;
 mod readme;
