@@ -97,12 +97,71 @@ pub enum LicenceCommand {
     },
     /// Revoke a licence everywhere
     Revoke { id: String },
-    /// List licences
-    List,
+    /// List licences, oldest first; with --expiring, the subscriptions that end soon
+    List {
+        /// Only unrevoked subscriptions whose window closes within this period, soonest first (30d, 2w, 3m, 1y)
+        #[arg(long, value_name = "PERIOD")]
+        expiring: Option<String>,
+        /// Only this customer's licences
+        #[arg(long, value_name = "SLUG")]
+        customer: Option<String>,
+    },
     /// What a project's tokens see, version by version, and why the rest is hidden
     Preview {
         #[arg(long)]
         project: String,
+    },
+    /// Renew a subscription: a new end for its access window, or a period added to the current end
+    #[command(group = clap::ArgGroup::new("end").required(true).args(["access_until", "by"]))]
+    Extend {
+        id: String,
+        /// The new end of the window (YYYY-MM-DD = end of that day, UTC; or RFC 3339)
+        #[arg(long, value_name = "DATE")]
+        access_until: Option<String>,
+        /// Add this period to the current end, even one already past: 30d, 2w, 12m, 1y
+        #[arg(long, value_name = "PERIOD")]
+        by: Option<String>,
+    },
+    /// Change a licence's terms at once; what is not given stays as it is
+    Edit {
+        id: String,
+        /// Also grant these names or globs
+        #[arg(long = "add-package", value_name = "PATTERN")]
+        add_packages: Vec<String>,
+        /// Stop granting these (as written in the licence)
+        #[arg(long = "remove-package", value_name = "PATTERN")]
+        remove_packages: Vec<String>,
+        /// Only releases satisfying this Composer constraint from now on, e.g. '^2.0'
+        #[arg(long, value_name = "CONSTRAINT", conflicts_with = "any_version")]
+        versions: Option<String>,
+        /// Drop the version constraint
+        #[arg(long)]
+        any_version: bool,
+        /// Active on at most N projects (not fewer than it is active on now)
+        #[arg(long, value_name = "N", conflicts_with = "unlimited_seats")]
+        seats: Option<u32>,
+        /// No seat limit
+        #[arg(long)]
+        unlimited_seats: bool,
+        /// Make the hosted packages its releases require visible too
+        #[arg(long, conflicts_with = "no_dependencies")]
+        dependencies: bool,
+        /// Leave the hosted packages its releases require hidden
+        #[arg(long)]
+        no_dependencies: bool,
+        /// Replace the note ('' removes it)
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Show a licence in full, with the projects it is active on
+    Show { id: String },
+    /// Move one activation from a project to another at once (keeps within the seats)
+    Move {
+        id: String,
+        #[arg(long, value_name = "PROJECT")]
+        from: String,
+        #[arg(long, value_name = "PROJECT")]
+        to: String,
     },
 }
 

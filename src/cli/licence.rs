@@ -5,9 +5,10 @@ use super::args::LicenceCommand;
 use super::output::{print_json, when};
 use crate::domain::text::printable;
 use crate::service::admin::{
-    Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceList, LicencePreview,
-    LicenceRevoke,
+    Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceEdit, LicenceExpiring,
+    LicenceExtend, LicenceList, LicenceMove, LicencePreview, LicenceRevoke, LicenceShow,
 };
+use crate::service::licences::{ExpiringLicence, LicenceDetail, TermsEdit};
 use crate::service::preview::{Hidden, PackagePreview};
 use crate::service::summaries::LicenceSummary;
 
@@ -45,20 +46,131 @@ pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), Cli
             }
             return Ok(());
         }
-        LicenceCommand::List => {
-            let licences = admin.call(LicenceList {})?;
+        LicenceCommand::List { expiring, customer } => {
+            return list(admin, expiring, customer, json);
+        }
+        LicenceCommand::Show { id } => {
+            let detail = admin.call(LicenceShow { id })?;
             match json {
-                true => print_json(&licences),
-                false => print_licences(&licences),
+                true => print_json(&detail),
+                false => print_detail(&detail),
             }
             return Ok(());
         }
+        command => change(admin, command)?,
     };
     match json {
         true => print_json(&licence),
         false => print_licences(std::slice::from_ref(&licence)),
     }
     Ok(())
+}
+
+/// The commands that change a licence's window, terms or activations.
+fn change(admin: &Admin, command: LicenceCommand) -> Result<LicenceSummary, CliError> {
+    let licence = match command {
+        LicenceCommand::Extend {
+            id,
+            access_until,
+            by,
+        } => admin.call(LicenceExtend {
+            id,
+            access_until,
+            by,
+        })?,
+        LicenceCommand::Edit {
+            id,
+            add_packages,
+            remove_packages,
+            versions,
+            any_version,
+            seats,
+            unlimited_seats,
+            dependencies,
+            no_dependencies,
+            note,
+        } => {
+            let dependencies = (dependencies || no_dependencies).then_some(dependencies);
+            let terms = TermsEdit {
+                add_packages,
+                remove_packages,
+                versions,
+                any_version,
+                seats,
+                unlimited_seats,
+                dependencies,
+                note,
+            };
+            admin.call(LicenceEdit { id, terms })?
+        }
+        LicenceCommand::Move { id, from, to } => admin.call(LicenceMove { id, from, to })?,
+        other => return Err(CliError::msg(format!("not a licence change: {other:?}"))),
+    };
+    Ok(licence)
+}
+
+fn list(
+    admin: &Admin,
+    expiring: Option<String>,
+    customer: Option<String>,
+    json: bool,
+) -> Result<(), CliError> {
+    let Some(within) = expiring else {
+        let licences = admin.call(LicenceList { customer })?;
+        match json {
+            true => print_json(&licences),
+            false => print_licences(&licences),
+        }
+        return Ok(());
+    };
+    let ending = admin.call(LicenceExpiring {
+        within: within.clone(),
+        customer,
+    })?;
+    match json {
+        true => print_json(&ending),
+        false => print_expiring(&ending, &within),
+    }
+    Ok(())
+}
+
+fn print_expiring(ending: &[ExpiringLicence], within: &str) {
+    if ending.is_empty() {
+        println!("no subscription ends within {}", printable(within));
+    }
+    for entry in ending {
+        let licence = &entry.licence;
+        let customer = match &entry.customer_name {
+            Some(name) => format!("{} ({})", licence.customer, printable(name)),
+            None => licence.customer.clone(),
+        };
+        let projects = match licence.projects.as_slice() {
+            [] => "none".to_string(),
+            projects => projects.join(", "),
+        };
+        println!(
+            "{}  {}  {customer}\n    packages: {}\n    projects: {projects}",
+            when(Some(entry.ends_at)),
+            licence.id,
+            licence.packages.join(", "),
+        );
+    }
+}
+
+fn print_detail(detail: &LicenceDetail) {
+    print_licences(std::slice::from_ref(&detail.licence));
+    if let Some(name) = &detail.customer_name {
+        println!("    customer name: {}", printable(name));
+    }
+    for activation in &detail.activations {
+        let name = activation.name.as_deref().unwrap_or("(project missing)");
+        let customer = activation.customer.as_deref().unwrap_or("none");
+        println!(
+            "    active on {}: {} (customer {customer})",
+            activation.project,
+            printable(name)
+        );
+    }
 }
 
 fn print_licences(licences: &[LicenceSummary]) {

@@ -108,7 +108,9 @@ impl Command {
         match self {
             Command::Project(command) => matches!(command, args::ProjectCommand::List),
             Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
-            Command::Licence(command) => matches!(command, L::List | L::Preview { .. }),
+            Command::Licence(command) => {
+                matches!(command, L::List { .. } | L::Preview { .. } | L::Show { .. })
+            }
             Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),
             Command::Publisher(command) => matches!(command, args::PublisherCommand::List),
             Command::Downloads(_) | Command::Config(_) | Command::Tui | Command::Backup(_) => true,

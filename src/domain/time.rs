@@ -68,6 +68,63 @@ pub fn parse_http_date(input: &str) -> Option<i64> {
     i64::try_from(secs).ok()
 }
 
+/// A length of time as operators write it: `30d`, `2w`, `12m`, `1y`. Months and years are
+/// calendar ones (the same day of the month, or the month's last day when it has no such day), so
+/// a renewal `--by 12m` of a window ending 2025-03-31 ends on 2026-03-31.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    Days(u32),
+    Months(u32),
+}
+
+/// Far beyond any licence term, and small enough that no arithmetic on it can overflow.
+const LONGEST_PERIOD_DAYS: u32 = 100 * 366;
+
+impl Period {
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let reason = || {
+            format!("invalid period {input:?}: use a number and a unit, e.g. 30d, 2w, 12m or 1y")
+        };
+        let text = input.trim();
+        let unit = text.chars().last().ok_or_else(reason)?;
+        let count: u32 = text[..text.len() - unit.len_utf8()]
+            .parse()
+            .map_err(|_| reason())?;
+        let period = match unit {
+            'd' => Period::Days(count),
+            'w' => Period::Days(count.saturating_mul(7)),
+            'm' => Period::Months(count),
+            'y' => Period::Months(count.saturating_mul(12)),
+            _ => return Err(reason()),
+        };
+        let days = match period {
+            Period::Days(days) => days,
+            Period::Months(months) => months.saturating_mul(31),
+        };
+        match days {
+            0 => Err(format!(
+                "invalid period {input:?}: it must be longer than nothing"
+            )),
+            days if days > LONGEST_PERIOD_DAYS => {
+                Err(format!("invalid period {input:?}: at most 100 years"))
+            }
+            _ => Ok(period),
+        }
+    }
+
+    /// The instant this long after `instant`; `None` past the calendar's end.
+    pub fn after(self, instant: i64) -> Option<i64> {
+        match self {
+            Period::Days(days) => instant.checked_add(i64::from(days) * 86_400),
+            Period::Months(months) => Utc
+                .timestamp_opt(instant, 0)
+                .single()?
+                .checked_add_months(chrono::Months::new(months))
+                .map(|end| end.timestamp()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +155,19 @@ mod tests {
         let text = to_http_date(1_735_689_600);
         assert_eq!(text, "Wed, 01 Jan 2025 00:00:00 GMT");
         assert_eq!(parse_http_date(&text), Some(1_735_689_600));
+    }
+
+    #[test]
+    fn periods_count_days_weeks_and_calendar_months() {
+        let end_of_march = parse_access_until("2025-03-31").unwrap();
+        let after = |text: &str| Period::parse(text).unwrap().after(end_of_march).unwrap();
+        assert_eq!(after("12m"), parse_access_until("2026-03-31").unwrap());
+        assert_eq!(after("1y"), after("12m"));
+        assert_eq!(after("1m"), parse_access_until("2025-04-30").unwrap());
+        assert_eq!(after("30d"), parse_access_until("2025-04-30").unwrap());
+        assert_eq!(after("2w"), parse_access_until("2025-04-14").unwrap());
+        for nonsense in ["", "d", "12", "12x", "-1d", "0m", "1.5y", "999y"] {
+            assert!(Period::parse(nonsense).is_err(), "{nonsense:?} was taken");
+        }
     }
 }

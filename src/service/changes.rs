@@ -57,7 +57,7 @@ pub enum ChangeEvent {
     LicenceCreated {
         licence: LicenceSummary,
     },
-    /// Activated, deactivated or revoked: the licence as it is now.
+    /// Activated, deactivated, moved, extended, edited or revoked: the licence as it is now.
     LicenceChanged {
         licence: LicenceSummary,
     },

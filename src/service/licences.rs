@@ -1,4 +1,5 @@
-//! Licences: creating one, activating it on a customer's projects, revoking it, listing them.
+//! Licences: creating one, activating it on a customer's projects, revoking it, listing them;
+//! renewing, editing and moving them (`edits`), and reports on them (`reports`).
 
 use super::changes::ChangeEvent;
 use super::customers;
@@ -12,6 +13,12 @@ use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::store::Writer;
 use serde::{Deserialize, Serialize};
+
+mod edits;
+mod reports;
+
+pub use edits::{TermsEdit, edit, extend, move_activation};
+pub use reports::{Activation, ExpiringLicence, LicenceDetail, expiring, list_for, show};
 
 /// What a new licence grants, and to whom: a customer by slug, or by name (`holder`, the
 /// customer found by that exact name or created).

@@ -102,7 +102,7 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
     if everything {
         send(Loaded::Projects(call(admin, ProjectList {})?));
         send(Loaded::Tokens(call(admin, TokenList { project: None })?));
-        send(Loaded::Licences(call(admin, LicenceList {})?));
+        send(Loaded::Licences(call(admin, LicenceList::default())?));
         send(Loaded::Packages(call(admin, PackageList {})?));
     }
     send(Loaded::Stats(call(admin, DashboardStats {})?));

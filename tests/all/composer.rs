@@ -406,3 +406,84 @@ fn composer_requires_a_version_imported_from_git_through_the_running_server() {
     let class = shop.project().join("vendor/acme/gitpkg/src/Version.php");
     assert!(std::fs::read_to_string(class).unwrap().contains("'1.1'"));
 }
+
+/// The id of the licence active on exactly `project`.
+fn licence_of(appliance: &crate::common::Appliance, project: &str) -> String {
+    let licences = appliance.json(&["licence", "list"]);
+    let found = licences
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["projects"] == json!([project]));
+    found.unwrap()["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn extending_a_subscription_makes_a_release_from_the_new_window_installable_on_the_next_update() {
+    if !composer_available() {
+        return;
+    }
+    let shop = Shop::open(Some("2025-03-31"));
+    shop.appliance.project("other");
+    shop.appliance
+        .licence("other", &["acme/*"], Some("2025-03-31"));
+    let other = shop.appliance.token("other");
+    for (version, day) in [
+        ("1.0.0", "2025-01-10"),
+        ("1.1.0", "2025-03-01"),
+        ("1.2.0", "2025-06-01"),
+    ] {
+        let time = format!("{day}T12:00:00+00:00");
+        shop.publish("acme/x", version, json!({}), Some(&time));
+    }
+    shop.manifest(json!({}));
+    shop.composer_ok(&["require", "acme/x:^1.0"]);
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.1.0")]));
+
+    let metadata = "/p2/acme/x.json";
+    let stamp_of = |token: &Token| {
+        let response = shop.appliance.get_as(token, metadata, &[]);
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.header("Last-Modified").unwrap().to_string()
+    };
+    let stamps = [
+        (&shop.token, stamp_of(&shop.token)),
+        (&other, stamp_of(&other)),
+    ];
+    let revalidated = |token: &Token, stamp: &str| {
+        let response = shop
+            .appliance
+            .get_as(token, metadata, &[("If-Modified-Since", stamp)]);
+        response.status
+    };
+    for (token, stamp) in &stamps {
+        assert_eq!(revalidated(token, stamp), 304);
+    }
+    let log = shop.composer_ok(&["update", "-vvv"]);
+    let p2 = shop.appliance.url(metadata);
+    assert!(
+        log.lines().any(|l| l.trim() == format!("[304] {p2}")),
+        "{log}"
+    );
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.1.0")]));
+
+    let id = licence_of(&shop.appliance, "shop");
+    let renewed = shop
+        .appliance
+        .json(&["licence", "extend", &id, "--by", "6m"]);
+    assert_eq!(renewed["access_until"], "2025-09-30T23:59:59+00:00");
+    let [(_, shop_stamp), (_, other_stamp)] = &stamps;
+    assert_eq!(revalidated(&shop.token, shop_stamp), 200);
+    assert_eq!(
+        revalidated(&other, other_stamp),
+        304,
+        "the other project's view did not change"
+    );
+
+    let log = shop.composer_ok(&["update", "-vvv"]);
+    assert!(
+        log.lines().any(|l| l.trim() == format!("[200] {p2}")),
+        "{log}"
+    );
+    assert_eq!(shop.installed(), map(&[("acme/x", "1.2.0")]));
+}

@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 /// Opens `GET /v1/events` on the admin socket and hands each `change` event's data over.
-fn subscribe(app: &Appliance) -> Receiver<Value> {
+pub(crate) fn subscribe(app: &Appliance) -> Receiver<Value> {
     let mut stream = UnixStream::connect(app.data_dir().join("admin.sock")).unwrap();
     stream
         .write_all(b"GET /v1/events HTTP/1.1\r\nhost: packagento\r\n\r\n")
@@ -41,7 +41,7 @@ fn subscribe(app: &Appliance) -> Receiver<Value> {
 }
 
 /// Collects changes until one of `kind` arrives.
-fn until_kind(feed: &Receiver<Value>, kind: &str, seen: &mut Vec<Value>) -> Value {
+pub(crate) fn until_kind(feed: &Receiver<Value>, kind: &str, seen: &mut Vec<Value>) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

@@ -16,6 +16,7 @@ mod hostile_text;
 mod http;
 mod inbox;
 mod large_reads;
+mod licence_terms;
 mod packaging;
 mod publish_validation;
 mod readme;

@@ -86,11 +86,37 @@ request!(LicenceActivate { id: String, project: String }
 request!(LicenceDeactivate { id: String, project: String }
     -> LicenceSummary = |r, app| licences::set_activation(app, &r.id, &r.project, false));
 request!(LicenceRevoke { id: String } -> LicenceSummary = |r, app| licences::revoke(app, &r.id));
-request!(LicenceList {} -> Vec<LicenceSummary> = |_r, app| licences::list(app));
+request!(
+    /// Every licence, oldest first; only one customer's when `customer` is given.
+    LicenceList { #[serde(default)] customer: Option<String> }
+    -> Vec<LicenceSummary> = |r, app| licences::list_for(app, r.customer.as_deref()));
 request!(
     /// What a project's tokens see, version by version, and why the rest is hidden.
     LicencePreview { project: String }
     -> Vec<PackagePreview> = |r, app| crate::service::preview::licence_preview(app, &r.project));
+request!(
+    /// Renews a subscription: the new end (`access_until`), or a period (`by`, e.g. `12m`) after
+    /// the current one; exactly one of them.
+    LicenceExtend {
+        id: String,
+        #[serde(default)] access_until: Option<String>,
+        #[serde(default)] by: Option<String>,
+    }
+    -> LicenceSummary = |r, app| licences::extend(app, &r.id, r.access_until.as_deref(), r.by.as_deref()));
+request!(
+    /// Changes a licence's terms in one transaction; what is left out stays.
+    LicenceEdit { id: String, #[serde(flatten)] terms: licences::TermsEdit }
+    -> LicenceSummary = |r, app| licences::edit(app, &r.id, r.terms));
+request!(
+    /// Moves one activation from project `from` to project `to` at once.
+    LicenceMove { id: String, from: String, to: String }
+    -> LicenceSummary = |r, app| licences::move_activation(app, &r.id, &r.from, &r.to));
+request!(LicenceShow { id: String } -> licences::LicenceDetail = |r, app| licences::show(app, &r.id));
+request!(
+    /// Unrevoked subscriptions whose window closes within `within` (e.g. `30d`) from now, soonest
+    /// first; only one customer's when `customer` is given.
+    LicenceExpiring { within: String, #[serde(default)] customer: Option<String> }
+    -> Vec<licences::ExpiringLicence> = |r, app| licences::expiring(app, &r.within, r.customer.as_deref(), time::now()));
 
 impl AdminCommand for PublishRequest {
     type Response = PublishOutcome;
