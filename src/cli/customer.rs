@@ -62,12 +62,15 @@ fn delete(admin: &Admin, slug: String, yes: bool, json: bool) -> Result<(), CliE
 }
 
 fn line(customer: &Customer) -> String {
-    format!(
-        "{:<24} {}  {}",
+    let mut line = format!(
+        "{:<24} {}",
         customer.slug.as_str(),
-        printable(&customer.name),
-        printable(customer.email.as_deref().unwrap_or("-"))
-    )
+        printable(&customer.name)
+    );
+    if let Some(email) = &customer.email {
+        line.push_str(&format!("  <{}>", printable(email)));
+    }
+    line
 }
 
 fn print_customers(customers: &[CustomerSummary]) {

@@ -5,6 +5,7 @@ mod common;
 mod backup;
 mod cli;
 mod composer;
+mod customers;
 mod deploy;
 mod disk;
 mod docs;
