@@ -361,4 +361,31 @@ mod tests {
         assert_eq!(projects::list_for_customer(&app, None).unwrap().len(), 2);
         assert!(projects::list_for_customer(&app, Some("nobody")).is_err());
     }
+
+    #[test]
+    fn rename_and_delete_are_announced_on_the_change_feed_but_a_dry_run_is_not() {
+        use crate::service::changes::{FeedItem, Subscription};
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(&dir);
+        create(&app, "acme", None, None).unwrap();
+        let mut feed = Subscription::local(&app.changes);
+        rename(&app, "acme", "Acme GmbH").unwrap();
+        delete(&app, "acme", true).unwrap();
+        delete(&app, "acme", false).unwrap();
+        app.changes.close();
+        let kinds: Vec<ChangeEvent> = feed
+            .by_ref()
+            .map(|item| match item {
+                FeedItem::Change(change) => change.event.clone(),
+                FeedItem::Missed(n) => panic!("missed {n}"),
+            })
+            .collect();
+        assert!(
+            matches!(&kinds[..], [
+                ChangeEvent::CustomerChanged { customer },
+                ChangeEvent::CustomerDeleted { deletion },
+            ] if customer.name == "Acme GmbH" && deletion.deleted && deletion.slug == "acme"),
+            "{kinds:?}"
+        );
+    }
 }
