@@ -104,12 +104,15 @@ fn print_detail(detail: &CustomerDetail) {
             [] => "not activated".to_string(),
             projects => format!("on {}", projects.join(", ")),
         };
+        let term = match &licence.access_until {
+            Some(until) => format!("until {until}"),
+            None => "perpetual".to_string(),
+        };
         println!(
-            "  {:<18} {:<8} {} until {}; {projects}",
+            "  {:<18} {:<8} {} ({term}); {projects}",
             licence.id,
             entry.state.as_str(),
             licence.packages.join(", "),
-            licence.access_until.as_deref().unwrap_or("forever"),
         );
     }
     println!("tokens:");
