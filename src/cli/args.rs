@@ -5,6 +5,37 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Subcommand, Debug)]
+pub enum CustomerCommand {
+    /// Create a customer (whom licences are sold to; owns projects and licences)
+    Create {
+        slug: String,
+        /// Display name [default: the slug]
+        #[arg(long)]
+        name: Option<String>,
+        /// Contact address, e.g. for billing
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List customers, with how many projects and licences each has
+    List,
+    /// A customer's projects, licences, tokens and downloads in the last 30 days
+    Show { slug: String },
+    /// Change a customer's display name
+    Rename {
+        slug: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Delete a customer with its projects, their tokens, and its licences
+    Delete {
+        slug: String,
+        /// Really delete; without it, only show what would go
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ProjectCommand {
     /// Create a project (a customer's environment)
     Create {
@@ -12,9 +43,16 @@ pub enum ProjectCommand {
         /// Display name [default: the slug]
         #[arg(long)]
         name: Option<String>,
+        /// The customer it belongs to [default: the customer of the first licence activated on it]
+        #[arg(long, value_name = "SLUG")]
+        customer: Option<String>,
     },
     /// List projects
-    List,
+    List {
+        /// Only this customer's projects
+        #[arg(long, value_name = "SLUG")]
+        customer: Option<String>,
+    },
     /// Change a project's display name
     Rename {
         slug: String,

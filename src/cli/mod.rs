@@ -6,6 +6,7 @@ mod backend;
 mod backup;
 mod config_cmd;
 mod configure;
+mod customer;
 mod downloads;
 mod git;
 mod git_import;
@@ -72,6 +73,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the Composer server (headless)
     Serve(args::ServeArgs),
+    /// Whom licences are sold to: owners of projects and licences
+    #[command(subcommand)]
+    Customer(args::CustomerCommand),
     /// Customer environments that tokens and licences hang off
     #[command(subcommand)]
     Project(args::ProjectCommand),
@@ -106,7 +110,11 @@ impl Command {
     fn only_reads(&self) -> bool {
         use args::{LicenceCommand as L, PackageCommand as P};
         match self {
-            Command::Project(command) => matches!(command, args::ProjectCommand::List),
+            Command::Customer(command) => matches!(
+                command,
+                args::CustomerCommand::List | args::CustomerCommand::Show { .. }
+            ),
+            Command::Project(command) => matches!(command, args::ProjectCommand::List { .. }),
             Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
             Command::Licence(command) => {
                 matches!(command, L::List { .. } | L::Preview { .. } | L::Show { .. })
@@ -213,6 +221,7 @@ fn connect_for(command: &Command, settings: crate::service::Settings) -> Result<
 
 fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError> {
     match command {
+        Command::Customer(command) => customer::run(admin, command, json),
         Command::Project(command) => project::run(admin, command, json),
         Command::Token(command) => token::run(admin, command, json),
         Command::Licence(command) => licence::run(admin, command, json),

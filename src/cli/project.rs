@@ -10,11 +10,19 @@ use crate::service::summaries::ProjectDeletion;
 
 pub fn run(admin: &Admin, command: ProjectCommand, json: bool) -> Result<(), CliError> {
     let project = match command {
-        ProjectCommand::Create { slug, name } => admin.call(ProjectCreate { slug, name })?,
+        ProjectCommand::Create {
+            slug,
+            name,
+            customer,
+        } => admin.call(ProjectCreate {
+            slug,
+            name,
+            customer,
+        })?,
         ProjectCommand::Rename { slug, name } => admin.call(ProjectRename { slug, name })?,
         ProjectCommand::Delete { slug, yes } => return delete(admin, slug, yes, json),
-        ProjectCommand::List => {
-            let projects = admin.call(ProjectList {})?;
+        ProjectCommand::List { customer } => {
+            let projects = admin.call(ProjectList { customer })?;
             match json {
                 true => print_json(&projects),
                 false => print_projects(&projects),
@@ -55,7 +63,13 @@ fn print_projects(projects: &[Project]) {
         println!("no projects yet: packagento project create SLUG");
     }
     for project in projects {
-        println!("{:<24} {}", project.slug.as_str(), printable(&project.name));
+        let customer = project.customer.as_ref().map_or("-", |c| c.as_str());
+        println!(
+            "{:<24} {:<24} {}",
+            project.slug.as_str(),
+            customer,
+            printable(&project.name)
+        );
     }
 }
 

@@ -6,6 +6,7 @@
 //! reload instead of showing a view that silently skipped something. `close` ends every
 //! subscription: a server that shuts down must not be held open by an attached screen.
 
+use super::customers::CustomerDeletion;
 use super::summaries::{
     LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,
 };
@@ -34,6 +35,14 @@ pub struct Change {
 pub enum ChangeEvent {
     CustomerCreated {
         customer: Customer,
+    },
+    /// Renamed: the customer as it is now.
+    CustomerChanged {
+        customer: Customer,
+    },
+    /// Deleted with its projects, their tokens and its licences, all named here.
+    CustomerDeleted {
+        deletion: CustomerDeletion,
     },
     ProjectCreated {
         project: Project,

@@ -2,6 +2,7 @@
 //! history refer to, so it never changes; renaming changes the display name.
 
 use super::changes::ChangeEvent;
+use super::customers;
 use super::summaries::ProjectDeletion;
 use super::{App, Result, ServiceError};
 use crate::domain::licence::Licence;
@@ -20,21 +21,37 @@ pub(super) fn missing(slug: &ProjectSlug) -> ServiceError {
 }
 
 pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Project> {
+    create_for_customer(app, slug, name, None)
+}
+
+/// A project of `customer`, which must exist; without one, the project joins the customer of
+/// the first licence activated on it.
+pub fn create_for_customer(
+    app: &App,
+    slug: &str,
+    name: Option<String>,
+    customer: Option<&str>,
+) -> Result<Project> {
     let slug = parse(slug)?;
     if let Some(name) = &name {
         check_field("project name", name).map_err(ServiceError::Invalid)?;
     }
+    let customer = customer.map(customers::parse).transpose()?;
     let project = app.change(|w| {
         if w.project(&slug)?.is_some() {
             return Err(ServiceError::Conflict(format!(
                 "project {slug:?} already exists"
             )));
         }
+        if let Some(customer) = &customer {
+            w.customer(customer)?
+                .ok_or_else(|| customers::missing(customer))?;
+        }
         let project = Project {
             name: name.unwrap_or_else(|| slug.to_string()),
             slug,
             created_at: crate::domain::time::now(),
-            customer: None,
+            customer,
         };
         w.put_project(&project)?;
         Ok(project)
@@ -47,6 +64,22 @@ pub fn create_project(app: &App, slug: &str, name: Option<String>) -> Result<Pro
 
 pub fn list_projects(app: &App) -> Result<Vec<Project>> {
     Ok(app.store().read(|r| r.projects())?)
+}
+
+/// The projects of `customer` (which must exist), or every project.
+pub fn list_for_customer(app: &App, customer: Option<&str>) -> Result<Vec<Project>> {
+    let Some(customer) = customer else {
+        return list_projects(app);
+    };
+    let customer = customers::parse(customer)?;
+    let (found, projects) = app
+        .store()
+        .read(|r| Ok((r.customer(&customer)?, r.projects()?)))?;
+    found.ok_or_else(|| customers::missing(&customer))?;
+    Ok(projects
+        .into_iter()
+        .filter(|p| p.customer.as_ref() == Some(&customer))
+        .collect())
 }
 
 pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {

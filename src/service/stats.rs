@@ -98,6 +98,11 @@ fn minute_start(micros: i64) -> i64 {
     micros - micros.rem_euclid(MICROS_PER_MINUTE)
 }
 
+/// The start of the 30 days ending today (UTC), the window every "last 30 days" figure counts.
+pub fn last_30_days_start(now_micros: i64) -> i64 {
+    day_start(now_micros) - 29 * MICROS_PER_DAY
+}
+
 /// Midnight UTC of the day `micros` falls in.
 fn day_start(micros: i64) -> i64 {
     micros - micros.rem_euclid(MICROS_PER_DAY)
@@ -169,7 +174,7 @@ pub fn report(events: &[DownloadEvent], now_micros: i64) -> DownloadReport {
     totals
 }
 
-fn count(counts: &mut KindCounts, kind: DownloadKind) {
+pub(super) fn count(counts: &mut KindCounts, kind: DownloadKind) {
     match kind {
         DownloadKind::Dist => counts.dist += 1,
         DownloadKind::Notify => counts.notify += 1,

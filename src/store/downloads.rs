@@ -161,6 +161,24 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// Hands each event at or after `since_micros` to `visit`, oldest first, one at a time: for
+    /// totals over a window whose events need not all fit in memory.
+    pub fn each_download_since(
+        &self,
+        since_micros: i64,
+        mut visit: impl FnMut(DownloadEvent),
+    ) -> Result<()> {
+        let table = self.txn.open_table(DOWNLOADS)?;
+        let start = u64::try_from(since_micros).unwrap_or(0);
+        for row in table.range(start..)? {
+            let (key, value) = row?;
+            visit(decode(DOWNLOADS, &key.value().to_string(), value.value())?);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,6 +98,9 @@ impl Writer<'_> {
     pub fn put_licence(&self, licence: &Licence) -> Result<()> {
         self.put(LICENCES, &licence.id, licence)
     }
+    pub fn delete_licence(&self, id: &str) -> Result<bool> {
+        self.remove(LICENCES, id)
+    }
     pub fn put_release(&self, release: &Release) -> Result<()> {
         let key = release_key(&release.name, &release.version_normalized);
         self.put(RELEASES, &key, release)?;

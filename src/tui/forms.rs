@@ -304,6 +304,7 @@ fn submit(form: &super::dialog::Form) -> Effect {
             AdminRequest::ProjectCreate(admin::ProjectCreate {
                 slug: form.value(0),
                 name: optional(form.value(1)),
+                customer: None,
             }),
             format!("created project {}", form.value(0)),
         ),

@@ -340,7 +340,7 @@ fn submitting_the_new_project_form_asks_the_server_and_waits() {
     match effects.as_slice() {
         [
             Effect::Change {
-                request: AdminRequest::ProjectCreate(admin::ProjectCreate { slug, name }),
+                request: AdminRequest::ProjectCreate(admin::ProjectCreate { slug, name, .. }),
                 ..
             },
         ] => {

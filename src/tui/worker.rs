@@ -100,7 +100,7 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         let _ = tx.send(Msg::Loaded(loaded));
     };
     if everything {
-        send(Loaded::Projects(call(admin, ProjectList {})?));
+        send(Loaded::Projects(call(admin, ProjectList::default())?));
         send(Loaded::Tokens(call(admin, TokenList { project: None })?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
         send(Loaded::Packages(call(admin, PackageList {})?));

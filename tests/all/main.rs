@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod composer;
 mod connections;
+mod customers;
 mod deploy;
 mod disk;
 mod disk_full;

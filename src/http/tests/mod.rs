@@ -87,6 +87,7 @@ impl Shop {
             crate::service::admin::ProjectCreate {
                 slug: "shop".into(),
                 name: None,
+                customer: None,
             },
         ));
         let token = |label: &str| {

@@ -66,6 +66,11 @@ macro_rules! admin_protocol {
 
 admin_protocol! {
     commands {
+        CustomerCreate(CustomerCreate),
+        CustomerList(CustomerList),
+        CustomerShow(CustomerShow),
+        CustomerRename(CustomerRename),
+        CustomerDelete(CustomerDelete),
         ProjectCreate(ProjectCreate),
         ProjectList(ProjectList),
         ProjectRename(ProjectRename),

@@ -2,9 +2,10 @@
 
 use super::{AdminCommand, AdminListing, Rows};
 use crate::domain::publish_log::PublishEvent;
-use crate::domain::records::{DownloadEvent, Project};
+use crate::domain::records::{Customer, DownloadEvent, Project};
 use crate::domain::time;
 use crate::service::backup::BackupReport;
+use crate::service::customers::{self, CustomerDeletion, CustomerDetail, CustomerSummary};
 use crate::service::git_publish::GitPublishRequest;
 use crate::service::licences;
 use crate::service::packages::{self, PackageDetail, PackageSummary};
@@ -42,9 +43,29 @@ macro_rules! request {
     };
 }
 
-request!(ProjectCreate { slug: String, name: Option<String> }
-    -> Project = |r, app| projects::create_project(app, &r.slug, r.name));
-request!(ProjectList {} -> Vec<Project> = |_r, app| projects::list_projects(app));
+request!(CustomerCreate {
+    slug: String,
+    #[serde(default)] name: Option<String>,
+    #[serde(default)] email: Option<String>,
+} -> Customer = |r, app| customers::create(app, &r.slug, r.name, r.email));
+request!(CustomerList {} -> Vec<CustomerSummary> = |_r, app| customers::list(app));
+request!(
+    /// Projects, licences with their state, tokens, and the last 30 days' downloads.
+    CustomerShow { slug: String }
+    -> CustomerDetail = |r, app| customers::show(app, &r.slug));
+request!(CustomerRename { slug: String, name: String }
+    -> Customer = |r, app| customers::rename(app, &r.slug, &r.name));
+request!(
+    /// With `dry_run`, says what would go and changes nothing.
+    CustomerDelete { slug: String, #[serde(default)] dry_run: bool }
+    -> CustomerDeletion = |r, app| customers::delete(app, &r.slug, r.dry_run));
+
+request!(
+    /// With `customer`, the project belongs to it from the start.
+    ProjectCreate { slug: String, name: Option<String>, #[serde(default)] customer: Option<String> }
+    -> Project = |r, app| projects::create_for_customer(app, &r.slug, r.name, r.customer.as_deref()));
+request!(ProjectList { #[serde(default)] customer: Option<String> }
+    -> Vec<Project> = |r, app| projects::list_for_customer(app, r.customer.as_deref()));
 request!(ProjectRename { slug: String, name: String }
     -> Project = |r, app| projects::rename_project(app, &r.slug, &r.name));
 request!(
