@@ -8,7 +8,7 @@ use crate::service::admin::{
     Admin, LicenceActivate, LicenceCreate, LicenceDeactivate, LicenceList, LicencePreview,
     LicenceRevoke,
 };
-use crate::service::preview::{Hidden, PackagePreview};
+use crate::service::preview::{Hidden, PackagePreview, Visible};
 use crate::service::summaries::LicenceSummary;
 
 pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), CliError> {
@@ -119,7 +119,11 @@ fn print_preview(packages: &[PackagePreview]) {
         println!("{}", package.package);
         for version in &package.versions {
             let state = match &version.hidden {
-                None => "visible".to_string(),
+                None => visible_text(version.visible.as_ref()),
+                Some(Hidden::OutsideVersions { versions }) => format!(
+                    "hidden: outside the licence's versions {}",
+                    printable(versions)
+                ),
                 Some(Hidden::SubscriptionWindow { access_until }) => {
                     format!("hidden: released after the access window closed ({access_until})")
                 }
@@ -134,5 +138,15 @@ fn print_preview(packages: &[PackagePreview]) {
                 when(Some(version.released_at))
             );
         }
+    }
+}
+
+fn visible_text(reason: Option<&Visible>) -> String {
+    match reason {
+        Some(Visible::Licence { licence }) => format!("visible (licence {licence})"),
+        Some(Visible::RequiredBy { package, version }) => {
+            format!("visible (required by {package} {})", printable(version))
+        }
+        None => "visible".to_string(),
     }
 }

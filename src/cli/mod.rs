@@ -106,7 +106,12 @@ impl Command {
     fn only_reads(&self) -> bool {
         use args::{LicenceCommand as L, PackageCommand as P};
         match self {
-            Command::Project(command) => matches!(command, args::ProjectCommand::List),
+            Command::Project(command) => {
+                matches!(
+                    command,
+                    args::ProjectCommand::List | args::ProjectCommand::Check { .. }
+                )
+            }
             Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
             Command::Licence(command) => matches!(command, L::List | L::Preview { .. }),
             Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),

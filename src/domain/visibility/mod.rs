@@ -80,6 +80,11 @@ impl CatalogIndex {
         self.packages.get(name).map_or(&[], |facts| facts)
     }
 
+    /// The hosted packages, in name order.
+    pub fn names(&self) -> impl Iterator<Item = &PackageName> {
+        self.packages.keys()
+    }
+
     pub fn hosts(&self, name: &PackageName) -> bool {
         self.packages.contains_key(name)
     }
