@@ -22,3 +22,4 @@ mod tls;
 mod tui;
 mod upgrade;
 mod upload;
+mod visibility;
