@@ -141,12 +141,13 @@ fn print_preview(packages: &[PackagePreview]) {
     }
 }
 
+/// Only a version visible through a requirement says so: the licence that grants the rest is in
+/// `--json`, and "visible" alone keeps the common case short.
 fn visible_text(reason: Option<&Visible>) -> String {
     match reason {
-        Some(Visible::Licence { licence }) => format!("visible (licence {licence})"),
         Some(Visible::RequiredBy { package, version }) => {
             format!("visible (required by {package} {})", printable(version))
         }
-        None => "visible".to_string(),
+        Some(Visible::Licence { .. }) | None => "visible".to_string(),
     }
 }
