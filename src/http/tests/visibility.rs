@@ -115,3 +115,25 @@ async fn a_bound_release_stays_out_of_the_dist_route_too() {
         .await;
     assert_eq!(inside.status(), 200);
 }
+
+#[tokio::test]
+async fn projects_with_equal_grants_share_one_rendered_body_and_a_bound_gets_its_own() {
+    let (shop, _other, shop_licence) = two_projects();
+    shop.run(AdminRequest::ProjectCreate(ProjectCreate {
+        slug: "twin".into(),
+        name: None,
+    }));
+    shop.run(AdminRequest::LicenceActivate(LicenceActivate {
+        id: shop_licence.clone(),
+        project: "twin".into(),
+    }));
+    set_bound(&shop, &shop_licence, "^1.0");
+    let catalog = shop.app.catalog();
+    let body = |project: &str| {
+        let slug = crate::domain::names::ProjectSlug::parse(project).unwrap();
+        let view = &catalog.views[&slug].packages["acme/widget"];
+        view.tagged.as_ref().unwrap().body.clone()
+    };
+    assert!(std::sync::Arc::ptr_eq(&body("shop"), &body("twin")));
+    assert!(!std::sync::Arc::ptr_eq(&body("shop"), &body("other")));
+}
