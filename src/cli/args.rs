@@ -66,6 +66,8 @@ pub enum ProjectCommand {
         #[arg(long)]
         yes: bool,
     },
+    /// List visible releases whose hosted requirements no visible version satisfies (exit 1 if any)
+    Check { slug: String },
 }
 
 #[derive(Subcommand, Debug)]

@@ -9,7 +9,7 @@ use crate::service::admin::{
     LicenceExtend, LicenceList, LicenceMove, LicencePreview, LicenceRevoke, LicenceShow,
 };
 use crate::service::licences::{ExpiringLicence, LicenceDetail, TermsEdit};
-use crate::service::preview::{Hidden, PackagePreview};
+use crate::service::preview::{Hidden, PackagePreview, Visible};
 use crate::service::summaries::LicenceSummary;
 
 pub fn run(admin: &Admin, command: LicenceCommand, json: bool) -> Result<(), CliError> {
@@ -231,7 +231,11 @@ fn print_preview(packages: &[PackagePreview]) {
         println!("{}", package.package);
         for version in &package.versions {
             let state = match &version.hidden {
-                None => "visible".to_string(),
+                None => visible_text(version.visible.as_ref()),
+                Some(Hidden::OutsideVersions { versions }) => format!(
+                    "hidden: outside the licence's versions {}",
+                    printable(versions)
+                ),
                 Some(Hidden::SubscriptionWindow { access_until }) => {
                     format!("hidden: released after the access window closed ({access_until})")
                 }
@@ -246,5 +250,16 @@ fn print_preview(packages: &[PackagePreview]) {
                 when(Some(version.released_at))
             );
         }
+    }
+}
+
+/// Only a version visible through a requirement says so: the licence that grants the rest is in
+/// `--json`, and "visible" alone keeps the common case short.
+fn visible_text(reason: Option<&Visible>) -> String {
+    match reason {
+        Some(Visible::RequiredBy { package, version }) => {
+            format!("visible (required by {package} {})", printable(version))
+        }
+        Some(Visible::Licence { .. }) | None => "visible".to_string(),
     }
 }

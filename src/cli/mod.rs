@@ -114,7 +114,10 @@ impl Command {
                 command,
                 args::CustomerCommand::List | args::CustomerCommand::Show { .. }
             ),
-            Command::Project(command) => matches!(command, args::ProjectCommand::List { .. }),
+            Command::Project(command) => matches!(
+                command,
+                args::ProjectCommand::List { .. } | args::ProjectCommand::Check { .. }
+            ),
             Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
             Command::Licence(command) => {
                 matches!(command, L::List { .. } | L::Preview { .. } | L::Show { .. })

@@ -5,7 +5,9 @@ use super::args::ProjectCommand;
 use super::output::print_json;
 use crate::domain::records::Project;
 use crate::domain::text::printable;
-use crate::service::admin::{Admin, ProjectCreate, ProjectDelete, ProjectList, ProjectRename};
+use crate::service::admin::{
+    Admin, ProjectCheck, ProjectCreate, ProjectDelete, ProjectList, ProjectRename,
+};
 use crate::service::summaries::ProjectDeletion;
 
 pub fn run(admin: &Admin, command: ProjectCommand, json: bool) -> Result<(), CliError> {
@@ -21,6 +23,7 @@ pub fn run(admin: &Admin, command: ProjectCommand, json: bool) -> Result<(), Cli
         })?,
         ProjectCommand::Rename { slug, name } => admin.call(ProjectRename { slug, name })?,
         ProjectCommand::Delete { slug, yes } => return delete(admin, slug, yes, json),
+        ProjectCommand::Check { slug } => return check(admin, slug, json),
         ProjectCommand::List { customer } => {
             let projects = admin.call(ProjectList { customer })?;
             match json {
@@ -89,4 +92,34 @@ fn print_deletion(outcome: &ProjectDeletion) {
         "  licences deactivated:  {}",
         list(&outcome.licences_deactivated)
     );
+}
+
+/// Exits non-zero when a requirement cannot be met, so a deploy script can stop on it.
+fn check(admin: &Admin, slug: String, json: bool) -> Result<(), CliError> {
+    let report = admin.call(ProjectCheck { slug })?;
+    if json {
+        print_json(&report);
+    } else {
+        for gap in &report.gaps {
+            println!(
+                "{} {} requires {} {}: no visible version, composer install would fail",
+                gap.package,
+                printable(&gap.version),
+                gap.requires,
+                printable(&gap.constraint)
+            );
+        }
+    }
+    match report.gaps.len() {
+        0 => {
+            if !json {
+                println!("all hosted requirements can be met");
+            }
+            Ok(())
+        }
+        n => Err(CliError::msg(format!(
+            "project {}: {n} hosted requirement(s) cannot be met",
+            report.project
+        ))),
+    }
 }

@@ -170,6 +170,8 @@ impl Licence {
         Grant {
             patterns: self.patterns.clone(),
             access_until: self.access_until,
+            versions: self.versions.clone(),
+            dependencies: self.dependencies,
         }
     }
 }
@@ -180,6 +182,33 @@ impl Licence {
 pub struct Grant {
     pub patterns: Vec<PackagePattern>,
     pub access_until: Option<i64>,
+    pub versions: Option<VersionBound>,
+    /// Whether what the granted releases require from this catalogue is visible too.
+    pub dependencies: bool,
+}
+
+impl Grant {
+    pub fn covers(&self, name: &PackageName) -> bool {
+        self.patterns.iter().any(|p| p.matches(name))
+    }
+
+    /// Whether the window (had it not closed at the release) and the version bound both admit a
+    /// release of a covered package. A version that does not normalize is outside every bound.
+    pub fn admits(&self, released_at: i64, version: Option<&NormalizedVersion>) -> bool {
+        self.in_window(released_at) && self.within_versions(version)
+    }
+
+    pub fn in_window(&self, released_at: i64) -> bool {
+        self.access_until.is_none_or(|until| released_at <= until)
+    }
+
+    pub fn within_versions(&self, version: Option<&NormalizedVersion>) -> bool {
+        match (&self.versions, version) {
+            (None, _) => true,
+            (Some(bound), Some(version)) => bound.allows(version),
+            (Some(_), None) => false,
+        }
+    }
 }
 
 /// The canonical set of grants a project holds: sorted and deduplicated so equal sets compare equal.
@@ -199,19 +228,26 @@ impl GrantSet {
         Self(grants.into_iter().collect())
     }
 
-    pub fn covers(&self, name: &PackageName) -> bool {
-        self.0
-            .iter()
-            .any(|grant| grant.patterns.iter().any(|p| p.matches(name)))
+    pub fn grants(&self) -> &[Grant] {
+        &self.0
     }
 
-    /// A release is visible when some grant covers the package and its window (if any) had not
-    /// closed when the release came out.
-    pub fn allows_release(&self, name: &PackageName, released_at: i64) -> bool {
-        self.0.iter().any(|grant| {
-            grant.patterns.iter().any(|p| p.matches(name))
-                && grant.access_until.is_none_or(|until| released_at <= until)
-        })
+    pub fn covers(&self, name: &PackageName) -> bool {
+        self.0.iter().any(|grant| grant.covers(name))
+    }
+
+    /// A release is granted when some grant covers the package, its window (if any) had not
+    /// closed when the release came out, and its version bound (if any) admits the version.
+    /// What the granted releases require is added by `visibility`.
+    pub fn allows_release(
+        &self,
+        name: &PackageName,
+        released_at: i64,
+        version: Option<&NormalizedVersion>,
+    ) -> bool {
+        self.0
+            .iter()
+            .any(|grant| grant.covers(name) && grant.admits(released_at, version))
     }
 }
 
@@ -288,9 +324,9 @@ mod tests {
         let project = ProjectSlug::parse("p").unwrap();
         let licences = [licence(&["acme/*"], Some(100), "p")];
         let grants = GrantSet::for_project(&project, &licences);
-        assert!(grants.allows_release(&name("acme/foo"), 100));
-        assert!(!grants.allows_release(&name("acme/foo"), 101));
-        assert!(!grants.allows_release(&name("other/foo"), 1));
+        assert!(grants.allows_release(&name("acme/foo"), 100, None));
+        assert!(!grants.allows_release(&name("acme/foo"), 101, None));
+        assert!(!grants.allows_release(&name("other/foo"), 1, None));
     }
 
     #[test]

@@ -10,3 +10,4 @@ pub mod records;
 pub mod text;
 pub mod time;
 pub mod version;
+pub mod visibility;

@@ -15,6 +15,7 @@ use crate::domain::licence::GrantSet;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{Release, Token};
 use crate::domain::version::{compare, normalize};
+use crate::domain::visibility::CatalogIndex;
 use crate::store::records::AccessRecords;
 use crate::store::{StoreError, Writer};
 use bytes::Bytes;
@@ -35,6 +36,8 @@ pub struct Catalog {
     pub views: HashMap<ProjectSlug, ProjectView>,
     /// Every package and its releases, newest first.
     pub packages: BTreeMap<PackageName, Vec<Arc<Release>>>,
+    /// The same releases with what the visibility rules need of them (versions, requirements).
+    pub index: Arc<CatalogIndex>,
     /// Bodies by what they were rendered from, for the next rebuild to reuse.
     bodies: views::BodyCache,
 }
@@ -69,11 +72,12 @@ impl Catalog {
     ) -> Result<Catalog, StoreError> {
         let mut packages = with_releases(&previous.packages, added);
         without_releases(&mut packages, writer.removed_releases());
-        let mut builder = views::ViewBuilder::new(writer, previous)?;
+        let index = Arc::new(CatalogIndex::new(&packages, &previous.index));
+        let mut builder = views::ViewBuilder::new(writer, previous, &index)?;
         let mut project_views = HashMap::new();
         for project in &access.projects {
             let grants = GrantSet::for_project(&project.slug, &access.licences);
-            let view = builder.view(&project.slug, &packages, grants)?;
+            let view = builder.view(&project.slug, grants)?;
             project_views.insert(project.slug.clone(), view);
         }
         let bodies = builder.finish()?;
@@ -83,6 +87,7 @@ impl Catalog {
             revoked_tokens,
             views: project_views,
             packages,
+            index,
             bodies,
         })
     }

@@ -10,6 +10,7 @@ pub mod auth_json;
 pub mod backup;
 pub mod catalog;
 pub mod changes;
+pub mod check;
 pub mod customers;
 pub mod disk;
 pub mod git_publish;

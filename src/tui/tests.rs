@@ -260,7 +260,7 @@ snapshots! {
     };
     licence_preview: {
         let mut m = on_tab(Tab::Licences);
-        let version = |v: &str, at: i64, hidden| VersionPreview { version: v.into(), released_at: at, hidden };
+        let version = |v: &str, at: i64, hidden| VersionPreview { version: v.into(), released_at: at, hidden, visible: None };
         update(&mut m, Msg::Preview { project: "globex".into(), packages: vec![
             PackagePreview { package: "acme/payments".into(), versions: vec![
                 version("3.0.0", NOW + 200 * 86_400, Some(Hidden::SubscriptionWindow { access_until: "2025-12-31T23:59:59+00:00".into() })),

@@ -31,14 +31,14 @@ pub(crate) fn composer_available() -> bool {
 
 /// A running appliance, one customer project with an `acme/*` licence, and a Composer project
 /// whose auth.json was written by `packagento token create --auth-json`.
-struct Shop {
-    appliance: Appliance,
+pub(crate) struct Shop {
+    pub(crate) appliance: Appliance,
     token: Token,
-    scratch: PathBuf,
+    pub(crate) scratch: PathBuf,
 }
 
 impl Shop {
-    fn open(access_until: Option<&str>) -> Shop {
+    pub(crate) fn open(access_until: Option<&str>) -> Shop {
         let appliance = Appliance::started();
         appliance.project("shop");
         appliance.licence("shop", &["acme/*"], access_until);
@@ -67,7 +67,7 @@ impl Shop {
         }
     }
 
-    fn publish(&self, name: &str, version: &str, require: Value, time: Option<&str>) {
+    pub(crate) fn publish(&self, name: &str, version: &str, require: Value, time: Option<&str>) {
         let zip = zips::library(&self.scratch.join("zips"), name, version, require, time);
         self.appliance.publish(&zip, &[]);
     }
@@ -78,7 +78,7 @@ impl Shop {
 
     /// packagist.org is disabled because there is no network, and plain HTTP must be allowed
     /// because the test server has no TLS.
-    fn manifest(&self, require: Value) {
+    pub(crate) fn manifest(&self, require: Value) {
         let manifest = json!({
             "name": "test/shop",
             "require": require,
@@ -93,7 +93,7 @@ impl Shop {
 
     /// Home and cache live in the test's temp dir so parallel tests and the developer's own
     /// Composer setup never leak into each other.
-    fn composer(&self, args: &[&str]) -> Output {
+    pub(crate) fn composer(&self, args: &[&str]) -> Output {
         Command::new("composer")
             .args(args)
             .args(["--no-interaction", "--no-progress", "--no-ansi"])
@@ -114,7 +114,7 @@ impl Shop {
         self.scratch.join("composer-cache")
     }
 
-    fn composer_ok(&self, args: &[&str]) -> String {
+    pub(crate) fn composer_ok(&self, args: &[&str]) -> String {
         let output = self.composer(args);
         let text = text(&output);
         assert!(
@@ -125,7 +125,7 @@ impl Shop {
         text
     }
 
-    fn installed(&self) -> BTreeMap<String, String> {
+    pub(crate) fn installed(&self) -> BTreeMap<String, String> {
         let path = self.project().join("vendor/composer/installed.json");
         let installed: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         let packages = installed["packages"].as_array().unwrap().iter();
@@ -145,7 +145,7 @@ impl Shop {
     }
 }
 
-fn text(output: &Output) -> String {
+pub(crate) fn text(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -153,7 +153,7 @@ fn text(output: &Output) -> String {
     )
 }
 
-fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub(crate) fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -27,3 +27,4 @@ mod tls;
 mod tui;
 mod upgrade;
 mod upload;
+mod visibility;

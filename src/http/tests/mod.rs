@@ -6,6 +6,7 @@ mod admin;
 mod composer;
 mod composer_auth;
 mod publish;
+mod visibility;
 
 use super::error::REALM;
 use crate::service::admin::{AdminRequest, execute};

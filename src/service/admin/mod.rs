@@ -75,6 +75,7 @@ admin_protocol! {
         ProjectList(ProjectList),
         ProjectRename(ProjectRename),
         ProjectDelete(ProjectDelete),
+        ProjectCheck(ProjectCheck),
         TokenCreate(TokenCreate),
         TokenList(TokenList),
         TokenRevoke(TokenRevoke),

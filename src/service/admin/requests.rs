@@ -72,6 +72,11 @@ request!(
     /// With `dry_run`, says what would go and changes nothing.
     ProjectDelete { slug: String, #[serde(default)] dry_run: bool }
     -> ProjectDeletion = |r, app| projects::delete_project(app, &r.slug, r.dry_run));
+request!(
+    /// Visible releases with a hosted requirement that no visible version satisfies.
+    ProjectCheck { slug: String }
+    -> crate::service::check::ProjectCheckReport
+        = |r, app| crate::service::check::project_check(app, &r.slug));
 
 request!(TokenCreate { project: String, label: Option<String> }
     -> CreatedToken = |r, app| tokens::create(app, &r.project, r.label));

@@ -7,8 +7,9 @@ use crate::domain::metadata::{ReleaseFacts, minify, release_entry};
 use crate::domain::names::{PackageName, ProjectSlug};
 use crate::domain::records::Release;
 use crate::domain::time;
+use crate::domain::visibility::{CatalogIndex, Visibility};
 use crate::store::{Stamp, StoreError, Writer};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ pub type BodyCache = HashMap<(GrantSet, String), (u64, Arc<Rendered>)>;
 pub struct ViewBuilder<'w, 'p> {
     writer: &'w Writer<'w>,
     previous: &'p Catalog,
+    index: &'p CatalogIndex,
+    /// Projects with equal grants see the same releases: worked out once per rebuild, not once
+    /// per project, since following requirements walks the whole catalogue.
+    visibility: HashMap<GrantSet, Arc<Visibility>>,
     bodies: BodyCache,
     /// Every stamp issued by one rebuild is the same instant: all that changed, changed together.
     next_stamp: i64,
@@ -25,11 +30,17 @@ pub struct ViewBuilder<'w, 'p> {
 }
 
 impl<'w, 'p> ViewBuilder<'w, 'p> {
-    pub fn new(writer: &'w Writer<'w>, previous: &'p Catalog) -> Result<Self, StoreError> {
+    pub fn new(
+        writer: &'w Writer<'w>,
+        previous: &'p Catalog,
+        index: &'p CatalogIndex,
+    ) -> Result<Self, StoreError> {
         let next_stamp = time::now().max(writer.stamp_clock()? + 1);
         Ok(Self {
             writer,
             previous,
+            index,
+            visibility: HashMap::new(),
             bodies: HashMap::new(),
             next_stamp,
             issued: false,
@@ -46,19 +57,13 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
     pub fn view(
         &mut self,
         project: &ProjectSlug,
-        packages: &BTreeMap<PackageName, Vec<Arc<Release>>>,
         grants: GrantSet,
     ) -> Result<ProjectView, StoreError> {
         let previous = self.previous.views.get(project);
+        let visibility = self.visibility_of(&grants);
+        let index = self.index;
         let mut visible_packages = HashMap::new();
-        for (name, releases) in packages.iter().filter(|(name, _)| grants.covers(name)) {
-            let visible: Vec<&Arc<Release>> = releases
-                .iter()
-                .filter(|r| grants.allows_release(name, r.released_at))
-                .collect();
-            if visible.is_empty() {
-                continue;
-            }
+        for (name, visible) in visibility.visible(index) {
             let old = previous.and_then(|v| v.packages.get(name.as_str()));
             let package = self.package(project, &grants, name, &visible, old)?;
             visible_packages.insert(name.to_string(), package);
@@ -82,6 +87,15 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
             root,
             packages: visible_packages,
         })
+    }
+
+    fn visibility_of(&mut self, grants: &GrantSet) -> Arc<Visibility> {
+        let index = self.index;
+        let computed = self
+            .visibility
+            .entry(grants.clone())
+            .or_insert_with(|| Arc::new(Visibility::compute(grants.grants(), index)));
+        Arc::clone(computed)
     }
 
     fn package(

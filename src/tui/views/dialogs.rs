@@ -212,6 +212,9 @@ fn describe(reason: &Hidden) -> String {
                 &access_until[..10]
             )
         }
+        Hidden::OutsideVersions { versions } => {
+            format!("outside the licence's versions {versions}")
+        }
         Hidden::LicenceRevoked { licence } => format!("licence {licence} revoked"),
         Hidden::NotCovered => "not covered by any activated licence".into(),
     }
