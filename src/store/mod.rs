@@ -123,6 +123,9 @@ pub struct Store {
 
 impl Store {
     pub fn open(path: &Path) -> Result<Self> {
+        if !path.exists() {
+            create_whole(path)?;
+        }
         make_private(path)?;
         let path = path.to_path_buf();
         // The serving snapshot lives in memory; the page cache only speeds up admin work and the
@@ -222,6 +225,32 @@ fn builder() -> redb::Builder {
     let mut builder = Database::builder();
     builder.set_cache_size(STORE_CACHE_BYTES);
     builder
+}
+
+/// Makes a new database under a temporary name and renames it into place once it is initialised
+/// and migrated: a process killed while creating it leaves no half-written file where the
+/// database belongs (the next start would refuse one as "not a redb database").
+fn create_whole(path: &Path) -> Result<()> {
+    let failed = |e: std::io::Error| StoreError::Database(format!("{}: {e}", path.display()));
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let staging = path.with_file_name(format!(".{}.creating", file_name.unwrap_or_default()));
+    match std::fs::remove_file(&staging) {
+        Ok(()) => tracing::info!(file = %staging.display(), "removed a database left half-created"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    make_private(&staging)?;
+    let opened = staging.clone();
+    drop(Store::open_with(Box::new(move || {
+        builder().create(&opened)
+    }))?);
+    std::fs::rename(&staging, path).map_err(failed)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|dir| dir.sync_all())
+            .map_err(failed)?;
+    }
+    Ok(())
 }
 
 /// redb creates its file with the umask's mode (0644 by hand): the file holds the token hashes,
@@ -351,6 +380,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_half_created_database_left_by_a_crash_is_replaced_and_never_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.redb");
+        let leftover = dir.path().join(".db.redb.creating");
+        std::fs::write(&leftover, b"half-written by a killed process").unwrap();
+        let store = Store::open(&path).unwrap();
+        assert!(!leftover.exists());
+        store
+            .write(|w| w.put(tables::META, "marker", &7u32))
+            .unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let marker = store
+            .read(|r| r.get::<u32>(tables::META, "marker"))
+            .unwrap();
+        assert_eq!(marker, Some(7));
+    }
 
     #[test]
     fn a_database_from_a_newer_schema_is_refused() {
