@@ -92,6 +92,24 @@ pub struct ProjectDeletion {
     pub deleted: bool,
 }
 
+/// What deleting a customer takes with it. Download history stays: it is the record of what was
+/// delivered, and still names the projects.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerDeletion {
+    pub slug: String,
+    /// The customer's projects, deleted.
+    pub projects_deleted: Vec<String>,
+    /// Public keys of those projects' tokens, removed and refused from then on.
+    pub tokens_removed: Vec<String>,
+    /// The customer's licences, deleted.
+    pub licences_deleted: Vec<String>,
+    /// Other customers' licences that were active on one of the deleted projects (possible only
+    /// for data from before customers existed); they stay, without those activations.
+    pub licences_deactivated: Vec<String>,
+    /// False for a dry run: nothing was changed.
+    pub deleted: bool,
+}
+
 /// What `publisher list` shows: everything but the hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublisherSummary {

@@ -6,26 +6,8 @@ use crate::domain::licence::Licence;
 use crate::domain::names::{CustomerSlug, ProjectSlug};
 use crate::domain::records::{Project, Token};
 use crate::service::changes::ChangeEvent;
+pub use crate::service::summaries::CustomerDeletion;
 use crate::service::{App, Result};
-use serde::{Deserialize, Serialize};
-
-/// What deleting a customer takes with it. Download history stays: it is the record of what was
-/// delivered, and still names the projects.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerDeletion {
-    pub slug: String,
-    /// The customer's projects, deleted.
-    pub projects_deleted: Vec<String>,
-    /// Public keys of those projects' tokens, removed and refused from then on.
-    pub tokens_removed: Vec<String>,
-    /// The customer's licences, deleted.
-    pub licences_deleted: Vec<String>,
-    /// Other customers' licences that were active on one of the deleted projects (possible only
-    /// for data from before customers existed); they stay, without those activations.
-    pub licences_deactivated: Vec<String>,
-    /// False for a dry run: nothing was changed.
-    pub deleted: bool,
-}
 
 /// With `dry_run`, reports what would go without changing anything, for a confirmation prompt.
 /// Otherwise deletes the customer, its projects with their tokens, and its licences, in one
