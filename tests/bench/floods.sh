@@ -124,19 +124,19 @@ end
 PY
 P2_ONE=$(cat "$WORK/p2-one")
 
-start_flood() { # SCENARIO
+start_flood() { # SCENARIO; `exec` makes FLOOD_PID the flood itself, so SIGINT reaches it
   local wrong flood_time=$((DURATION + 10))s
   case "$1" in
     alone) return ;;
     wrong-password)
       wrong="Basic $(printf '%s:%s' "$USER" "$(printf 'f%.0s' $(seq 64))" | base64 -w0)"
-      wrk -t1 -c64 -d"$flood_time" -H "Authorization: $wrong" "$BASE/packages.json" ;;
+      exec wrk -t1 -c64 -d"$flood_time" -H "Authorization: $wrong" "$BASE/packages.json" ;;
     random-secrets)
-      wrk -t1 -c500 -d"$flood_time" -s "$WORK/random.lua" "$BASE/packages.json" ;;
+      exec wrk -t1 -c500 -d"$flood_time" -s "$WORK/random.lua" "$BASE/packages.json" ;;
     notify-spam)
-      wrk -t1 -c64 -d"$flood_time" -H "Authorization: $AUTH" -s "$WORK/notify.lua" "$BASE/" ;;
+      exec wrk -t1 -c64 -d"$flood_time" -H "Authorization: $AUTH" -s "$WORK/notify.lua" "$BASE/" ;;
     idle-sockets)
-      python3 "$HERE/idle_sockets.py" 127.0.0.1 "$APP_PORT" 1000 ;;
+      exec python3 "$HERE/idle_sockets.py" 127.0.0.1 "$APP_PORT" 1000 ;;
   esac >"$WORK/flood-$1.txt" 2>&1 &
   FLOOD_PID=$!
 }
