@@ -48,6 +48,9 @@ pub struct TlsConfig {
 pub struct Argon2Config {
     pub memory_kib: u32,
     pub iterations: u32,
+    /// argon2 verifications at once; 0 means one less than the CPU cores (at least one), so a
+    /// core stays free for serving.
+    pub max_parallel: u32,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -141,6 +144,7 @@ impl Default for Argon2Config {
         Self {
             memory_kib: 19_456,
             iterations: 2,
+            max_parallel: 0,
         }
     }
 }
@@ -321,6 +325,12 @@ impl Config {
         if !(1..=100).contains(&self.argon2.iterations) {
             return Err(invalid("argon2.iterations", "must be 1 to 100"));
         }
+        if self.argon2.max_parallel > 1024 {
+            return Err(invalid(
+                "argon2.max_parallel",
+                "must be 0 (automatic) to 1024",
+            ));
+        }
         let limits = &self.limits;
         for (key, value) in [
             ("limits.notify_body_bytes", limits.notify_body_bytes),
@@ -452,6 +462,7 @@ mod tests {
             ("trusted_proxies = [\"10.0.0.0/99\"]", "trusted_proxies"),
             ("[tls]\ncert = \"c.pem\"", "tls.key"),
             ("[argon2]\niterations = 0", "argon2.iterations"),
+            ("[argon2]\nmax_parallel = 5000", "argon2.max_parallel"),
             (
                 "[limits]\nnotify_body_bytes = 1",
                 "limits.notify_body_bytes",

@@ -71,6 +71,7 @@ impl Loaded {
                 memory_kib: config.argon2.memory_kib,
                 iterations: config.argon2.iterations,
             },
+            argon2_max_parallel: config.argon2.max_parallel as usize,
             public_url: config.public_url(),
             limits: Limits::from(&config.limits),
             live: live_settings(config),

@@ -6,14 +6,20 @@
 //! memory is purged.
 
 use super::catalog::Catalog;
-use super::secrets::verify_secret;
 use crate::domain::names::{ProjectSlug, PublicKey};
+use admission::{Admission, Verdict};
 use base64::Engine;
 use dashmap::DashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
+
+mod admission;
+#[cfg(test)]
+mod flood_tests;
+
+pub use admission::{AdmissionLimits, FAILURE_BUDGET, FAILURE_WINDOW, MAX_QUEUED, RETRY_EVERY};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthError {
@@ -55,35 +61,40 @@ pub struct Auth {
     verified: DashMap<u64, String>,
     /// One argon2 run per credential at a time: a CI fleet starting 64 parallel requests with a
     /// new token waits for one verification instead of queueing 64.
-    in_flight: DashMap<u64, Arc<OnceCell<Result<(), AuthError>>>>,
+    in_flight: DashMap<u64, Arc<OnceCell<Verdict>>>,
     /// Credentials that just failed, so repeating a wrong password costs no argon2 for a while.
     recently_rejected: DashMap<u64, Instant>,
     fingerprint_key: std::hash::RandomState,
-    /// Bounds argon2 work so a flood of wrong passwords queues here, not on the async threads.
-    argon2_slots: Arc<Semaphore>,
+    /// Failure budgets per key and the bounded argon2 queue, so a flood of wrong secrets queues
+    /// there, not on the async threads, and never ahead of other keys.
+    admission: Admission,
 }
 
-const ARGON2_WAIT: Duration = Duration::from_secs(10);
 const REJECTION_MEMORY: Duration = Duration::from_secs(10);
 const MAX_REMEMBERED_REJECTIONS: usize = 10_000;
 
 impl Default for Auth {
     fn default() -> Self {
-        Self::new()
+        Self::with_limits(AdmissionLimits::default())
     }
 }
 
 impl Auth {
-    pub fn new() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
+    /// `max_parallel` argon2 runs at once; 0 leaves one core for serving.
+    pub fn new(max_parallel: usize) -> Self {
+        Self::with_limits(AdmissionLimits {
+            max_parallel,
+            ..AdmissionLimits::default()
+        })
+    }
+
+    pub fn with_limits(limits: AdmissionLimits) -> Self {
         Self {
             verified: DashMap::new(),
             in_flight: DashMap::new(),
             recently_rejected: DashMap::new(),
             fingerprint_key: std::hash::RandomState::new(),
-            argon2_slots: Arc::new(Semaphore::new(cores)),
+            admission: Admission::new(limits),
         }
     }
 
@@ -98,11 +109,17 @@ impl Auth {
             return caller_for(catalog, &public_key);
         }
         let (public_key, secret) = parse_basic(header)?;
-        let token = catalog.tokens.get(&public_key);
-        let Some(token) = token else {
-            return Err(unknown_or_revoked(catalog, &public_key));
+        // A revoked token is checked like an active one: only its right secret learns that it
+        // was revoked, anyone else gets the answer an unknown key gets.
+        let hash = match catalog.tokens.get(&public_key) {
+            Some(token) => token.secret_hash.clone(),
+            None => catalog
+                .revoked_tokens
+                .get(&public_key)
+                .cloned()
+                .ok_or(AuthError::UnknownToken)?,
         };
-        self.verify_once(fingerprint, secret, token.secret_hash.clone())
+        self.verify_once(&public_key, fingerprint, secret, hash)
             .await?;
         self.verified.insert(fingerprint, public_key.clone());
         caller_for(catalog, &public_key)
@@ -110,6 +127,7 @@ impl Auth {
 
     async fn verify_once(
         &self,
+        public_key: &str,
         fingerprint: u64,
         secret: String,
         hash: String,
@@ -122,15 +140,21 @@ impl Auth {
             return Err(AuthError::WrongSecret);
         }
         let flight = self.in_flight.entry(fingerprint).or_default().clone();
-        let outcome = *flight
-            .get_or_init(|| self.verify_slowly(secret, hash))
+        let verdict = *flight
+            .get_or_init(|| self.admission.verify(public_key, secret, hash))
             .await;
         self.in_flight
             .remove_if(&fingerprint, |_, cell| Arc::ptr_eq(cell, &flight));
-        if outcome == Err(AuthError::WrongSecret) {
-            self.remember_rejection(fingerprint);
+        match verdict {
+            Verdict::Matched => Ok(()),
+            Verdict::Mismatched => {
+                self.remember_rejection(fingerprint);
+                Err(AuthError::WrongSecret)
+            }
+            // Not remembered: it may have been the right secret, refused only for the budget.
+            Verdict::Unchecked => Err(AuthError::WrongSecret),
+            Verdict::Busy => Err(AuthError::Busy),
         }
-        outcome
     }
 
     fn remember_rejection(&self, fingerprint: u64) {
@@ -143,35 +167,19 @@ impl Auth {
         }
     }
 
-    async fn verify_slowly(&self, secret: String, hash: String) -> Result<(), AuthError> {
-        let slot =
-            tokio::time::timeout(ARGON2_WAIT, Arc::clone(&self.argon2_slots).acquire_owned())
-                .await
-                .map_err(|_| AuthError::Busy)?
-                .map_err(|_| AuthError::Busy)?;
-        let matched = tokio::task::spawn_blocking(move || {
-            let _slot = slot;
-            verify_secret(&secret, &hash)
-        })
-        .await
-        .unwrap_or(false);
-        if matched {
-            Ok(())
-        } else {
-            Err(AuthError::WrongSecret)
-        }
-    }
-
     /// Checks a credential kept outside the catalogue (a publisher token) under the same bounds
-    /// as install tokens: shared argon2 slots and the memory of recent wrong secrets.
+    /// as install tokens: the key's failure budget, the shared argon2 queue and the memory of
+    /// recent wrong secrets.
     pub async fn verify_credential(
         &self,
         header: &str,
+        public_key: &str,
         secret: String,
         hash: String,
     ) -> Result<(), AuthError> {
         let fingerprint = self.fingerprint_key.hash_one(header);
-        self.verify_once(fingerprint, secret, hash).await
+        self.verify_once(public_key, fingerprint, secret, hash)
+            .await
     }
 
     /// Forgets every verified credential of a token, at once.
@@ -180,21 +188,15 @@ impl Auth {
     }
 }
 
+/// Only for a credential whose secret was proved: it may learn that its token was revoked.
 fn caller_for(catalog: &Catalog, public_key: &str) -> Result<Caller, AuthError> {
     match catalog.tokens.get(public_key) {
         Some(token) => Ok(Caller {
             public_key: token.public_key.clone(),
             project: token.project.clone(),
         }),
-        None => Err(unknown_or_revoked(catalog, public_key)),
-    }
-}
-
-fn unknown_or_revoked(catalog: &Catalog, public_key: &str) -> AuthError {
-    if catalog.revoked_tokens.contains(public_key) {
-        AuthError::Revoked
-    } else {
-        AuthError::UnknownToken
+        None if catalog.revoked_tokens.contains_key(public_key) => Err(AuthError::Revoked),
+        None => Err(AuthError::UnknownToken),
     }
 }
 
@@ -239,7 +241,7 @@ mod tests {
 
     #[tokio::test]
     async fn parallel_first_requests_with_one_credential_all_succeed() {
-        let auth = Arc::new(Auth::new());
+        let auth = Arc::new(Auth::default());
         let catalog = Arc::new(catalog_with_token("secret"));
         let header = basic(&format!("{KEY}:secret"));
         let attempts: Vec<_> = (0..32)
@@ -256,7 +258,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_secret_is_refused_again_and_a_revoked_token_is_named() {
-        let auth = Auth::new();
+        let auth = Auth::default();
         let mut catalog = catalog_with_token("secret");
         let wrong = basic(&format!("{KEY}:guess"));
         for _ in 0..3 {
@@ -267,8 +269,8 @@ mod tests {
         }
         let right = basic(&format!("{KEY}:secret"));
         assert!(auth.authenticate(&catalog, Some(&right)).await.is_ok());
-        catalog.tokens.clear();
-        catalog.revoked_tokens.insert(KEY.to_string());
+        let hash = catalog.tokens.remove(KEY).unwrap().secret_hash;
+        catalog.revoked_tokens.insert(KEY.to_string(), hash);
         assert_eq!(
             auth.authenticate(&catalog, Some(&right)).await.unwrap_err(),
             AuthError::Revoked

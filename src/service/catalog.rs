@@ -32,7 +32,8 @@ pub struct ActiveToken {
 #[derive(Default)]
 pub struct Catalog {
     pub tokens: HashMap<String, ActiveToken>,
-    pub revoked_tokens: HashSet<String>,
+    /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
+    pub revoked_tokens: HashMap<String, String>,
     pub views: HashMap<ProjectSlug, ProjectView>,
     /// Every package and its releases, newest first.
     pub packages: BTreeMap<PackageName, Vec<Arc<Release>>>,
@@ -97,7 +98,9 @@ impl Catalog {
     }
 }
 
-fn token_tables(tokens: Vec<Token>) -> (HashMap<String, ActiveToken>, HashSet<String>) {
+type TokenTables = (HashMap<String, ActiveToken>, HashMap<String, String>);
+
+fn token_tables(tokens: Vec<Token>) -> TokenTables {
     let (active, revoked): (Vec<_>, Vec<_>) =
         tokens.into_iter().partition(|t| t.revoked_at.is_none());
     let active = active
@@ -115,7 +118,7 @@ fn token_tables(tokens: Vec<Token>) -> (HashMap<String, ActiveToken>, HashSet<St
         active,
         revoked
             .into_iter()
-            .map(|t| t.public_key.to_string())
+            .map(|t| (t.public_key.to_string(), t.secret_hash))
             .collect(),
     )
 }

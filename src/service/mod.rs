@@ -106,6 +106,8 @@ pub(crate) fn invalid(error: impl std::fmt::Display) -> ServiceError {
 pub struct Settings {
     pub data_dir: PathBuf,
     pub argon2: secrets::Argon2Cost,
+    /// argon2 verifications at once (`argon2.max_parallel`); 0 leaves one core for serving.
+    pub argon2_max_parallel: usize,
     /// Absolute base for dist URLs; without it the request's Host header decides.
     pub public_url: Option<String>,
     pub limits: Limits,
@@ -201,6 +203,7 @@ impl App {
         // Only now: holding the database proves no other packagento is staging files there.
         disk::remove_leftovers(&settings.archive_dir());
         let live = settings.live.clone();
+        let auth = auth::Auth::new(settings.argon2_max_parallel);
         let changes = Arc::new(changes::ChangeFeed::new());
         let catalog = store.write(|w| {
             let access = w.access_records()?;
@@ -213,7 +216,7 @@ impl App {
             settings,
             catalog: ArcSwap::from_pointee(catalog),
             one_change_at_a_time: Mutex::new(generation),
-            auth: auth::Auth::new(),
+            auth,
             analytics: analytics::Analytics::new(changes.clone(), metrics.dropped_events()),
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
             metrics,
@@ -311,6 +314,7 @@ impl Settings {
                 memory_kib: 64,
                 iterations: 1,
             },
+            argon2_max_parallel: 0,
             public_url: None,
             limits: Default::default(),
             live: Default::default(),

@@ -132,12 +132,13 @@ pub async fn authenticate_upload(
             Err(error) => Err(UploadAuthError::Auth(error)),
         };
     };
+    // Checked before the revocation, so only the right secret learns the token was revoked.
+    app.auth
+        .verify_credential(header, &public_key, secret, token.secret_hash.clone())
+        .await
+        .map_err(UploadAuthError::Auth)?;
     if token.revoked_at.is_some() {
         return Err(UploadAuthError::Auth(AuthError::Revoked));
     }
-    app.auth
-        .verify_credential(header, secret, token.secret_hash.clone())
-        .await
-        .map_err(UploadAuthError::Auth)?;
     Ok(token)
 }

@@ -159,6 +159,34 @@ fn revoked_token_gets_401_on_the_very_next_request() {
 }
 
 #[test]
+fn a_revoked_token_is_named_only_to_a_caller_with_its_right_secret() {
+    let (app, token) = shop();
+    app.json(&["token", "revoke", &token.public_key]);
+    let guess = Token {
+        private_key: "0".repeat(64),
+        ..token.clone()
+    };
+    let never_used = Token {
+        public_key: "f".repeat(32),
+        ..guess.clone()
+    };
+    for path in ["/packages.json", "/p2/acme/foo.json"] {
+        let guessed = get_as(&app, &guess, path, &[]);
+        let unknown = get_as(&app, &never_used, path, &[]);
+        assert_eq!(guessed.status, 401, "{path}");
+        assert_eq!(
+            guessed.text(),
+            unknown.text(),
+            "{path}: same answer as an unknown key"
+        );
+        assert!(!guessed.text().contains("revoked"), "{path}");
+        let owner = get_as(&app, &token, path, &[]);
+        assert_eq!(owner.status, 401, "{path}");
+        assert!(owner.text().contains("revoked"), "{path}");
+    }
+}
+
+#[test]
 fn unknown_and_unentitled_packages_get_byte_identical_404s() {
     let (app, token) = shop();
     let unentitled = get_as(&app, &token, "/p2/other/baz.json", &[]);

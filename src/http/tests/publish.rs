@@ -79,6 +79,19 @@ async fn uploads_without_valid_publisher_credentials_get_401_with_a_basic_challe
         ),
         (Some(revoked.basic()), AuthError::Revoked),
         (Some(shop.revoked.basic()), AuthError::Revoked),
+        // Only the right secret learns that a token was revoked.
+        (
+            Some(basic(
+                format!("{}:{}", revoked.public_key, "0".repeat(64)).as_bytes(),
+            )),
+            AuthError::WrongSecret,
+        ),
+        (
+            Some(basic(
+                format!("{}:{}", shop.revoked.public_key, "0".repeat(64)).as_bytes(),
+            )),
+            AuthError::WrongSecret,
+        ),
     ];
     for (authorization, reason) in cases {
         let mut attempt = request("POST", "/api/publish").body(release_zip("acme/widget", "2.0.0"));

@@ -1,0 +1,160 @@
+//! Login floods: failure budgets per key, fair admission to argon2, and revocation disclosed only
+//! to the right secret. argon2 is made cheap; what is counted is argon2 runs and who finished
+//! first, never wall time.
+
+use super::*;
+use crate::service::catalog::ActiveToken;
+use crate::service::secrets::{Argon2Cost, hash_secret};
+
+const ALICE: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const BOB: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+fn catalog() -> Catalog {
+    let cheap = Argon2Cost {
+        memory_kib: 64,
+        iterations: 1,
+    };
+    let mut catalog = Catalog::default();
+    for key in [ALICE, BOB] {
+        let token = ActiveToken {
+            public_key: PublicKey::parse(key).unwrap(),
+            project: ProjectSlug::parse("shop").unwrap(),
+            secret_hash: hash_secret(&format!("{key}-secret"), cheap).unwrap(),
+        };
+        catalog.tokens.insert(key.to_string(), token);
+    }
+    catalog
+}
+
+fn header(key: &str, secret: &str) -> String {
+    let pair = format!("{key}:{secret}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+fn right(key: &str) -> String {
+    header(key, &format!("{key}-secret"))
+}
+
+fn limits(failure_budget: u32, retry_every: Duration) -> AdmissionLimits {
+    AdmissionLimits {
+        failure_budget,
+        retry_every,
+        max_parallel: 1,
+        ..AdmissionLimits::default()
+    }
+}
+
+const AN_HOUR: Duration = Duration::from_secs(3600);
+
+#[tokio::test]
+async fn wrong_secrets_beyond_the_budget_are_answered_without_hashing() {
+    let auth = Auth::with_limits(limits(3, AN_HOUR));
+    let catalog = catalog();
+    for guess in 0..3 {
+        let attempt = header(ALICE, &format!("guess-{guess}"));
+        let refused = auth.authenticate(&catalog, Some(&attempt)).await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+    }
+    assert_eq!(auth.admission.hashes(), 3);
+    for guess in 3..50 {
+        let attempt = header(ALICE, &format!("guess-{guess}"));
+        let refused = auth.authenticate(&catalog, Some(&attempt)).await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+    }
+    let refused = auth.authenticate(&catalog, Some(&right(ALICE))).await;
+    assert_eq!(refused.unwrap_err(), AuthError::WrongSecret, "not yet due");
+    assert_eq!(auth.admission.hashes(), 3, "the spent budget spared argon2");
+    let other = auth.authenticate(&catalog, Some(&right(BOB))).await;
+    assert_eq!(
+        other.unwrap().public_key.as_str(),
+        BOB,
+        "other keys keep theirs"
+    );
+}
+
+#[tokio::test]
+async fn the_right_secret_gets_in_once_a_retry_is_due_even_with_the_budget_spent() {
+    let auth = Auth::with_limits(limits(2, Duration::from_millis(50)));
+    let catalog = catalog();
+    for guess in 0..2 {
+        let attempt = header(ALICE, &format!("guess-{guess}"));
+        let refused = auth.authenticate(&catalog, Some(&attempt)).await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+    }
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let caller = auth.authenticate(&catalog, Some(&right(ALICE))).await;
+    assert_eq!(caller.unwrap().public_key.as_str(), ALICE);
+    assert_eq!(auth.admission.hashes(), 3);
+}
+
+#[tokio::test]
+async fn a_flood_against_one_key_does_not_hold_up_another_keys_first_login() {
+    // A budget the flood never spends, so every one of its attempts wants argon2.
+    let auth = Arc::new(Auth::with_limits(limits(1000, AN_HOUR)));
+    let catalog = Arc::new(catalog());
+    let flood: Vec<_> = (0..40)
+        .map(|guess| {
+            let (auth, catalog) = (auth.clone(), catalog.clone());
+            let attempt = header(ALICE, &format!("guess-{guess}"));
+            tokio::spawn(async move { auth.authenticate(&catalog, Some(&attempt)).await })
+        })
+        .collect();
+    // One pass over the runtime's tasks: every flood attempt is queued before the other key's
+    // first login arrives.
+    tokio::task::yield_now().await;
+    let caller = auth.authenticate(&catalog, Some(&right(BOB))).await;
+    assert_eq!(caller.unwrap().public_key.as_str(), BOB);
+    let finished = flood.iter().filter(|attempt| attempt.is_finished()).count();
+    // Without fair admission all 40 would have gone first; a few may finish meanwhile.
+    assert!(finished < 10, "{finished} flood attempts went first");
+    for attempt in flood {
+        assert_eq!(attempt.await.unwrap().unwrap_err(), AuthError::WrongSecret);
+    }
+    assert_eq!(auth.admission.hashes(), 41);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_named_only_to_its_right_secret() {
+    let auth = Auth::default();
+    let mut catalog = catalog();
+    let hash = catalog.tokens.remove(ALICE).unwrap().secret_hash;
+    catalog.revoked_tokens.insert(ALICE.to_string(), hash);
+    let guess = auth
+        .authenticate(&catalog, Some(&header(ALICE, "guess")))
+        .await;
+    assert_eq!(
+        guess.unwrap_err().message(),
+        AuthError::UnknownToken.message()
+    );
+    for _ in 0..2 {
+        let owner = auth.authenticate(&catalog, Some(&right(ALICE))).await;
+        assert_eq!(owner.unwrap_err(), AuthError::Revoked);
+    }
+    assert_eq!(
+        auth.admission.hashes(),
+        2,
+        "the owner's proof is remembered"
+    );
+    let unknown = auth
+        .authenticate(&catalog, Some(&header(&"c".repeat(32), "guess")))
+        .await;
+    assert_eq!(unknown.unwrap_err(), AuthError::UnknownToken);
+    assert_eq!(auth.admission.hashes(), 2, "an unknown key costs no argon2");
+}
+
+#[tokio::test]
+async fn publisher_credentials_spend_the_same_budget() {
+    let auth = Auth::with_limits(limits(2, AN_HOUR));
+    let hash = catalog().tokens.remove(ALICE).unwrap().secret_hash;
+    for guess in 0..5 {
+        let attempt = header(ALICE, &format!("guess-{guess}"));
+        let refused = auth
+            .verify_credential(&attempt, ALICE, format!("guess-{guess}"), hash.clone())
+            .await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+    }
+    assert_eq!(auth.admission.hashes(), 2);
+}
