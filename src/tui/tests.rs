@@ -1,6 +1,8 @@
 //! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
+mod customers;
+
 use super::dialog::Dialog;
 use super::message::{Effect, Loaded, Msg};
 use super::model::{Model, ServerInfo, Tab};
