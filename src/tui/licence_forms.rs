@@ -288,19 +288,7 @@ fn picked(value: String, what: &str) -> Result<String, String> {
 pub fn submit(form: &Form) -> Result<Effect, String> {
     let change = |request, done: String| Ok(Effect::Change { request, done });
     match &form.kind {
-        FormKind::NewLicence => {
-            let customer = picked(form.value(0), "customer (create one first)")?;
-            let request = admin::LicenceCreate {
-                customer: Some(customer.clone()),
-                packages: words(form.value(1)),
-                access_until: optional(form.value(2)),
-                versions: optional(form.value(3)),
-                seats: seats(form.value(4))?,
-                ..Default::default()
-            };
-            let done = format!("created a licence for {customer}");
-            change(AdminRequest::LicenceCreate(request), done)
-        }
+        FormKind::NewLicence => create(form),
         FormKind::Activate { licence } => {
             let project = picked(form.value(0), "project")?;
             let done = format!("activated {licence} for {project}");
@@ -316,23 +304,7 @@ pub fn submit(form: &Form) -> Result<Effect, String> {
             change(AdminRequest::LicenceDeactivate(request), done)
         }
         FormKind::PreviewFor => Ok(Effect::Preview(picked(form.value(0), "project")?)),
-        FormKind::Extend { licence } => {
-            let text = picked(form.value(0), "date or period: type one, e.g. 12m")?;
-            let done = format!("extended {licence}");
-            let request = match Period::parse(&text) {
-                Ok(_) => admin::LicenceExtend {
-                    id: licence.clone(),
-                    access_until: None,
-                    by: Some(text),
-                },
-                Err(_) => admin::LicenceExtend {
-                    id: licence.clone(),
-                    access_until: Some(text),
-                    by: None,
-                },
-            };
-            change(AdminRequest::LicenceExtend(request), done)
-        }
+        FormKind::Extend { licence } => extend_request(form, licence),
         FormKind::EditLicence(terms) => {
             let edit = terms_edit(form, terms)?;
             let id = terms.licence.clone();
@@ -354,6 +326,44 @@ pub fn submit(form: &Form) -> Result<Effect, String> {
         }
         other => Err(format!("not a licence form: {other:?}")),
     }
+}
+
+fn create(form: &Form) -> Result<Effect, String> {
+    let customer = picked(form.value(0), "customer (create one first)")?;
+    let request = admin::LicenceCreate {
+        customer: Some(customer.clone()),
+        packages: words(form.value(1)),
+        access_until: optional(form.value(2)),
+        versions: optional(form.value(3)),
+        seats: seats(form.value(4))?,
+        ..Default::default()
+    };
+    Ok(Effect::Change {
+        request: AdminRequest::LicenceCreate(request),
+        done: format!("created a licence for {customer}"),
+    })
+}
+
+/// A period (`12m`) runs on from the current end; anything else is taken for a date.
+fn extend_request(form: &Form, licence: &str) -> Result<Effect, String> {
+    let text = picked(form.value(0), "date or period: type one, e.g. 12m")?;
+    let id = licence.to_string();
+    let request = match Period::parse(&text) {
+        Ok(_) => admin::LicenceExtend {
+            id,
+            access_until: None,
+            by: Some(text),
+        },
+        Err(_) => admin::LicenceExtend {
+            id,
+            access_until: Some(text),
+            by: None,
+        },
+    };
+    Ok(Effect::Change {
+        request: AdminRequest::LicenceExtend(request),
+        done: format!("extended {licence}"),
+    })
 }
 
 /// Only what differs from the terms the form opened with, so an untouched field changes nothing.
