@@ -2,6 +2,7 @@
 
 use super::text_input::TextInput;
 use crate::service::admin::AdminRequest;
+use crate::service::check::RequirementGap;
 use crate::service::preview::PackagePreview;
 use crate::service::tokens::CreatedToken;
 
@@ -23,6 +24,19 @@ pub enum FormKind {
     },
     NewToken,
     NewLicence,
+    NewCustomer,
+    RenameCustomer {
+        slug: String,
+    },
+    /// A subscription's window, to a date or by a period.
+    Extend {
+        licence: String,
+    },
+    /// The terms as they were, so only what the operator changed is sent.
+    EditLicence(Box<Terms>),
+    Move {
+        licence: String,
+    },
     Activate {
         licence: String,
     },
@@ -43,19 +57,106 @@ pub enum FormKind {
     },
 }
 
+/// A licence's editable terms as the edit form found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub licence: String,
+    pub versions: Option<String>,
+    pub seats: Option<u32>,
+    pub dependencies: bool,
+    pub note: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct Field {
     pub label: &'static str,
-    pub hint: &'static str,
+    pub hint: String,
     pub input: TextInput,
+    /// A field picked from a list rather than typed: ←/→ move, Space marks (when several may be).
+    pub choices: Option<Choices>,
 }
 
 impl Field {
-    pub fn new(label: &'static str, hint: &'static str, text: &str) -> Self {
+    pub fn new(label: &'static str, hint: impl Into<String>, text: &str) -> Self {
         Field {
             label,
-            hint,
+            hint: hint.into(),
             input: TextInput::with_text(text),
+            choices: None,
+        }
+    }
+
+    /// One of `options` (value, label), the first selected.
+    pub fn pick(label: &'static str, hint: impl Into<String>, options: Vec<Choice>) -> Self {
+        Field {
+            choices: Some(Choices {
+                options,
+                index: 0,
+                several: false,
+            }),
+            ..Field::new(label, hint, "")
+        }
+    }
+
+    /// Any number of `options`, none marked at first.
+    pub fn pick_several(
+        label: &'static str,
+        hint: impl Into<String>,
+        options: Vec<Choice>,
+    ) -> Self {
+        let mut field = Field::pick(label, hint, options);
+        if let Some(choices) = &mut field.choices {
+            choices.several = true;
+        }
+        field
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// What the request carries (a slug, an id).
+    pub value: String,
+    /// What the operator reads.
+    pub label: String,
+    pub marked: bool,
+}
+
+impl Choice {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        Choice {
+            value: value.into(),
+            label: label.into(),
+            marked: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices {
+    pub options: Vec<Choice>,
+    /// The option under the cursor (the one chosen, for a single pick).
+    pub index: usize,
+    pub several: bool,
+}
+
+impl Choices {
+    pub fn step(&mut self, forward: bool) {
+        let count = self.options.len();
+        if count > 0 {
+            self.index = (self.index + if forward { 1 } else { count - 1 }) % count;
+        }
+    }
+
+    /// Marks or unmarks the option under the cursor; a single pick has nothing to mark.
+    pub fn toggle(&mut self) {
+        if let (true, Some(option)) = (self.several, self.options.get_mut(self.index)) {
+            option.marked = !option.marked;
+        }
+    }
+
+    pub fn select(&mut self, value: &str) {
+        if let Some(index) = self.options.iter().position(|o| o.value == value) {
+            self.index = index;
         }
     }
 }
@@ -84,11 +185,35 @@ impl Form {
         }
     }
 
+    /// A typed field's text, trimmed, or the value of the option picked.
     pub fn value(&self, index: usize) -> String {
-        self.fields
-            .get(index)
-            .map(|f| f.input.text().trim().to_string())
-            .unwrap_or_default()
+        let Some(field) = self.fields.get(index) else {
+            return String::new();
+        };
+        match &field.choices {
+            Some(choices) => choices
+                .options
+                .get(choices.index)
+                .map(|o| o.value.clone())
+                .unwrap_or_default(),
+            None => field.input.text().trim().to_string(),
+        }
+    }
+
+    /// The values of the options marked in a pick-several field.
+    pub fn marked(&self, index: usize) -> Vec<String> {
+        let choices = self.fields.get(index).and_then(|f| f.choices.as_ref());
+        let options = choices.map(|c| c.options.as_slice()).unwrap_or_default();
+        options
+            .iter()
+            .filter(|o| o.marked)
+            .map(|o| o.value.clone())
+            .collect()
+    }
+
+    pub fn focused_choices(&mut self) -> Option<&mut Choices> {
+        let focus = self.focus;
+        self.fields.get_mut(focus)?.choices.as_mut()
     }
 
     pub fn focused(&mut self) -> &mut TextInput {
@@ -121,5 +246,7 @@ pub struct TokenCard {
 pub struct Preview {
     pub project: String,
     pub packages: Vec<PackagePreview>,
+    /// Hosted requirements nothing visible satisfies: `composer install` would fail.
+    pub gaps: Vec<RequirementGap>,
     pub scroll: u16,
 }

@@ -1,9 +1,10 @@
 //! Opening forms and questions for an action, and turning their answers into requests.
 
-use super::dialog::{Confirm, Dialog, Field, Form, FormKind};
+use super::dialog::{Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
+use super::{customer_forms, licence_forms};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::summaries::ProjectDeletion;
 use crate::service::tokens::CreatedToken;
@@ -12,7 +13,14 @@ use crate::service::tokens::CreatedToken;
 pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
     let tab = model.current();
     let dialog = match (tab, action) {
-        (Tab::Projects, Action::New) => Some(new_project()),
+        (Tab::Customers, _) => {
+            let (dialog, effects) = customer_forms::open(model, action);
+            if dialog.is_some() {
+                model.dialog = dialog;
+            }
+            return effects;
+        }
+        (Tab::Projects, Action::New) => Some(new_project(model)),
         (Tab::Projects, Action::Rename) => model.selected_project().map(|p| {
             let kind = FormKind::RenameProject {
                 slug: p.slug.to_string(),
@@ -43,8 +51,7 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 done: format!("revoked token {}", t.public_key),
             })
         }),
-        (Tab::Licences, Action::New) => Some(new_licence()),
-        (Tab::Licences, _) => licence_dialog(model, action),
+        (Tab::Licences, _) => licence_forms::dialog(model, action),
         (Tab::Packages, Action::Revoke | Action::Deactivate | Action::Delete) => {
             version_dialog(model, action)
         }
@@ -110,13 +117,28 @@ fn form(kind: FormKind, title: impl Into<String>, fields: Vec<Field>) -> Dialog 
     Dialog::Form(Form::new(kind, title, fields))
 }
 
-fn new_project() -> Dialog {
+fn new_project(model: &Model) -> Dialog {
+    let mut customers = vec![Choice::new(
+        "",
+        "none yet (joins its first licence's customer)",
+    )];
+    let slugs = model
+        .data
+        .customers
+        .iter()
+        .map(|c| c.customer.slug.as_str());
+    customers.extend(slugs.map(|slug| Choice::new(slug, slug)));
+    let mut customer = Field::pick("Customer", "whose environment it is (←/→)", customers);
+    if let (Some(choices), Some(selected)) = (&mut customer.choices, model.selected_customer()) {
+        choices.select(selected.customer.slug.as_str());
+    }
     form(
         FormKind::NewProject,
         "New project",
         vec![
             Field::new("Slug", "lowercase, digits and - (e.g. acme-production)", ""),
             Field::new("Name", "optional display name", ""),
+            customer,
         ],
     )
 }
@@ -128,18 +150,6 @@ fn new_token(project: &str) -> Dialog {
         vec![
             Field::new("Project", "the project whose licences it sees", project),
             Field::new("Label", "optional, e.g. ci or laptop", ""),
-        ],
-    )
-}
-
-fn new_licence() -> Dialog {
-    form(
-        FormKind::NewLicence,
-        "New licence",
-        vec![
-            Field::new("Holder", "who bought it", ""),
-            Field::new("Packages", "names or patterns, e.g. acme/* acme/extra", ""),
-            Field::new("Access until", "YYYY-MM-DD; empty for perpetual", ""),
         ],
     )
 }
@@ -161,53 +171,6 @@ fn project_in_view(model: &Model) -> String {
         .map(|t| t.project.clone())
         .or_else(|| model.selected_project().map(|p| p.slug.to_string()))
         .unwrap_or_default()
-}
-
-fn licence_dialog(model: &Model, action: Action) -> Option<Dialog> {
-    let licence = model.selected_licence()?;
-    let id = licence.id.clone();
-    let first_project = licence.projects.first().cloned().unwrap_or_default();
-    let project = |hint| vec![Field::new("Project", hint, &first_project)];
-    Some(match action {
-        Action::Activate => form(
-            FormKind::Activate {
-                licence: id.clone(),
-            },
-            format!("Activate {id} for a project"),
-            vec![Field::new(
-                "Project",
-                "its tokens will see what this grants",
-                "",
-            )],
-        ),
-        Action::Deactivate => form(
-            FormKind::Deactivate {
-                licence: id.clone(),
-            },
-            format!("Deactivate {id} from a project"),
-            project("its tokens stop seeing what this grants"),
-        ),
-        Action::Preview => form(
-            FormKind::PreviewFor,
-            "Preview what a project sees",
-            project("package by package, visible and hidden versions"),
-        ),
-        Action::Revoke => Dialog::Confirm(Confirm {
-            title: "Revoke licence".into(),
-            lines: vec![
-                format!("Revoke licence {id} of {}?", licence.holder),
-                format!("It grants {}.", licence.packages.join(", ")),
-                match licence.projects.as_slice() {
-                    [] => "No project has it activated.".into(),
-                    projects => format!("Projects losing it now: {}.", projects.join(", ")),
-                },
-                "This cannot be undone.".into(),
-            ],
-            request: AdminRequest::LicenceRevoke(admin::LicenceRevoke { id: id.clone() }),
-            done: format!("revoked licence {id}"),
-        }),
-        _ => return None,
-    })
 }
 
 pub fn confirm_delete(plan: ProjectDeletion) -> Dialog {
@@ -259,11 +222,14 @@ pub fn field_key(model: &mut Model, action: Action) -> Vec<Effect> {
                 form.focus = (form.focus + form.fields.len() - 1) % form.fields.len()
             }
             _ if form.waiting => {}
-            _ => {
-                form.waiting = true;
-                form.error = None;
-                return vec![submit(form)];
-            }
+            _ => match submit(form) {
+                Ok(effect) => {
+                    form.waiting = true;
+                    form.error = None;
+                    return vec![effect];
+                }
+                Err(error) => form.error = Some(error),
+            },
         },
         Some(Dialog::TokenCreated(card)) => match action {
             Action::NextField | Action::PrevField => card.focus = 1 - card.focus,
@@ -297,14 +263,24 @@ fn optional(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn submit(form: &super::dialog::Form) -> Effect {
+fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
     let change = |request, done: String| Effect::Change { request, done };
-    match &form.kind {
+    Ok(match &form.kind {
+        FormKind::NewCustomer | FormKind::RenameCustomer { .. } => {
+            return customer_forms::submit(form);
+        }
+        FormKind::NewLicence
+        | FormKind::Activate { .. }
+        | FormKind::Deactivate { .. }
+        | FormKind::PreviewFor
+        | FormKind::Extend { .. }
+        | FormKind::EditLicence(_)
+        | FormKind::Move { .. } => return licence_forms::submit(form),
         FormKind::NewProject => change(
             AdminRequest::ProjectCreate(admin::ProjectCreate {
                 slug: form.value(0),
                 name: optional(form.value(1)),
-                customer: None,
+                customer: optional(form.value(2)),
             }),
             format!("created project {}", form.value(0)),
         ),
@@ -319,35 +295,6 @@ fn submit(form: &super::dialog::Form) -> Effect {
             project: form.value(0),
             label: optional(form.value(1)),
         },
-        FormKind::NewLicence => change(
-            AdminRequest::LicenceCreate(admin::LicenceCreate {
-                holder: Some(form.value(0)),
-                packages: form
-                    .value(1)
-                    .split([' ', ','])
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                access_until: optional(form.value(2)),
-                ..Default::default()
-            }),
-            format!("created a licence for {}", form.value(0)),
-        ),
-        FormKind::Activate { licence } => change(
-            AdminRequest::LicenceActivate(admin::LicenceActivate {
-                id: licence.clone(),
-                project: form.value(0),
-            }),
-            format!("activated {licence} for {}", form.value(0)),
-        ),
-        FormKind::Deactivate { licence } => change(
-            AdminRequest::LicenceDeactivate(admin::LicenceDeactivate {
-                id: licence.clone(),
-                project: form.value(0),
-            }),
-            format!("deactivated {licence} from {}", form.value(0)),
-        ),
-        FormKind::PreviewFor => Effect::Preview(form.value(0)),
         FormKind::Yank { package } => change(
             AdminRequest::PackageYank(admin::PackageYank {
                 name: package.clone(),
@@ -371,5 +318,5 @@ fn submit(form: &super::dialog::Form) -> Effect {
             format!("removed {package} {}", form.value(0)),
         ),
         FormKind::Publish => Effect::Publish(form.value(0)),
-    }
+    })
 }

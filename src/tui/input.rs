@@ -29,6 +29,8 @@ pub enum Action {
     Activate,
     Deactivate,
     Preview,
+    Extend,
+    Move,
     // In a text field.
     Type(char),
     Backspace,
@@ -128,7 +130,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => Action::NextTab,
         KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => Action::PrevTab,
-        KeyCode::Char(c @ '1'..='6') => Action::GoTab(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='7') => Action::GoTab(c as usize - '1' as usize),
         KeyCode::Enter => Action::Open,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('?') => Action::Help,
@@ -141,6 +143,8 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('a') => Action::Activate,
         KeyCode::Char('u') => Action::Deactivate,
         KeyCode::Char('p') => Action::Preview,
+        KeyCode::Char('t') => Action::Extend,
+        KeyCode::Char('m') => Action::Move,
         _ => Action::Nothing,
     }
 }
@@ -148,18 +152,19 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
 /// Every key, for the help screen and the README: (keys, what they do).
 pub const KEY_MAP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab, ←/→, h/l", "next / previous screen"),
-    ("1 … 6", "go to a screen"),
+    ("1 … 7", "go to a screen"),
     ("↑/↓, k/j", "move in a list"),
     ("g/G, Home/End", "first / last row"),
     ("PgUp/PgDn, Ctrl-u/Ctrl-d", "a page up / down"),
     ("Enter", "open: a project's tokens, a package's versions"),
     ("Esc", "back: close a dialog, clear the filter"),
     ("/", "filter the list (Downloads: by project or package)"),
-    ("n", "new project / token / licence / release (publish)"),
-    ("e", "rename the selected project"),
-    ("d", "delete a project / remove a package version"),
+    ("n", "new customer / project / token / licence / release"),
+    ("e", "rename a customer or project / edit a licence's terms"),
+    ("d", "delete a customer or project / remove a version"),
     ("x", "revoke a token or licence / yank a version"),
     ("a / u", "(de)activate a licence; u: unyank a version"),
+    ("t / m", "extend a licence / move it to another project"),
     ("p", "preview what a project sees"),
     ("r", "refresh now"),
     ("?", "this help"),
@@ -171,6 +176,10 @@ pub const KEY_MAP: &[(&str, &str)] = &[
     (
         "In a form",
         "Tab/↓ next field, Shift-Tab/↑ previous, Enter submit, Esc cancel",
+    ),
+    (
+        "In a list field",
+        "←/→ choose, a letter jumps, Space marks (several)",
     ),
     ("In a question", "y confirm, n or Esc cancel"),
 ];

@@ -4,6 +4,9 @@
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
 use crate::service::changes::FeedItem;
+use crate::service::check::RequirementGap;
+use crate::service::customers::{CustomerDeletion, CustomerDetail, CustomerSummary};
+use crate::service::licences::ExpiringLicence;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::preview::PackagePreview;
 use crate::service::stats::{DashboardStats, DownloadReport};
@@ -26,9 +29,11 @@ pub enum Msg {
     Failed(String),
     TokenCreated(CreatedToken),
     DeletePlan(ProjectDeletion),
+    CustomerDeletePlan(CustomerDeletion),
     Preview {
         project: String,
         packages: Vec<PackagePreview>,
+        gaps: Vec<RequirementGap>,
     },
     AuthWritten(Result<String, String>),
     /// Background work in progress, e.g. "publishing 2/5: acme/x-1.0.0.zip"; `None` when idle.
@@ -44,6 +49,10 @@ pub enum Loaded {
     Projects(Vec<Project>),
     Tokens(Vec<TokenSummary>),
     Licences(Vec<LicenceSummary>),
+    Customers(Vec<CustomerSummary>),
+    Customer(CustomerDetail),
+    /// Subscriptions ending in the next 30 days, soonest first.
+    Expiring(Vec<ExpiringLicence>),
     Packages(Vec<PackageSummary>),
     Package(PackageDetail),
     Stats(DashboardStats),
@@ -57,6 +66,7 @@ pub enum Effect {
     /// Reload the statistics only (periodic).
     RefreshStats,
     LoadPackage(String),
+    LoadCustomer(String),
     Change {
         request: AdminRequest,
         done: String,
@@ -66,6 +76,8 @@ pub enum Effect {
         label: Option<String>,
     },
     PlanDelete(String),
+    PlanDeleteCustomer(String),
+    /// What a project sees, and the hosted requirements it cannot meet.
     Preview(String),
     /// Publish every archive under a path, one at a time, reporting progress.
     Publish(String),

@@ -5,9 +5,11 @@
 //! `views` draw the model. Everything but the loop below is a pure function, tested without a
 //! terminal; the loop itself only waits for keys and messages and draws.
 
+mod customer_forms;
 mod dialog;
 mod forms;
 mod input;
+mod licence_forms;
 mod message;
 mod model;
 mod navigation;

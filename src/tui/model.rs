@@ -3,6 +3,8 @@
 use super::dialog::Dialog;
 use super::text_input::TextInput;
 use crate::domain::records::{DownloadEvent, Project};
+use crate::service::customers::{CustomerDetail, CustomerSummary};
+use crate::service::licences::ExpiringLicence;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::stats::{DashboardStats, DownloadReport};
 use crate::service::summaries::LicenceSummary;
@@ -16,6 +18,7 @@ pub const LIVE_FEED_LEN: usize = 500;
 pub enum Tab {
     #[default]
     Dashboard,
+    Customers,
     Projects,
     Tokens,
     Licences,
@@ -24,8 +27,9 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Dashboard,
+        Tab::Customers,
         Tab::Projects,
         Tab::Tokens,
         Tab::Licences,
@@ -36,6 +40,7 @@ impl Tab {
     pub fn title(self) -> &'static str {
         match self {
             Tab::Dashboard => "Dashboard",
+            Tab::Customers => "Customers",
             Tab::Projects => "Projects",
             Tab::Tokens => "Tokens",
             Tab::Licences => "Licences",
@@ -77,6 +82,11 @@ impl ServerInfo {
 
 #[derive(Debug, Default)]
 pub struct Data {
+    pub customers: Vec<CustomerSummary>,
+    /// `customer show` of customers looked at since the last reload, by slug.
+    pub customer_details: HashMap<String, CustomerDetail>,
+    /// Subscriptions ending in the next 30 days, soonest first.
+    pub expiring: Vec<ExpiringLicence>,
     pub projects: Vec<Project>,
     pub tokens: Vec<TokenSummary>,
     pub licences: Vec<LicenceSummary>,
@@ -158,6 +168,19 @@ impl Model {
         filter.is_empty() || fields.iter().any(|f| f.to_lowercase().contains(&filter))
     }
 
+    pub fn visible_customers(&self) -> Vec<&CustomerSummary> {
+        let rows = self.data.customers.iter();
+        rows.filter(|c| {
+            let customer = &c.customer;
+            let email = customer.email.as_deref().unwrap_or("");
+            self.matches(
+                Tab::Customers,
+                &[customer.slug.as_str(), &customer.name, email],
+            )
+        })
+        .collect()
+    }
+
     pub fn visible_projects(&self) -> Vec<&Project> {
         let rows = self.data.projects.iter();
         rows.filter(|p| self.matches(Tab::Projects, &[p.slug.as_str(), &p.name]))
@@ -174,7 +197,8 @@ impl Model {
         let rows = self.data.licences.iter();
         rows.filter(|l| {
             let text = [l.packages.join(" "), l.projects.join(" ")];
-            self.matches(Tab::Licences, &[&l.id, &l.holder, &text[0], &text[1]])
+            let fields = [&l.id, &l.customer, &l.holder, &text[0], &text[1]];
+            self.matches(Tab::Licences, &fields.map(String::as_str))
         })
         .collect()
     }
@@ -195,12 +219,19 @@ impl Model {
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Dashboard => 0,
+            Tab::Customers => self.visible_customers().len(),
             Tab::Projects => self.visible_projects().len(),
             Tab::Tokens => self.visible_tokens().len(),
             Tab::Licences => self.visible_licences().len(),
             Tab::Packages => self.visible_packages().len(),
             Tab::Downloads => self.visible_live().len(),
         }
+    }
+
+    pub fn selected_customer(&self) -> Option<&CustomerSummary> {
+        self.visible_customers()
+            .get(self.selected(Tab::Customers))
+            .copied()
     }
 
     pub fn selected_project(&self) -> Option<&Project> {

@@ -24,10 +24,7 @@ pub fn switch_tab(model: &mut Model, action: Action) -> Vec<Effect> {
 pub fn go_to(model: &mut Model, tab: Tab) -> Vec<Effect> {
     model.tab.current = tab;
     model.status = None;
-    if tab == Tab::Packages {
-        return load_selected_package(model);
-    }
-    vec![]
+    load_selected(model)
 }
 
 pub fn move_cursor(model: &mut Model, action: Action) -> Vec<Effect> {
@@ -75,10 +72,32 @@ pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
 }
 
 fn after_move(model: &Model) -> Vec<Effect> {
-    if model.current() == Tab::Packages {
-        return load_selected_package(model);
+    load_selected(model)
+}
+
+/// The details pane of the Packages and Customers screens follows the cursor.
+pub fn load_selected(model: &Model) -> Vec<Effect> {
+    match model.current() {
+        Tab::Packages => load_selected_package(model),
+        Tab::Customers => load_selected_customer(model),
+        _ => vec![],
     }
-    vec![]
+}
+
+/// A customer's projects, licences, tokens and downloads are fetched for the one under the
+/// cursor, once per reload.
+pub fn load_selected_customer(model: &Model) -> Vec<Effect> {
+    match model.selected_customer() {
+        Some(row)
+            if !model
+                .data
+                .customer_details
+                .contains_key(row.customer.slug.as_str()) =>
+        {
+            vec![Effect::LoadCustomer(row.customer.slug.to_string())]
+        }
+        _ => vec![],
+    }
 }
 
 pub fn after_filter(model: &mut Model) -> Vec<Effect> {
@@ -87,7 +106,7 @@ pub fn after_filter(model: &mut Model) -> Vec<Effect> {
 }
 
 /// Versions are fetched for the package under the cursor, once per refresh.
-pub fn load_selected_package(model: &Model) -> Vec<Effect> {
+fn load_selected_package(model: &Model) -> Vec<Effect> {
     match model.selected_package() {
         Some(row) if !model.data.package_details.contains_key(&row.name) => {
             vec![Effect::LoadPackage(row.name.clone())]

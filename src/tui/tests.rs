@@ -1,15 +1,23 @@
 //! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
+mod customers;
+
 use super::dialog::Dialog;
 use super::message::{Effect, Loaded, Msg};
 use super::model::{Model, ServerInfo, Tab};
 use super::update::update;
-use crate::domain::names::{ProjectSlug, PublicKey};
-use crate::domain::records::{DownloadEvent, DownloadKind, Project};
+use crate::domain::names::{CustomerSlug, ProjectSlug, PublicKey};
+use crate::domain::records::{Customer, DownloadEvent, DownloadKind, Project};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::changes::{Change, ChangeEvent, FeedItem};
-use crate::service::preview::{Hidden, PackagePreview, VersionPreview};
+use crate::service::check::RequirementGap;
+use crate::service::customers::{
+    CustomerDeletion, CustomerDetail, CustomerDownloads, CustomerLicence, CustomerSummary,
+    LicenceState, PackageDownloads,
+};
+use crate::service::licences::ExpiringLicence;
+use crate::service::preview::{Hidden, PackagePreview, VersionPreview, Visible};
 use crate::service::stats::{
     DashboardStats, DownloadReport, KindCounts, PackageTotals, TokenTotals,
 };
@@ -43,6 +51,26 @@ fn project(slug: &str, name: &str, days_ago: i64) -> Project {
         name: name.into(),
         created_at: NOW - days_ago * 86_400,
         customer: None,
+    }
+}
+
+fn owned(slug: &str, customer: &str) -> Project {
+    Project {
+        customer: Some(CustomerSlug::parse(customer).unwrap()),
+        ..project(slug, slug, 1)
+    }
+}
+
+fn customer(slug: &str, name: &str, email: Option<&str>, projects: usize) -> CustomerSummary {
+    CustomerSummary {
+        customer: Customer {
+            slug: CustomerSlug::parse(slug).unwrap(),
+            name: name.into(),
+            email: email.map(str::to_string),
+            created_at: NOW - 60 * 86_400,
+        },
+        projects,
+        licences: 1,
     }
 }
 
@@ -107,6 +135,65 @@ fn licence(
     }
 }
 
+/// 2025-07-10T23:59:59Z: the Globex subscription ends within 30 days of `NOW`.
+const GLOBEX_ENDS: i64 = 1_752_191_999;
+
+fn globex_licence() -> LicenceSummary {
+    LicenceSummary {
+        versions: Some("^2.0".into()),
+        note: Some("renewal quoted".into()),
+        ..licence(
+            "lic_0a1b2c3d4e5f",
+            "Globex Corporation",
+            &["acme/payments"],
+            Some("2025-07-10T23:59:59+00:00"),
+            &["globex"],
+        )
+    }
+}
+
+fn acme_detail() -> CustomerDetail {
+    let fixture_licence = |l| CustomerLicence {
+        licence: l,
+        state: LicenceState::Active,
+    };
+    CustomerDetail {
+        customer: customer("acme-ltd", "ACME Ltd", Some("billing@acme.example"), 2).customer,
+        projects: vec![
+            owned("acme-production", "acme-ltd"),
+            owned("acme-staging", "acme-ltd"),
+        ],
+        licences: vec![fixture_licence(LicenceSummary {
+            seats: Some(3),
+            ..licence(
+                "lic_5e1f2a3b4c5d",
+                "ACME Ltd",
+                &["acme/*"],
+                None,
+                &["acme-production", "acme-staging"],
+            )
+        })],
+        tokens: vec![
+            token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
+            token(KEY_LAPTOP, "acme-staging", "laptop", None),
+        ],
+        downloads: CustomerDownloads {
+            since_micros: (NOW - 29 * 86_400) * 1_000_000,
+            total: KindCounts {
+                dist: 53,
+                notify: 126,
+            },
+            packages: vec![PackageDownloads {
+                package: "acme/payments".into(),
+                downloads: KindCounts {
+                    dist: 41,
+                    notify: 96,
+                },
+            }],
+        },
+    }
+}
+
 /// A small appliance with a little of everything.
 fn fixture() -> Model {
     let info = ServerInfo {
@@ -147,19 +234,29 @@ fn fixture() -> Model {
         ),
     ];
     let loads = vec![
+        Loaded::Customers(vec![
+            customer("acme-ltd", "ACME Ltd", Some("billing@acme.example"), 2),
+            customer("globex-corporation", "Globex Corporation", None, 1),
+        ]),
         Loaded::Projects(vec![
-            project("acme-production", "ACME Production", 40),
-            project("acme-staging", "ACME Staging", 12),
-            project("globex", "Globex Corporation", 3),
+            Project { customer: Some(CustomerSlug::parse("acme-ltd").unwrap()), ..project("acme-production", "ACME Production", 40) },
+            Project { customer: Some(CustomerSlug::parse("acme-ltd").unwrap()), ..project("acme-staging", "ACME Staging", 12) },
+            Project { customer: Some(CustomerSlug::parse("globex-corporation").unwrap()), ..project("globex", "Globex Corporation", 3) },
         ]),
         Loaded::Tokens(vec![
             token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
             token(KEY_LAPTOP, "acme-staging", "laptop", None),
         ]),
         Loaded::Licences(vec![
-            licence("lic_5e1f2a3b4c5d", "ACME Ltd", &["acme/*"], None, &["acme-production", "acme-staging"]),
-            licence("lic_0a1b2c3d4e5f", "Globex Corporation", &["acme/payments"], Some("2025-12-31T23:59:59+00:00"), &["globex"]),
+            LicenceSummary { seats: Some(3), ..licence("lic_5e1f2a3b4c5d", "ACME Ltd", &["acme/*"], None, &["acme-production", "acme-staging"]) },
+            globex_licence(),
         ]),
+        Loaded::Expiring(vec![ExpiringLicence {
+            licence: globex_licence(),
+            customer_name: Some("Globex Corporation".into()),
+            ends_at: GLOBEX_ENDS,
+        }]),
+        Loaded::Customer(acme_detail()),
         Loaded::Packages(serde_json::from_value(serde_json::json!([
             {"name": "acme/payments", "versions": 3, "latest": "2.1.0"},
             {"name": "acme/shipping", "versions": 2, "latest": "1.4.2"},
@@ -260,24 +357,95 @@ snapshots! {
     };
     licence_preview: {
         let mut m = on_tab(Tab::Licences);
-        let version = |v: &str, at: i64, hidden| VersionPreview { version: v.into(), released_at: at, hidden, visible: None };
-        update(&mut m, Msg::Preview { project: "globex".into(), packages: vec![
-            PackagePreview { package: "acme/payments".into(), versions: vec![
-                version("3.0.0", NOW + 200 * 86_400, Some(Hidden::SubscriptionWindow { access_until: "2025-12-31T23:59:59+00:00".into() })),
-                version("2.1.0", NOW - 14 * 86_400, None),
-            ]},
-            PackagePreview { package: "acme/shipping".into(), versions: vec![
-                version("1.4.2", NOW - 30 * 86_400, Some(Hidden::NotCovered)),
-            ]},
-        ]});
+        update(&mut m, preview_with_reasons());
         m
     };
+    customers_screen: on_tab(Tab::Customers);
+    customer_delete_confirmation: {
+        let mut m = on_tab(Tab::Customers);
+        update(&mut m, Msg::CustomerDeletePlan(CustomerDeletion {
+            slug: "acme-ltd".into(),
+            projects_deleted: vec!["acme-production".into(), "acme-staging".into()],
+            tokens_removed: vec![KEY_CI.into(), KEY_LAPTOP.into()],
+            licences_deleted: vec!["lic_5e1f2a3b4c5d".into()],
+            licences_deactivated: vec![],
+            deleted: false,
+        }));
+        m
+    };
+    new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
+    licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
+}
+
+/// Globex's view: a licence bound to ^2.0, a helper visible because a release requires it, and a
+/// requirement nothing visible meets.
+fn preview_with_reasons() -> Msg {
+    let version = |v: &str, days: i64, hidden, visible| VersionPreview {
+        version: v.into(),
+        released_at: NOW + days * 86_400,
+        hidden,
+        visible,
+    };
+    let granted = || {
+        Some(Visible::Licence {
+            licence: "lic_0a1b2c3d4e5f".into(),
+        })
+    };
+    Msg::Preview {
+        project: "globex".into(),
+        packages: vec![
+            PackagePreview {
+                package: "acme/payments".into(),
+                versions: vec![
+                    version(
+                        "3.0.0",
+                        200,
+                        Some(Hidden::SubscriptionWindow {
+                            access_until: "2025-07-10T23:59:59+00:00".into(),
+                        }),
+                        None,
+                    ),
+                    version("2.1.0", -14, None, granted()),
+                    version(
+                        "1.9.3",
+                        -225,
+                        Some(Hidden::OutsideVersions {
+                            versions: "^2.0".into(),
+                        }),
+                        None,
+                    ),
+                ],
+            },
+            PackagePreview {
+                package: "acme/core".into(),
+                versions: vec![version(
+                    "1.2.0",
+                    -40,
+                    None,
+                    Some(Visible::RequiredBy {
+                        package: "acme/payments".into(),
+                        version: "2.1.0".into(),
+                    }),
+                )],
+            },
+            PackagePreview {
+                package: "acme/shipping".into(),
+                versions: vec![version("1.4.2", -30, Some(Hidden::NotCovered), None)],
+            },
+        ],
+        gaps: vec![RequirementGap {
+            package: "acme/payments".into(),
+            version: "2.1.0".into(),
+            requires: "acme/tax".into(),
+            constraint: "^3.0".into(),
+        }],
+    }
 }
 
 #[test]
 fn number_keys_and_tab_move_between_screens() {
     let mut model = fixture();
-    press(&mut model, "3");
+    press(&mut model, "4");
     assert_eq!(model.current(), Tab::Tokens);
     update(&mut model, key(KeyCode::Tab));
     assert_eq!(model.current(), Tab::Licences);

@@ -1,11 +1,11 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
-use super::dialog::{Dialog, Preview, TokenCard};
+use super::dialog::{Choices, Dialog, Preview, TokenCard};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
-use super::{forms, navigation};
+use super::{customer_forms, forms, navigation};
 use crate::domain::records::DownloadEvent;
 use crate::service::changes::{ChangeEvent, FeedItem};
 
@@ -68,10 +68,16 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
             return vec![Effect::Refresh];
         }
         Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
-        Msg::Preview { project, packages } => {
+        Msg::CustomerDeletePlan(plan) => model.dialog = Some(customer_forms::confirm_delete(plan)),
+        Msg::Preview {
+            project,
+            packages,
+            gaps,
+        } => {
             model.dialog = Some(Dialog::Preview(Preview {
                 project,
                 packages,
+                gaps,
                 scroll: 0,
             }))
         }
@@ -154,11 +160,22 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         Loaded::Projects(rows) => data.projects = rows,
         Loaded::Tokens(rows) => data.tokens = rows,
         Loaded::Licences(rows) => data.licences = rows,
+        Loaded::Expiring(rows) => data.expiring = rows,
+        Loaded::Customers(rows) => {
+            data.customers = rows;
+            data.customer_details.clear();
+            navigation::clamp_all(model);
+            return navigation::load_selected(model);
+        }
+        Loaded::Customer(detail) => {
+            let slug = detail.customer.slug.to_string();
+            data.customer_details.insert(slug, detail);
+        }
         Loaded::Packages(rows) => {
             data.packages = rows;
             data.package_details.clear();
             navigation::clamp_all(model);
-            return navigation::load_selected_package(model);
+            return navigation::load_selected(model);
         }
         Loaded::Package(detail) => {
             data.package_details.insert(detail.name.clone(), detail);
@@ -186,6 +203,30 @@ fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
         None if model.tab.editing_filter => Some(model.tab.filters.entry(tab).or_default()),
         _ => None,
     }
+}
+
+/// Keys on a field picked from a list: ←/→ move, Space marks, a letter jumps to the next option
+/// starting with it. False when the action is not about the list.
+fn pick(choices: &mut Choices, action: Action) -> bool {
+    match action {
+        Action::Left => choices.step(false),
+        Action::Right => choices.step(true),
+        Action::Type(' ') => choices.toggle(),
+        Action::Type(c) => {
+            let count = choices.options.len();
+            let starts = |i: usize| {
+                let label = &choices.options[i % count].label;
+                label.to_lowercase().starts_with(c.to_ascii_lowercase())
+            };
+            if let Some(i) = (choices.index + 1..choices.index + 1 + count).find(|&i| starts(i)) {
+                choices.index = i % count;
+            }
+        }
+        Action::Backspace | Action::DeleteChar | Action::Home | Action::End => {}
+        Action::ClearLine => {}
+        _ => return false,
+    }
+    true
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
@@ -246,6 +287,11 @@ fn edit_text(model: &mut Model, action: Action) -> Option<Vec<Effect>> {
         Action::Submit | Action::NextField | Action::PrevField
     ) {
         return Some(forms::field_key(model, action));
+    }
+    if let Some(Dialog::Form(form)) = &mut model.dialog
+        && let Some(choices) = form.focused_choices()
+    {
+        return pick(choices, action).then(Vec::new);
     }
     let input = focused_input(model)?;
     match action {

@@ -3,8 +3,9 @@
 
 use super::message::{Effect, Loaded, Msg};
 use crate::service::admin::{
-    Admin, AdminCommand, DashboardStats, DownloadStats, LicenceList, LicencePreview, PackageList,
-    PackageShow, ProjectDelete, ProjectList, TokenCreate, TokenList,
+    Admin, AdminCommand, CustomerDelete, CustomerList, CustomerShow, DashboardStats, DownloadStats,
+    LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow, ProjectCheck,
+    ProjectDelete, ProjectList, TokenCreate, TokenList,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,10 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                     TokenCreate { project, label },
                 )?));
             }
+            Effect::LoadCustomer(slug) => send(Msg::Loaded(Loaded::Customer(call(
+                admin,
+                CustomerShow { slug },
+            )?))),
             Effect::PlanDelete(slug) => send(Msg::DeletePlan(call(
                 admin,
                 ProjectDelete {
@@ -70,15 +75,14 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                     dry_run: true,
                 },
             )?)),
-            Effect::Preview(project) => {
-                let packages = call(
-                    admin,
-                    LicencePreview {
-                        project: project.clone(),
-                    },
-                )?;
-                send(Msg::Preview { project, packages });
-            }
+            Effect::PlanDeleteCustomer(slug) => send(Msg::CustomerDeletePlan(call(
+                admin,
+                CustomerDelete {
+                    slug,
+                    dry_run: true,
+                },
+            )?)),
+            Effect::Preview(project) => send(preview(admin, project)?),
             Effect::Publish(path) => publish(admin, &path, tx)?,
             Effect::WriteAuthJson { path, host, token } => {
                 let written =
@@ -95,11 +99,30 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
     }
 }
 
+fn preview(admin: &Admin, project: String) -> Result<Msg, String> {
+    let slug = project.clone();
+    let packages = call(admin, LicencePreview { project: slug })?;
+    let slug = project.clone();
+    let gaps = call(admin, ProjectCheck { slug })?.gaps;
+    Ok(Msg::Preview {
+        project,
+        packages,
+        gaps,
+    })
+}
+
 fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), String> {
     let send = |loaded| {
         let _ = tx.send(Msg::Loaded(loaded));
     };
     if everything {
+        send(Loaded::Customers(call(admin, CustomerList {})?));
+        let within = "30d".to_string();
+        let expiring = LicenceExpiring {
+            within,
+            customer: None,
+        };
+        send(Loaded::Expiring(call(admin, expiring)?));
         send(Loaded::Projects(call(admin, ProjectList::default())?));
         send(Loaded::Tokens(call(admin, TokenList { project: None })?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));

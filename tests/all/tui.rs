@@ -131,7 +131,7 @@ fn a_project_and_a_token_made_by_keystrokes_are_there_after_quitting() {
     let app = Appliance::new();
     let mut tui = Terminal::start(&app);
     tui.listening();
-    tui.type_keys("2");
+    tui.type_keys("3");
     tui.wait_for("No projects yet");
     tui.type_keys("n");
     tui.wait_for("New project");
@@ -167,7 +167,7 @@ fn a_download_shows_on_the_live_screen_while_it_happens() {
     let token = app.customer("shop");
     let mut tui = Terminal::start(&app);
     let address = tui.listening();
-    tui.type_keys("6");
+    tui.type_keys("7");
     tui.wait_for("Waiting for Composer requests");
 
     let basic = token.basic();
@@ -190,6 +190,42 @@ fn a_download_shows_on_the_live_screen_while_it_happens() {
 }
 
 #[test]
+fn the_customers_screen_lists_a_customer_from_the_command_line_and_creates_another() {
+    let app = Appliance::new();
+    let created = [
+        "customer",
+        "create",
+        "initech",
+        "--name",
+        "Initech",
+        "--email",
+        "it@initech.example",
+    ];
+    app.run(&created);
+    let mut tui = Terminal::start(&app);
+    tui.listening();
+    tui.type_keys("2");
+    let screen = tui.wait_for("Customers (1)");
+    assert!(screen.contains("Initech"), "{screen}");
+    // The detail pane of the customer under the cursor, read through `customer show`.
+    tui.wait_for("Licences (0)");
+    tui.type_keys("n");
+    tui.wait_for("New customer");
+    tui.type_keys("acme-ltd\tACME Ltd\r");
+    tui.wait_for("Customers (2)");
+    tui.quit();
+
+    let customers = app.json(&["customer", "list"]);
+    let names: Vec<&str> = customers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ACME Ltd", "Initech"], "{customers}");
+}
+
+#[test]
 fn attaching_without_a_running_server_says_what_is_wrong() {
     let app = Appliance::new();
     let error = app.fails(&["tui"]);
@@ -202,7 +238,7 @@ fn an_attached_screen_follows_changes_from_elsewhere_and_lets_the_server_stop() 
     let mut app = Appliance::started();
     let mut tui = Terminal::start_with(&app, &["tui"]);
     tui.wait_for("attached through");
-    tui.type_keys("2");
+    tui.type_keys("3");
     tui.wait_for("No projects yet");
     // Made by someone else: the screen shows it without being asked to reload.
     app.run(&["project", "create", "from-the-cli"]);

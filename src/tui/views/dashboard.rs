@@ -1,24 +1,72 @@
 //! Where the server listens, what it holds, and how busy it has been in the last hour.
 
-use super::style::{accent, bold, clock, dim, header, shown};
+use super::style::{accent, bold, clock, dim, header, shown, when};
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 
+/// Rows of the expiring panel at most; `packagento licence list --expiring 30d` lists them all.
+const EXPIRING_ROWS: usize = 5;
+
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let [server, counts, spark, latest] = Layout::vertical([
+    let expiring_rows = model.data.expiring.len().clamp(1, EXPIRING_ROWS) as u16;
+    // A header row when there is a table, a placeholder line when there is none.
+    let expiring_height = expiring_rows + 2 + u16::from(!model.data.expiring.is_empty());
+    let [server, counts, expiring, spark, latest] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(3),
+        Constraint::Length(expiring_height),
         Constraint::Length(6),
         Constraint::Min(3),
     ])
     .areas(area);
     frame.render_widget(server_block(model), server);
     frame.render_widget(count_block(model), counts);
+    expiring_panel(frame, expiring, model);
     sparkline(frame, spark, model);
     latest_events(frame, latest, model);
+}
+
+/// Subscriptions whose window closes in the next 30 days: the renewals to chase.
+fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model) {
+    let expiring = &model.data.expiring;
+    let title = format!(" Ending in the next 30 days ({}) ", expiring.len());
+    let block = Block::bordered().title(Span::styled(title, bold()));
+    if expiring.is_empty() {
+        let text = Span::styled("No subscription ends in the next 30 days.", dim());
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let rows = expiring.iter().take(EXPIRING_ROWS).map(|e| {
+        let customer = e.customer_name.as_deref().unwrap_or(&e.licence.customer);
+        let days = (e.ends_at - model.now).div_euclid(86_400);
+        Row::new(vec![
+            Cell::from(when(e.ends_at)[..10].to_string()),
+            Cell::from(match days {
+                0 => "today".to_string(),
+                1 => "in 1 day".to_string(),
+                n => format!("in {n} days"),
+            }),
+            Cell::from(shown(customer)),
+            Cell::from(shown(&e.licence.packages.join(" "))),
+            Cell::from(e.licence.id.clone()),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(11),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(16),
+    ];
+    let titles = ["Ends", "", "Customer", "Packages", "Licence"];
+    let table = Table::new(rows, widths)
+        .header(Row::new(titles).style(header()))
+        .block(block)
+        .column_spacing(2);
+    frame.render_widget(table, area);
 }
 
 fn server_block(model: &Model) -> Paragraph<'static> {

@@ -2,13 +2,15 @@
 
 use super::style::{accent, bad, bold, dim, good, notice, selected, shown, when};
 use crate::service::auth_json::{composer_config_line, document_for};
-use crate::service::preview::{Hidden, PackagePreview};
-use crate::tui::dialog::{Confirm, Dialog, Form, TokenCard};
+use crate::service::check::RequirementGap;
+use crate::service::preview::{Hidden, PackagePreview, Visible};
+use crate::tui::dialog::{Choices, Confirm, Dialog, Form, Preview, TokenCard};
 use crate::tui::input::KEY_MAP;
 use crate::tui::model::Model;
 use crate::tui::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
@@ -24,7 +26,7 @@ pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
         }
         Dialog::Preview(preview) => (
             format!(" What {} sees ", preview.project),
-            preview_text(&preview.packages),
+            preview_text(preview),
             preview.scroll,
         ),
     };
@@ -81,10 +83,51 @@ fn field_line(label: &str, input: &TextInput, focused: bool) -> Line<'static> {
     Line::from(spans)
 }
 
+/// A field picked from a list: the option chosen between arrows, or every option with its mark.
+fn choice_line(label: &str, choices: &Choices, focused: bool) -> Line<'static> {
+    let marker = if focused {
+        Span::styled("› ", accent())
+    } else {
+        Span::raw("  ")
+    };
+    let mut spans = vec![marker, Span::styled(format!("{label:<14}"), bold())];
+    let cursor = |i: usize| match focused && i == choices.index {
+        true => selected(),
+        false => Style::new(),
+    };
+    if choices.options.is_empty() {
+        spans.push(Span::styled("(nothing to pick)", dim()));
+    } else if choices.several {
+        for (i, option) in choices.options.iter().enumerate() {
+            let mark = if option.marked { "[x] " } else { "[ ] " };
+            let text = format!("{mark}{}", shown(&option.label));
+            spans.push(Span::styled(text, cursor(i)));
+            spans.push(Span::raw("  "));
+        }
+    } else {
+        let option = &choices.options[choices.index.min(choices.options.len() - 1)];
+        spans.push(Span::styled("‹ ", dim()));
+        spans.push(Span::styled(shown(&option.label), cursor(choices.index)));
+        spans.push(Span::styled(" ›", dim()));
+        let count = choices.options.len();
+        if count > 1 {
+            spans.push(Span::styled(
+                format!("  {} of {count}", choices.index + 1),
+                dim(),
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
 fn form_text(form: &Form) -> Text<'static> {
     let mut lines = Vec::new();
     for (index, field) in form.fields.iter().enumerate() {
-        lines.push(field_line(field.label, &field.input, index == form.focus));
+        let focused = index == form.focus;
+        lines.push(match &field.choices {
+            Some(choices) => choice_line(field.label, choices, focused),
+            None => field_line(field.label, &field.input, focused),
+        });
         lines.push(Line::from(Span::styled(
             format!("{:16}{}", "", field.hint),
             dim(),
@@ -167,41 +210,78 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
     Text::from(lines)
 }
 
-fn preview_text(packages: &[PackagePreview]) -> Text<'static> {
-    if packages.is_empty() {
-        return Text::from(Span::styled("No packages published yet.", dim()));
+/// Requirements that cannot be met first, since they break `composer install`; then each
+/// package's versions, visible or hidden, and why.
+fn preview_text(preview: &Preview) -> Text<'static> {
+    let mut lines: Vec<Line> = preview.gaps.iter().map(gap_line).collect();
+    if !preview.gaps.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "composer install would fail for this project: license the required versions too",
+            dim(),
+        )));
     }
-    let mut lines = Vec::new();
-    for package in packages {
-        let visible = package
-            .versions
-            .iter()
-            .filter(|v| v.hidden.is_none())
-            .count();
-        lines.push(Line::from(vec![
-            Span::styled(package.package.clone(), bold()),
-            Span::styled(
-                format!("  {visible} of {} visible", package.versions.len()),
-                dim(),
-            ),
-        ]));
-        for version in &package.versions {
-            let (mark, why) = match &version.hidden {
-                None => (Span::styled("✓ visible", good()), String::new()),
-                Some(reason) => (Span::styled("✗ hidden ", bad()), describe(reason)),
-            };
-            lines.push(Line::from(vec![
-                Span::raw(format!(
-                    "  {:<12} {}  ",
-                    shown(&version.version),
-                    when(version.released_at)
-                )),
-                mark,
-                Span::styled(format!(" {why}"), dim()),
-            ]));
-        }
+    if preview.packages.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No packages published yet.",
+            dim(),
+        )));
+        return Text::from(lines);
+    }
+    for package in &preview.packages {
+        lines.extend(package_lines(package));
     }
     Text::from(lines)
+}
+
+fn gap_line(gap: &RequirementGap) -> Line<'static> {
+    Line::from(Span::styled(
+        shown(&format!(
+            "⚠ {} {} requires {} {}: no visible version",
+            gap.package, gap.version, gap.requires, gap.constraint
+        )),
+        notice(),
+    ))
+}
+
+fn package_lines(package: &PackagePreview) -> Vec<Line<'static>> {
+    let visible = package
+        .versions
+        .iter()
+        .filter(|v| v.hidden.is_none())
+        .count();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(package.package.clone(), bold()),
+        Span::styled(
+            format!("  {visible} of {} visible", package.versions.len()),
+            dim(),
+        ),
+    ])];
+    for version in &package.versions {
+        let (mark, why) = match (&version.hidden, &version.visible) {
+            (None, visible) => (
+                Span::styled("✓ visible", good()),
+                visible.as_ref().map(why_visible).unwrap_or_default(),
+            ),
+            (Some(reason), _) => (Span::styled("✗ hidden ", bad()), describe(reason)),
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "  {:<12} {}  ",
+                shown(&version.version),
+                when(version.released_at)
+            )),
+            mark,
+            Span::styled(format!(" {}", shown(&why)), dim()),
+        ]));
+    }
+    lines
+}
+
+fn why_visible(reason: &Visible) -> String {
+    match reason {
+        Visible::Licence { licence } => format!("(licence {licence})"),
+        Visible::RequiredBy { package, version } => format!("(required by {package} {version})"),
+    }
 }
 
 fn describe(reason: &Hidden) -> String {
@@ -222,7 +302,7 @@ fn describe(reason: &Hidden) -> String {
 
 fn help() -> Text<'static> {
     let mut lines = vec![Line::from(Span::styled(
-        "Screens: Dashboard · Projects · Tokens · Licences · Packages · Downloads",
+        "Screens: Dashboard · Customers · Projects · Tokens · Licences · Packages · Downloads",
         dim(),
     ))];
     for (keys, what) in KEY_MAP {

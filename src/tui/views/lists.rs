@@ -2,7 +2,7 @@
 
 use super::style::{ago, bad, dim, good, header, selected, short_key, shown, when};
 use super::{empty, filter_line};
-use crate::service::summaries::TokenSummary;
+use crate::service::summaries::{LicenceSummary, TokenSummary};
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 /// Splits off a line for the filter when there is one.
-fn with_filter(frame: &mut Frame, area: Rect, model: &Model, tab: Tab) -> Rect {
+pub fn with_filter(frame: &mut Frame, area: Rect, model: &Model, tab: Tab) -> Rect {
     match filter_line(model, tab) {
         Some(line) => {
             let [top, rest] =
@@ -40,7 +40,7 @@ fn show(frame: &mut Frame, area: Rect, table: Table, selected_row: usize) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-fn titled(title: String) -> Block<'static> {
+pub fn titled(title: String) -> Block<'static> {
     Block::bordered().title(Span::styled(title, super::style::bold()))
 }
 
@@ -184,7 +184,7 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
         };
         Row::new(vec![
             Cell::from(l.id.clone()),
-            Cell::from(shown(&l.holder)),
+            Cell::from(l.customer.clone()),
             Cell::from(l.packages.join(" ")),
             Cell::from(term),
             Cell::from(l.projects.join(" ")),
@@ -200,7 +200,37 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Fill(2),
         Constraint::Length(7),
     ];
-    const TITLES: &[&str] = &["Id", "Holder", "Packages", "Term", "Projects", "State"];
+    const TITLES: &[&str] = &["Id", "Customer", "Packages", "Term", "Projects", "State"];
     let table = table(rows.collect(), widths, TITLES, block);
-    show(frame, area, table, model.selected(Tab::Licences));
+    let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
+    show(frame, list, table, model.selected(Tab::Licences));
+    if let Some(licence) = model.selected_licence() {
+        frame.render_widget(licence_details(licence), details);
+    }
+}
+
+/// The terms a row has no room for: versions, seats, dependencies, the note.
+fn licence_details(l: &LicenceSummary) -> Paragraph<'static> {
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<10}"), dim()),
+            Span::raw(value),
+        ])
+    };
+    let dependencies = match l.dependencies {
+        true => "hosted requirements of its releases included",
+        false => "hosted requirements left out",
+    };
+    let versions = l.versions.clone().unwrap_or_else(|| "any".into());
+    let lines = vec![
+        field("Holder", shown(&l.holder)),
+        field(
+            "Versions",
+            format!("{}   ({dependencies})", shown(&versions)),
+        ),
+        field("Seats", crate::tui::licence_forms::seats_used(l)),
+        field("Note", l.note.as_deref().map_or("–".into(), shown)),
+    ];
+    let title = format!(" {} ", l.id);
+    Paragraph::new(lines).block(Block::bordered().title(title))
 }

@@ -1,5 +1,6 @@
 //! Drawing the model. Nothing here changes state or does I/O.
 
+mod customers;
 mod dashboard;
 mod dialogs;
 mod downloads;
@@ -25,6 +26,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
     tabs(frame, top, model);
     match model.current() {
         Tab::Dashboard => dashboard::render(frame, body, model),
+        Tab::Customers => customers::render(frame, body, model),
         Tab::Projects => lists::projects(frame, body, model),
         Tab::Tokens => lists::tokens(frame, body, model),
         Tab::Licences => lists::licences(frame, body, model),
@@ -39,19 +41,22 @@ pub fn render(frame: &mut Frame, model: &Model) {
 
 fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
     let brand = " packagento ";
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(brand.len() as u16)])
-            .areas(area);
     let titles = Tab::ALL.iter().map(|t| t.title());
     let tabs = Tabs::new(titles)
         .select(model.current().index())
         .highlight_style(selected().patch(bold()))
         .divider(Span::styled("│", dim()))
         .padding(" ", " ");
-    frame.render_widget(tabs, left);
-    if area.width >= 80 + brand.len() as u16 - 4 {
-        frame.render_widget(Paragraph::new(Span::styled(brand, accent())), right);
+    // The brand only where it leaves every screen's name whole.
+    if area.width < 78 + brand.len() as u16 {
+        frame.render_widget(tabs, area);
+        return;
     }
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(brand.len() as u16)])
+            .areas(area);
+    frame.render_widget(tabs, left);
+    frame.render_widget(Paragraph::new(Span::styled(brand, accent())), right);
 }
 
 /// Key hints, or the last outcome while it is fresh; work in progress on the right.
@@ -79,6 +84,19 @@ fn footer(frame: &mut Frame, area: Rect, model: &Model) {
 
 fn hints(model: &Model) -> Line<'static> {
     let keys: &[(&str, &str)] = match (&model.dialog, model.tab.editing_filter) {
+        (Some(Dialog::Form(form)), _)
+            if form
+                .fields
+                .get(form.focus)
+                .is_some_and(|f| f.choices.is_some()) =>
+        {
+            &[
+                ("←→", "choose"),
+                ("Enter", "submit"),
+                ("Tab", "next field"),
+                ("Esc", "cancel"),
+            ]
+        }
         (Some(Dialog::Form(_)), _) => &[
             ("Enter", "submit"),
             ("Tab", "next field"),
@@ -96,6 +114,14 @@ fn hints(model: &Model) -> Line<'static> {
             Tab::Dashboard => &[
                 ("Tab", "screens"),
                 ("r", "refresh"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Customers => &[
+                ("n", "new"),
+                ("e", "rename"),
+                ("d", "delete"),
+                ("/", "filter"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
@@ -117,11 +143,12 @@ fn hints(model: &Model) -> Line<'static> {
             ],
             Tab::Licences => &[
                 ("n", "new"),
-                ("a", "activate"),
-                ("u", "deactivate"),
+                ("a/u", "(de)activate"),
+                ("t", "extend"),
+                ("e", "edit"),
+                ("m", "move"),
                 ("x", "revoke"),
                 ("p", "preview"),
-                ("?", "help"),
             ],
             Tab::Packages => &[
                 ("n", "publish"),
