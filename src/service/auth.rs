@@ -137,7 +137,7 @@ impl Auth {
             .get(&fingerprint)
             .is_some_and(|at| at.elapsed() < REJECTION_MEMORY)
         {
-            return Err(AuthError::WrongSecret);
+            return self.held_refusal().await;
         }
         let flight = self.in_flight.entry(fingerprint).or_default().clone();
         let verdict = *flight
@@ -152,9 +152,15 @@ impl Auth {
                 Err(AuthError::WrongSecret)
             }
             // Not remembered: it may have been the right secret, refused only for the budget.
-            Verdict::Unchecked => Err(AuthError::WrongSecret),
+            Verdict::Unchecked => self.held_refusal().await,
             Verdict::Busy => Err(AuthError::Busy),
         }
+    }
+
+    /// A refusal that cost nothing to decide still costs the flooder a wait.
+    async fn held_refusal(&self) -> Result<(), AuthError> {
+        tokio::time::sleep(self.admission.refusal_delay()).await;
+        Err(AuthError::WrongSecret)
     }
 
     fn remember_rejection(&self, fingerprint: u64) {

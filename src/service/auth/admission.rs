@@ -19,6 +19,10 @@ pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
 /// With the budget spent, one attempt per key is still checked this often, so the right secret
 /// gets in eventually even while the key is under attack.
 pub const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// How long a refusal that cost no argon2 (a wrong secret repeated, or one for a key whose
+/// budget is spent) is held before it is answered: a flooding client on N connections then gets
+/// at most N answers a second, instead of as many as the server can write.
+pub const REFUSAL_DELAY: Duration = Duration::from_secs(1);
 /// Keys whose verification may wait for an argon2 slot at once; beyond that the answer is busy.
 pub const MAX_QUEUED: usize = 1024;
 /// Longest wait for the key's turn, and again for an argon2 slot, before answering busy.
@@ -34,6 +38,7 @@ pub struct AdmissionLimits {
     /// argon2 runs at once; 0 means one less than the CPU cores (at least one).
     pub max_parallel: usize,
     pub max_queued: usize,
+    pub refusal_delay: Duration,
 }
 
 impl Default for AdmissionLimits {
@@ -44,6 +49,7 @@ impl Default for AdmissionLimits {
             retry_every: RETRY_EVERY,
             max_parallel: 0,
             max_queued: MAX_QUEUED,
+            refusal_delay: REFUSAL_DELAY,
         }
     }
 }
@@ -99,6 +105,10 @@ impl Admission {
     }
 
     #[cfg(test)]
+    pub fn refusal_delay(&self) -> Duration {
+        self.limits.refusal_delay
+    }
+
     pub fn hashes(&self) -> u64 {
         self.hashes.load(Ordering::Relaxed)
     }

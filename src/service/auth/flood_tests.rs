@@ -43,8 +43,33 @@ fn limits(failure_budget: u32, retry_every: Duration) -> AdmissionLimits {
         failure_budget,
         retry_every,
         max_parallel: 1,
+        refusal_delay: Duration::ZERO,
         ..AdmissionLimits::default()
     }
+}
+
+#[tokio::test]
+async fn a_refusal_that_cost_no_hashing_is_held_before_it_is_answered() {
+    let hold = Duration::from_millis(300);
+    let auth = Auth::with_limits(AdmissionLimits {
+        refusal_delay: hold,
+        ..limits(1, AN_HOUR)
+    });
+    let catalog = catalog();
+    let wrong = header(ALICE, "guess");
+    let first = auth.authenticate(&catalog, Some(&wrong)).await;
+    assert_eq!(first.unwrap_err(), AuthError::WrongSecret);
+    for attempt in [wrong.clone(), header(ALICE, "another guess")] {
+        let started = std::time::Instant::now();
+        let refused = auth.authenticate(&catalog, Some(&attempt)).await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+        assert!(
+            started.elapsed() >= hold,
+            "answered after {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(auth.admission.hashes(), 1);
 }
 
 const AN_HOUR: Duration = Duration::from_secs(3600);
