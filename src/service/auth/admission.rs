@@ -104,11 +104,11 @@ impl Admission {
         }
     }
 
-    #[cfg(test)]
     pub fn refusal_delay(&self) -> Duration {
         self.limits.refusal_delay
     }
 
+    #[cfg(test)]
     pub fn hashes(&self) -> u64 {
         self.hashes.load(Ordering::Relaxed)
     }
