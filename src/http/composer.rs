@@ -245,6 +245,12 @@ async fn record_notify_batch(
 ) -> Result<Response, ApiError> {
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
+    if app
+        .analytics
+        .notify_budget_spent(caller.public_key.as_str())
+    {
+        tokio::time::sleep(crate::service::analytics::NOTIFY_OVER_BUDGET_HOLD).await;
+    }
     let batch: NotifyBatch = serde_json::from_slice(body).map_err(|e| {
         ApiError::BadRequest(format!(
             "expected {{\"downloads\": [{{\"name\", \"version\"}}]}}: {e}"

@@ -20,6 +20,9 @@ const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 /// once, so only a flood reaches this; it bounds how fast the notify route can grow the database.
 pub const NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE: usize = 2_000;
 const NOTIFY_BUDGET_WINDOW: Duration = Duration::from_secs(60);
+/// A token past its notify budget has its reports answered after this wait: a flood on N
+/// connections is then N reports a second, not as many as the server can parse.
+pub const NOTIFY_OVER_BUDGET_HOLD: Duration = Duration::from_secs(1);
 
 /// Download events held while the database cannot take them. An event is a few hundred bytes,
 /// so a full buffer stays near 20 MB; past it new events are counted as dropped
@@ -91,6 +94,14 @@ impl Analytics {
 
     /// How many of `wanted` notify events this token may still have stored this minute; those
     /// granted are taken from its budget.
+    /// Whether `public_key` has had all the notify events it may store this minute.
+    pub fn notify_budget_spent(&self, public_key: &str) -> bool {
+        let budgets = lock(&self.notify_budget);
+        budgets.get(public_key).is_some_and(|(start, used)| {
+            start.elapsed() < NOTIFY_BUDGET_WINDOW && *used >= NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE
+        })
+    }
+
     pub fn take_notify_budget(&self, public_key: &str, wanted: usize) -> usize {
         let now = Instant::now();
         let mut budgets = lock(&self.notify_budget);
@@ -218,6 +229,19 @@ mod tests {
         assert_eq!(packages, ["acme/during", "acme/before"]);
         assert_eq!(analytics.pending(), 0);
         assert_eq!(dropped.total(), 0);
+    }
+
+    #[test]
+    fn a_token_is_known_to_be_over_its_notify_budget_once_it_has_used_it() {
+        let (analytics, _) = analytics();
+        let key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        assert!(!analytics.notify_budget_spent(key));
+        let granted = analytics.take_notify_budget(key, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE - 1);
+        assert_eq!(granted, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE - 1);
+        assert!(!analytics.notify_budget_spent(key));
+        assert_eq!(analytics.take_notify_budget(key, 5), 1);
+        assert!(analytics.notify_budget_spent(key));
+        assert!(!analytics.notify_budget_spent("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
     }
 
     #[test]
