@@ -245,10 +245,11 @@ async fn record_notify_batch(
 ) -> Result<Response, ApiError> {
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
-    if app
-        .analytics
-        .notify_budget_spent(caller.public_key.as_str())
-    {
+    let public_key = caller.public_key.as_str();
+    // A report sent again, or one past the token's budget, stores nothing: it waits, so a
+    // flood of them costs the server little.
+    let repeat = app.analytics.is_repeat_batch(public_key, batch_hash(body));
+    if repeat || app.analytics.notify_budget_spent(public_key) {
         tokio::time::sleep(crate::service::analytics::NOTIFY_OVER_BUDGET_HOLD).await;
     }
     let batch: NotifyBatch = serde_json::from_slice(body).map_err(|e| {
@@ -261,9 +262,8 @@ async fn record_notify_batch(
     if entries.len() > NOTIFY_MAX_ENTRIES {
         return Err(ApiError::PayloadTooLarge);
     }
-    let public_key = caller.public_key.as_str();
     let mut recorded = 0;
-    if !app.analytics.is_repeat_batch(public_key, batch_hash(body)) {
+    if !repeat {
         let events = notify_events(view, &caller, ctx, entries);
         recorded = app.analytics.take_notify_budget(public_key, events.len());
         let dropped = events.len() - recorded;

@@ -92,8 +92,6 @@ impl Analytics {
             .is_some()
     }
 
-    /// How many of `wanted` notify events this token may still have stored this minute; those
-    /// granted are taken from its budget.
     /// Whether `public_key` has had all the notify events it may store this minute.
     pub fn notify_budget_spent(&self, public_key: &str) -> bool {
         let budgets = lock(&self.notify_budget);
@@ -102,6 +100,8 @@ impl Analytics {
         })
     }
 
+    /// How many of `wanted` notify events this token may still have stored this minute; those
+    /// granted are taken from its budget.
     pub fn take_notify_budget(&self, public_key: &str, wanted: usize) -> usize {
         let now = Instant::now();
         let mut budgets = lock(&self.notify_budget);

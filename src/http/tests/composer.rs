@@ -6,7 +6,7 @@ use super::{
 };
 use crate::http::composer::NOTIFY_MAX_ENTRIES;
 use crate::service::Limits;
-use crate::service::analytics::NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE;
+use crate::service::analytics::{NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE, NOTIFY_OVER_BUDGET_HOLD};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use warp::http::Response;
@@ -209,9 +209,14 @@ async fn one_token_stores_at_most_its_notify_budget_a_minute_and_the_rest_is_cou
     for i in 0..NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE + over {
         // A distinct unknown entry makes each batch new, so the repeat check does not apply.
         let filler = json!({"name": format!("nobody/x{i}"), "version": "1.0.0.0"});
+        let started = std::time::Instant::now();
         let (status, count) = notify(&shop, &[widget_entry(), filler]).await;
         assert_eq!(status, 200);
         recorded += count.as_u64().unwrap() as usize;
+        if i >= NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE {
+            let held = started.elapsed();
+            assert!(held >= NOTIFY_OVER_BUDGET_HOLD, "answered after {held:?}");
+        }
     }
     assert_eq!(recorded, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE);
     assert_eq!(stored_events(&shop), NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE);
