@@ -264,8 +264,12 @@ async fn record_notify_batch(
     }
     let mut recorded = 0;
     if !repeat {
+        // Entries that match nothing are counted too: a flood of them must reach the wait.
+        let reported = entries.len();
         let events = notify_events(view, &caller, ctx, entries);
-        recorded = app.analytics.take_notify_budget(public_key, events.len());
+        recorded = app
+            .analytics
+            .take_notify_budget(public_key, reported, events.len());
         let dropped = events.len() - recorded;
         app.metrics.notify_events_dropped(dropped as u64);
         for event in events.into_iter().take(recorded) {

@@ -20,6 +20,16 @@ const REPEAT_WINDOW: Duration = Duration::from_secs(60);
 /// once, so only a flood reaches this; it bounds how fast the notify route can grow the database.
 pub const NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE: usize = 2_000;
 const NOTIFY_BUDGET_WINDOW: Duration = Duration::from_secs(60);
+/// Entries (stored or not) one token may report per minute before its reports are held: far
+/// more than real installs send, and what makes a flood of entries that match nothing cheap.
+pub const NOTIFY_ENTRIES_PER_TOKEN_PER_MINUTE: usize = 10_000;
+/// One token's notify reports in the current minute.
+struct NotifyUse {
+    start: Instant,
+    stored: usize,
+    reported: usize,
+}
+
 /// A token past its notify budget has its reports answered after this wait: a flood on N
 /// connections is then N reports a second, not as many as the server can parse.
 pub const NOTIFY_OVER_BUDGET_HOLD: Duration = Duration::from_secs(1);
@@ -34,7 +44,7 @@ pub struct Analytics {
     token_use: DashMap<String, TokenUse>,
     recent_batches: Mutex<HashMap<(String, u64), Instant>>,
     /// Per token: when its current budget minute began, and the notify events stored in it.
-    notify_budget: Mutex<HashMap<String, (Instant, usize)>>,
+    notify_budget: Mutex<HashMap<String, NotifyUse>>,
     /// Each written batch is announced here, after its commit.
     changes: Arc<ChangeFeed>,
     dropped: DroppedEvents,
@@ -92,23 +102,31 @@ impl Analytics {
             .is_some()
     }
 
-    /// Whether `public_key` has had all the notify events it may store this minute.
+    /// Whether `public_key` has had all the notify events it may store this minute, or reported
+    /// more entries than any install would.
     pub fn notify_budget_spent(&self, public_key: &str) -> bool {
         let budgets = lock(&self.notify_budget);
-        budgets.get(public_key).is_some_and(|(start, used)| {
-            start.elapsed() < NOTIFY_BUDGET_WINDOW && *used >= NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE
+        budgets.get(public_key).is_some_and(|used| {
+            used.start.elapsed() < NOTIFY_BUDGET_WINDOW
+                && (used.stored >= NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE
+                    || used.reported >= NOTIFY_ENTRIES_PER_TOKEN_PER_MINUTE)
         })
     }
 
-    /// How many of `wanted` notify events this token may still have stored this minute; those
-    /// granted are taken from its budget.
-    pub fn take_notify_budget(&self, public_key: &str, wanted: usize) -> usize {
+    /// Counts `reported` entries against the token's minute, and answers how many of `wanted`
+    /// notify events it may still have stored; those granted are taken from its budget.
+    pub fn take_notify_budget(&self, public_key: &str, reported: usize, wanted: usize) -> usize {
         let now = Instant::now();
         let mut budgets = lock(&self.notify_budget);
-        budgets.retain(|_, (start, _)| now.duration_since(*start) < NOTIFY_BUDGET_WINDOW);
-        let (_, used) = budgets.entry(public_key.to_string()).or_insert((now, 0));
-        let granted = wanted.min(NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE.saturating_sub(*used));
-        *used += granted;
+        budgets.retain(|_, used| now.duration_since(used.start) < NOTIFY_BUDGET_WINDOW);
+        let used = budgets.entry(public_key.to_string()).or_insert(NotifyUse {
+            start: now,
+            stored: 0,
+            reported: 0,
+        });
+        let granted = wanted.min(NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE.saturating_sub(used.stored));
+        used.stored += granted;
+        used.reported = used.reported.saturating_add(reported);
         granted
     }
 
@@ -236,11 +254,17 @@ mod tests {
         let (analytics, _) = analytics();
         let key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
         assert!(!analytics.notify_budget_spent(key));
-        let granted = analytics.take_notify_budget(key, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE - 1);
-        assert_eq!(granted, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE - 1);
+        let almost = NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE - 1;
+        let granted = analytics.take_notify_budget(key, almost, almost);
+        assert_eq!(granted, almost);
         assert!(!analytics.notify_budget_spent(key));
-        assert_eq!(analytics.take_notify_budget(key, 5), 1);
+        assert_eq!(analytics.take_notify_budget(key, 5, 5), 1);
         assert!(analytics.notify_budget_spent(key));
+        let flooder = "cccccccccccccccccccccccccccccccc";
+        let nothing_stored =
+            analytics.take_notify_budget(flooder, NOTIFY_ENTRIES_PER_TOKEN_PER_MINUTE, 0);
+        assert_eq!(nothing_stored, 0);
+        assert!(analytics.notify_budget_spent(flooder));
         assert!(!analytics.notify_budget_spent("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
     }
 

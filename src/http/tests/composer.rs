@@ -6,7 +6,10 @@ use super::{
 };
 use crate::http::composer::NOTIFY_MAX_ENTRIES;
 use crate::service::Limits;
-use crate::service::analytics::{NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE, NOTIFY_OVER_BUDGET_HOLD};
+use crate::service::analytics::{
+    NOTIFY_ENTRIES_PER_TOKEN_PER_MINUTE, NOTIFY_EVENTS_PER_TOKEN_PER_MINUTE,
+    NOTIFY_OVER_BUDGET_HOLD,
+};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use warp::http::Response;
@@ -223,6 +226,21 @@ async fn one_token_stores_at_most_its_notify_budget_a_minute_and_the_rest_is_cou
     let metrics = shop.app.metrics.render();
     let dropped = format!("packagento_notify_events_dropped_total {over}\n");
     assert!(metrics.contains(&dropped), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_token_reporting_floods_of_entries_that_match_nothing_has_its_reports_held() {
+    let shop = roomy_shop();
+    for batch in 0..10 {
+        let unknown: Vec<_> = (0..NOTIFY_ENTRIES_PER_TOKEN_PER_MINUTE / 10)
+            .map(|i| json!({"name": format!("n/b{batch}x{i}"), "version": "1"}))
+            .collect();
+        assert_eq!(notify(&shop, &unknown).await, (200, json!(0)));
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(notify(&shop, &[widget_entry()]).await, (200, json!(1)));
+    assert!(started.elapsed() >= NOTIFY_OVER_BUDGET_HOLD);
+    assert_eq!(stored_events(&shop), 1);
 }
 
 #[tokio::test]
