@@ -118,7 +118,9 @@ function setup(thread) counter = counter + 1; thread:set("seed", counter) end
 function init(args) math.randomseed(os.time() * 1000 + (seed or 0)) end
 function request()
   local first = '{"downloads": [{"name": "zz/spam", "version": "' .. math.random(1e9) .. '"}, '
-  return wrk.format("POST", "/composer/downloads", {["Content-Type"] = "application/json"}, first .. rest)
+  -- wrk.format replaces wrk.headers when given a table: the token from -H is carried over.
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = wrk.headers["Authorization"]}
+  return wrk.format("POST", "/composer/downloads", headers, first .. rest)
 end
 """)
 PY
