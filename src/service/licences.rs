@@ -170,11 +170,16 @@ pub fn set_activation(app: &App, id: &str, project: &str, active: bool) -> Resul
         *joined.borrow_mut() = activate(w, licence, &project)?;
         Ok(())
     })?;
-    if let Some(project) = joined.into_inner() {
+    announce_joined(app, joined.into_inner());
+    Ok(summary)
+}
+
+/// Announces a project that joined a customer through an activation, if one did.
+pub(super) fn announce_joined(app: &App, joined: Option<Project>) {
+    if let Some(project) = joined {
         app.changes
             .announce(ChangeEvent::ProjectJoinedCustomer { project });
     }
-    Ok(summary)
 }
 
 /// Activates `licence` on `project`; a project of no customer yet joins the licence's customer,

@@ -5,7 +5,6 @@ use super::{activate, change_licence, check_seats, checked_note, parse_patterns}
 use crate::domain::licence::{Licence, PackagePattern, VersionBound};
 use crate::domain::names::ProjectSlug;
 use crate::domain::time::{self, Period};
-use crate::service::changes::ChangeEvent;
 use crate::service::summaries::LicenceSummary;
 use crate::service::{App, Result, ServiceError, invalid};
 use serde::{Deserialize, Serialize};
@@ -254,10 +253,7 @@ pub fn move_activation(app: &App, id: &str, from: &str, to: &str) -> Result<Lice
         *joined.borrow_mut() = activate(w, licence, &to)?;
         Ok(())
     })?;
-    if let Some(project) = joined.into_inner() {
-        app.changes
-            .announce(ChangeEvent::ProjectJoinedCustomer { project });
-    }
+    super::announce_joined(app, joined.into_inner());
     Ok(summary)
 }
 
