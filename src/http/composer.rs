@@ -9,7 +9,8 @@ use crate::domain::time;
 use crate::service::App;
 use crate::service::auth::Caller;
 use crate::service::catalog::{Catalog, ProjectView};
-use bytes::Bytes;
+use bytes::Buf;
+use futures_util::{Stream, StreamExt};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -117,14 +118,33 @@ fn notify_batch(
         .and(warp::body::content_length_limit(
             app.settings().limits.notify_body_bytes,
         ))
-        .and(warp::body::bytes())
+        .and(warp::body::stream())
         .and(with_app(app))
         .and(context())
-        .then(
-            |body: Bytes, app: Arc<App>, ctx: RequestContext| async move {
-                respond(record_notify_batch(&app, &ctx, &body).await)
-            },
-        )
+        .then(|body, app: Arc<App>, ctx: RequestContext| async move {
+            respond(record_notify_batch(&app, &ctx, body).await)
+        })
+}
+
+/// The whole body, already bounded by the Content-Length limit. Read only after the caller is
+/// known, so a flood of large reports with bad credentials is answered without reading them.
+async fn read_body<S, B>(mut body: S) -> Result<Vec<u8>, ApiError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let mut chunk =
+            chunk.map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+        while chunk.has_remaining() {
+            let part = chunk.chunk();
+            bytes.extend_from_slice(part);
+            let read = part.len();
+            chunk.advance(read);
+        }
+    }
+    Ok(bytes)
 }
 
 fn respond(result: Result<Response, ApiError>) -> Response {
@@ -238,13 +258,19 @@ struct NotifyEntry {
 /// distinct releases is not an install report. Refusing it is safe: Composer ignores a failed notify.
 pub const NOTIFY_MAX_ENTRIES: usize = 1_000;
 
-async fn record_notify_batch(
+async fn record_notify_batch<S, B>(
     app: &App,
     ctx: &RequestContext,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+    body: S,
+) -> Result<Response, ApiError>
+where
+    S: Stream<Item = Result<B, warp::Error>> + Unpin,
+    B: Buf,
+{
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
+    let body = read_body(body).await?;
+    let body = body.as_slice();
     let public_key = caller.public_key.as_str();
     // A report sent again, or one past the token's budget, stores nothing: it waits, so a
     // flood of them costs the server little.

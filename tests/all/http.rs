@@ -533,3 +533,28 @@ fn head_requests_are_answered_but_not_counted_as_downloads() {
     assert!(head.body.is_empty());
     assert_eq!(app.json(&["downloads"]), json!([]));
 }
+
+#[test]
+fn a_notify_report_with_wrong_credentials_is_refused_before_its_body_is_read() {
+    use std::io::{Read, Write};
+    let (app, token) = shop();
+    let mut stream = std::net::TcpStream::connect(app.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let wrong = Token {
+        private_key: "0".repeat(64),
+        ..token
+    };
+    // The head announces 100 KB; none of it is sent.
+    let head = format!(
+        "POST /composer/downloads HTTP/1.1\r\nHost: {}\r\nAuthorization: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+        app.addr(),
+        wrong.basic()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = [0u8; 12];
+    stream.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 401");
+}
