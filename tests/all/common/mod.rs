@@ -64,17 +64,7 @@ impl Appliance {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn packagento serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read listening line");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let addr = announced_addr(&mut child);
         self.server = Some(child);
         self.addr = Some(addr);
     }
@@ -101,16 +91,7 @@ impl Appliance {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn packagento serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read listening line");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let addr = announced_addr(&mut child);
         self.server = Some(child);
         self.addr = Some(addr);
     }
@@ -127,16 +108,7 @@ impl Appliance {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn packagento serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read listening line");
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+        let addr = announced_addr(&mut child);
         (child, addr)
     }
 
@@ -278,6 +250,19 @@ impl Appliance {
         self.licence(project, &["acme/*"], None);
         self.token(project)
     }
+}
+
+/// The plain-HTTP address `packagento serve` announces on its first stdout line.
+fn announced_addr(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read listening line");
+    line.split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string()
 }
 
 impl Drop for Appliance {
