@@ -36,6 +36,52 @@ pub struct Token {
     pub revoked_at: Option<i64>,
     #[serde(default)]
     pub last_used: Option<TokenUse>,
+    /// When the token stops working (Unix seconds); `None`: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// The key pair the latest rotation replaced, still accepted until its `valid_until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<RetiredKey>,
+    /// Every public key this token had before its current one, oldest first: download events and
+    /// usage recorded under them belong to this token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former_keys: Vec<PublicKey>,
+}
+
+/// A replaced key pair kept working through a rotation's overlap; after `valid_until` it is
+/// refused like a revoked token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredKey {
+    pub public_key: PublicKey,
+    /// argon2 PHC string of the old private key.
+    pub secret_hash: String,
+    /// Unix seconds.
+    pub valid_until: i64,
+}
+
+/// Hand-written so the hash can never reach a log line.
+impl fmt::Debug for RetiredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetiredKey")
+            .field("public_key", &self.public_key)
+            .field("secret_hash", &"<redacted>")
+            .field("valid_until", &self.valid_until)
+            .finish()
+    }
+}
+
+impl Token {
+    /// The first public key the token had: stays the same across rotations.
+    pub fn origin_key(&self) -> &PublicKey {
+        self.former_keys.first().unwrap_or(&self.public_key)
+    }
+
+    /// Every public key the token has had, the current one last.
+    pub fn all_keys(&self) -> impl Iterator<Item = &PublicKey> {
+        self.former_keys
+            .iter()
+            .chain(std::iter::once(&self.public_key))
+    }
 }
 
 /// Hand-written so the hash can never reach a log line.
@@ -49,6 +95,9 @@ impl fmt::Debug for Token {
             .field("created_at", &self.created_at)
             .field("revoked_at", &self.revoked_at)
             .field("last_used", &self.last_used)
+            .field("expires_at", &self.expires_at)
+            .field("previous", &self.previous)
+            .field("former_keys", &self.former_keys)
             .finish()
     }
 }

@@ -10,6 +10,7 @@ use super::summaries::CustomerDeletion;
 use super::summaries::{
     LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,
 };
+use crate::domain::audit::AuditEntry;
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{Customer, DownloadEvent, Project};
 use crate::domain::time;
@@ -96,6 +97,10 @@ pub enum ChangeEvent {
     /// Download events past the retention period were deleted.
     DownloadsPruned {
         removed: usize,
+    },
+    /// What a committed change wrote to the audit log, announced as soon as it commits.
+    Audited {
+        entries: Vec<AuditEntry>,
     },
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod analytics;
 pub mod archive;
 pub mod archive_cache;
+pub mod audit;
 pub mod auth;
 pub mod auth_json;
 pub mod backup;
@@ -287,21 +288,44 @@ impl App {
         } else {
             None
         };
+        let actor = audit::current(self);
         let written = self.store.write(|w| {
             let outcome = work(w)?;
+            let entries = record_audit(w, &actor)?;
             let catalog = match &previous {
                 Some(previous) => {
                     Catalog::build(w, previous, w.access_records()?, w.added_releases())?
                 }
                 None => Catalog::build(w, &Catalog::default(), w.access_records()?, w.releases()?)?,
             };
-            Ok::<_, ServiceError>((outcome, catalog))
+            Ok::<_, ServiceError>((outcome, catalog, entries))
         });
-        let (outcome, catalog) = written.inspect_err(|_| undo())?;
+        let (outcome, catalog, entries) = written.inspect_err(|_| undo())?;
         *built_at = generation;
         self.catalog.store(Arc::new(catalog));
+        if !entries.is_empty() {
+            self.changes
+                .announce(changes::ChangeEvent::Audited { entries });
+        }
         Ok(outcome)
     }
+}
+
+/// Appends what the work noted about itself to the audit log, in its own transaction.
+fn record_audit(
+    writer: &Writer,
+    actor: &crate::domain::audit::Actor,
+) -> Result<Vec<crate::domain::audit::AuditEntry>> {
+    let at_micros = crate::domain::time::now_micros();
+    let entries: Vec<_> = writer
+        .take_audit_records()
+        .into_iter()
+        .map(|record| crate::domain::audit::AuditEntry::new(at_micros, actor.clone(), record))
+        .collect();
+    for entry in &entries {
+        writer.append_audit(entry)?;
+    }
+    Ok(entries)
 }
 
 impl Settings {

@@ -52,6 +52,9 @@ pub fn create(app: &App, project: &str, label: Option<String>) -> Result<Created
             created_at: time::now(),
             revoked_at: None,
             last_used: None,
+            expires_at: None,
+            previous: None,
+            former_keys: Vec::new(),
         };
         w.put_token(&token)?;
         Ok(token)

@@ -7,6 +7,7 @@
 //! Tables stay private: callers use the typed accessors in `records` and friends, and backups the
 //! whole-database rows of `snapshot`.
 
+mod audit;
 mod downloads;
 mod migrations;
 mod publish_log;
@@ -175,6 +176,7 @@ impl Store {
                 txn: &txn,
                 added_releases: Default::default(),
                 removed_releases: Default::default(),
+                audit_records: Default::default(),
             };
             work(&writer)?
         };
@@ -285,6 +287,7 @@ pub struct Writer<'a> {
     txn: &'a redb::WriteTransaction,
     added_releases: std::cell::RefCell<Vec<crate::domain::records::Release>>,
     removed_releases: std::cell::RefCell<Vec<(crate::domain::names::PackageName, String)>>,
+    audit_records: std::cell::RefCell<Vec<crate::domain::audit::AuditRecord>>,
 }
 
 pub struct Reader<'a> {

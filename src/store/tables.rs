@@ -41,14 +41,30 @@ pub const PUBLISHERS: JsonTable = TableDefinition::new("publishers_v1");
 pub const PUBLISH_LOG: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("publish_log_v1");
 
-pub const SCHEMA_VERSION: u32 = 3;
+/// event id (microseconds since the epoch, made unique) → `AuditEntry`: every committed change,
+/// who made it and a short before → after (never a secret)
+pub const AUDIT: TableDefinition<'static, u64, &'static [u8]> = TableDefinition::new("audit_v1");
+
+/// `"{public_key}\0{YYYY-MM-DD}"` (UTC day) → that day's use of a token under that key: request
+/// count, distinct addresses and user agents, and any shared-token alert raised
+pub const TOKEN_USAGE: JsonTable = TableDefinition::new("token_usage_v1");
+
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Every table keyed by text, as of the current schema. A new table goes here too, so backups
 /// carry it (migrations keep their own, historical lists).
-pub const ALL_TEXT_TABLES: [JsonTable; 8] = [
-    META, CUSTOMERS, PROJECTS, TOKENS, LICENCES, RELEASES, STAMPS, PUBLISHERS,
+pub const ALL_TEXT_TABLES: [JsonTable; 9] = [
+    META,
+    CUSTOMERS,
+    PROJECTS,
+    TOKENS,
+    LICENCES,
+    RELEASES,
+    STAMPS,
+    PUBLISHERS,
+    TOKEN_USAGE,
 ];
 
 /// Every table keyed by event id, as of the current schema.
-pub const ALL_EVENT_TABLES: [TableDefinition<'static, u64, &'static [u8]>; 2] =
-    [DOWNLOADS, PUBLISH_LOG];
+pub const ALL_EVENT_TABLES: [TableDefinition<'static, u64, &'static [u8]>; 3] =
+    [DOWNLOADS, PUBLISH_LOG, AUDIT];

@@ -6,6 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 
 const SCHEMA2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema2");
+const SCHEMA3: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema3");
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -21,8 +22,8 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// The fixture's tokens, by project.
-fn fixture_tokens() -> Vec<(String, Token)> {
-    let text = std::fs::read_to_string(Path::new(SCHEMA2).join("tokens.jsonl")).unwrap();
+fn fixture_tokens(fixture: &str) -> Vec<(String, Token)> {
+    let text = std::fs::read_to_string(Path::new(fixture).join("tokens.jsonl")).unwrap();
     text.lines()
         .map(|line| {
             let value: Value = serde_json::from_str(line).unwrap();
@@ -36,9 +37,9 @@ fn fixture_tokens() -> Vec<(String, Token)> {
         .collect()
 }
 
-fn upgraded() -> Appliance {
+fn upgraded(fixture: &str) -> Appliance {
     let appliance = Appliance::new();
-    copy_tree(&Path::new(SCHEMA2).join("data"), &appliance.data_dir());
+    copy_tree(&Path::new(fixture).join("data"), &appliance.data_dir());
     appliance
 }
 
@@ -52,7 +53,7 @@ fn by_key<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
 
 #[test]
 fn a_schema_2_database_gives_each_holder_and_project_a_customer() {
-    let appliance = upgraded();
+    let appliance = upgraded(SCHEMA2);
     let projects = appliance.json(&["project", "list"]);
     let customer_of = |slug: &str| by_key(&projects, "slug", slug)["customer"].clone();
     assert_eq!(customer_of("shop"), "acme-shop-gmbh");
@@ -75,7 +76,7 @@ fn a_schema_2_database_gives_each_holder_and_project_a_customer() {
 
 #[test]
 fn every_token_of_a_schema_2_database_still_sees_what_it_saw() {
-    let mut appliance = upgraded();
+    let mut appliance = upgraded(SCHEMA2);
     appliance.start(&[]);
     let expected = [
         ("shop", vec!["acme/core", "acme/pro"]),
@@ -83,7 +84,7 @@ fn every_token_of_a_schema_2_database_still_sees_what_it_saw() {
         ("multi", vec!["acme/core", "acme/pro"]),
         ("lonely", vec![]),
     ];
-    let tokens = fixture_tokens();
+    let tokens = fixture_tokens(SCHEMA2);
     for (project, available) in expected {
         let token = &tokens.iter().find(|(p, _)| p == project).unwrap().1;
         let response = appliance.get_as(token, "/packages.json", &[]);
@@ -103,7 +104,7 @@ fn every_token_of_a_schema_2_database_still_sees_what_it_saw() {
 
 #[test]
 fn after_the_upgrade_a_licence_activates_only_on_its_customers_projects() {
-    let appliance = upgraded();
+    let appliance = upgraded(SCHEMA2);
     let licences = appliance.json(&["licence", "list"]);
     let beta = by_key(&licences, "holder", "Beta Ltd.")["id"]
         .as_str()
@@ -120,4 +121,46 @@ fn after_the_upgrade_a_licence_activates_only_on_its_customers_projects() {
         by_key(&after, "id", &beta)["projects"],
         serde_json::json!(["agency", "multi"])
     );
+}
+
+#[test]
+fn a_schema_3_database_keeps_its_tokens_licences_publishers_and_downloads() {
+    let mut appliance = upgraded(SCHEMA3);
+    let tokens = appliance.json(&["token", "list"]);
+    assert_eq!(tokens.as_array().unwrap().len(), 4, "{tokens}");
+    let revoked = by_key(&tokens, "label", "old laptop");
+    assert!(revoked["revoked_at"].is_i64(), "{revoked}");
+    let licences = appliance.json(&["licence", "list"]);
+    let acme = by_key(&licences, "customer", "acme");
+    assert_eq!(acme["seats"], 2);
+    assert_eq!(
+        acme["projects"],
+        serde_json::json!(["acme-ci", "acme-prod"])
+    );
+    let downloads = appliance.json(&["downloads"]);
+    assert_eq!(downloads.as_array().unwrap().len(), 3, "{downloads}");
+    let publishers = appliance.json(&["publisher", "list"]);
+    assert_eq!(publishers.as_array().unwrap().len(), 1, "{publishers}");
+
+    appliance.start(&[]);
+    let expected = [
+        ("acme-prod", vec!["acme/core", "acme/pro"]),
+        ("acme-ci", vec!["acme/core", "acme/pro"]),
+        ("beta-web", vec!["acme/pro"]),
+    ];
+    for (project, available) in expected {
+        let token = &fixture_tokens(SCHEMA3)
+            .into_iter()
+            .find(|(p, _)| p == project)
+            .unwrap()
+            .1;
+        let response = appliance.get_as(token, "/packages.json", &[]);
+        assert_eq!(response.status, 200, "{project}");
+        let root: Value = serde_json::from_slice(&response.body).unwrap();
+        assert_eq!(
+            root["available-packages"],
+            serde_json::json!(available),
+            "{project}"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use super::{ReadTables, Result, StoreError, Writer};
 type Migration = (&'static str, fn(&Writer) -> Result<()>);
 
 /// Index `i` brings schema `i` to `i + 1`.
-const MIGRATIONS: [Migration; 3] = [
+const MIGRATIONS: [Migration; 4] = [
     ("create tables v1", create_tables_v1),
     (
         "create publisher tokens and publish log tables",
@@ -18,6 +18,10 @@ const MIGRATIONS: [Migration; 3] = [
     (
         "give every licence and licensed project a customer",
         customers::assign_customers,
+    ),
+    (
+        "create the audit log and token usage tables",
+        create_audit_v1,
     ),
 ];
 
@@ -57,5 +61,11 @@ fn create_tables_v1(writer: &Writer) -> Result<()> {
 fn create_publishing_v1(writer: &Writer) -> Result<()> {
     writer.txn.open_table(tables::PUBLISHERS)?;
     writer.txn.open_table(tables::PUBLISH_LOG)?;
+    Ok(())
+}
+
+fn create_audit_v1(writer: &Writer) -> Result<()> {
+    writer.txn.open_table(tables::AUDIT)?;
+    writer.txn.open_table(tables::TOKEN_USAGE)?;
     Ok(())
 }
