@@ -23,6 +23,7 @@ mod publisher;
 mod reload;
 mod serve;
 mod token;
+mod token_show;
 mod tui;
 
 use crate::domain::text::printable_lines;

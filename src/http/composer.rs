@@ -165,12 +165,12 @@ async fn authenticate(
         identity.set(caller.public_key.as_str());
     }
     let agent = truncated(raw_user_agent(ctx));
-    app.analytics.note_token_use(
-        caller.public_key.as_str(),
-        time::now(),
-        &client_ip(ctx),
-        agent,
-    );
+    let ip = client_ip(ctx);
+    app.analytics
+        .note_token_use(caller.public_key.as_str(), time::now(), &ip, agent);
+    app.analytics
+        .usage
+        .note(&caller.public_key, time::now_micros(), &ip, agent);
     Ok(caller)
 }
 
