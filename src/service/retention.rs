@@ -28,3 +28,54 @@ pub fn prune_downloads(app: &App) -> Result<u64> {
     }
     Ok(removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::names::PublicKey;
+    use crate::domain::usage::TokenUsageDay;
+    use crate::service::{LiveSettings, Settings};
+
+    #[test]
+    fn token_usage_days_past_the_retention_period_are_pruned_with_the_downloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+        let key = PublicKey::parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let now = time::now();
+        let row = |days_ago: i64| {
+            let at = now - days_ago * 86_400;
+            TokenUsageDay::new(key.clone(), time::utc_day(at), at)
+        };
+        app.store()
+            .write(|w| {
+                w.put_token_usage(&row(40))?;
+                w.put_token_usage(&row(29))?;
+                w.put_token_usage(&row(0))
+            })
+            .unwrap();
+        assert_eq!(
+            prune_downloads(&app).unwrap(),
+            0,
+            "nothing goes while kept forever"
+        );
+        let count = || {
+            let rows = app
+                .store()
+                .read(|r| r.token_usage_since(&key, "2000-01-01"));
+            rows.unwrap().len()
+        };
+        assert_eq!(count(), 3);
+
+        app.set_live(LiveSettings {
+            retention_days: 30,
+            ..LiveSettings::default()
+        });
+        prune_downloads(&app).unwrap();
+        let kept = app
+            .store()
+            .read(|r| r.token_usage_since(&key, "2000-01-01"))
+            .unwrap();
+        let days: Vec<&str> = kept.iter().map(|d| d.day.as_str()).collect();
+        assert_eq!(days, [row(29).day, row(0).day]);
+    }
+}

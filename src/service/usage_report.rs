@@ -200,3 +200,106 @@ pub fn show(app: &App, public_key: &str, days: Option<u32>, now: i64) -> Result<
         days: history.into_values().rev().map(UsageDay::from).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::names::ProjectSlug;
+    use crate::domain::usage::AlertKind;
+    use crate::service::Settings;
+
+    /// 2026-11-27T12:00:00Z
+    const NOON: i64 = 1_795_780_800;
+    const DAY: i64 = 86_400;
+
+    fn key(c: char) -> PublicKey {
+        PublicKey::parse(&c.to_string().repeat(32)).unwrap()
+    }
+
+    fn usage(key: &PublicKey, at: i64, requests: u64, alert: Option<&str>) -> TokenUsageDay {
+        let mut row = TokenUsageDay::new(key.clone(), time::utc_day(at), at);
+        for _ in 0..requests {
+            row.note(at, "10.0.0.1", "Composer/2.8");
+        }
+        row.shared_alert = alert.map(|reason| SharedAlert {
+            at,
+            kind: AlertKind::Addresses,
+            reason: reason.into(),
+        });
+        row
+    }
+
+    /// A token that was rotated once: `a` is its former key, `b` its current one.
+    fn rotated_token(app: &App, rows: &[TokenUsageDay]) {
+        let token = Token {
+            public_key: key('b'),
+            project: ProjectSlug::parse("shop").unwrap(),
+            label: "ci".into(),
+            secret_hash: "not a real hash".into(),
+            created_at: NOON - 30 * DAY,
+            revoked_at: None,
+            last_used: None,
+            expires_at: None,
+            previous: None,
+            former_keys: vec![key('a')],
+        };
+        app.store()
+            .write(|w| {
+                w.put_token(&token)?;
+                rows.iter().try_for_each(|row| w.put_token_usage(row))
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn usage_under_a_former_key_counts_for_the_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+        rotated_token(
+            &app,
+            &[
+                usage(&key('a'), NOON - DAY, 4, None),
+                usage(&key('a'), NOON, 2, None),
+                usage(&key('b'), NOON, 3, None),
+                usage(&key('c'), NOON, 50, None),
+            ],
+        );
+        for asked in ['a', 'b'] {
+            let detail = show(&app, key(asked).as_str(), None, NOON).unwrap();
+            assert_eq!(detail.token.public_key, key('b').to_string());
+            assert_eq!(detail.keys, [key('a').to_string(), key('b').to_string()]);
+            let days: Vec<(&str, u64)> = detail
+                .days
+                .iter()
+                .map(|d| (d.day.as_str(), d.requests))
+                .collect();
+            assert_eq!(days, [("2026-11-27", 5), ("2026-11-26", 4)]);
+            assert_eq!(detail.days[0].addresses[0].requests, 5);
+        }
+        let one_day = show(&app, key('b').as_str(), Some(1), NOON).unwrap();
+        assert_eq!(one_day.days.len(), 1);
+        assert!(show(&app, key('b').as_str(), Some(0), NOON).is_err());
+    }
+
+    #[test]
+    fn an_alert_is_listed_for_seven_days_under_any_of_the_tokens_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+        let reason = "used from 6 addresses on 2026-11-21 (limit 5)";
+        rotated_token(&app, &[usage(&key('a'), NOON - 6 * DAY, 6, Some(reason))]);
+        let mut summaries = vec![TokenSummary::from(
+            app.store().read(|r| r.token(&key('b'))).unwrap().unwrap(),
+        )];
+        flag_recent(&app, &mut summaries, NOON).unwrap();
+        let flag = summaries[0].shared_alert.clone().unwrap();
+        assert_eq!(
+            (flag.day.as_str(), flag.reason.as_str()),
+            ("2026-11-21", reason)
+        );
+        assert_eq!(recent_shared(&app, NOON).unwrap()[0].shared_alert, flag);
+
+        flag_recent(&app, &mut summaries, NOON + DAY).unwrap();
+        assert_eq!(summaries[0].shared_alert, None, "older than 7 days");
+        assert!(recent_shared(&app, NOON + DAY).unwrap().is_empty());
+    }
+}
