@@ -68,26 +68,17 @@ fn print_day(day: &UsageDay) {
         .map(|a| format!("  SHARED: {}", printable(&a.reason)))
         .unwrap_or_default();
     println!("  {}  {} requests{alert}", day.day, day.requests);
-    println!(
-        "    addresses:   {}",
-        counted(&day.addresses, day.other_address_requests)
-    );
-    println!(
-        "    user agents: {}",
-        counted(&day.user_agents, day.other_agent_requests)
-    );
+    print_counted("addresses", &day.addresses, day.other_address_requests);
+    print_counted("user agents", &day.user_agents, day.other_agent_requests);
 }
 
-fn counted(values: &[Counted], other_requests: u64) -> String {
-    let mut parts: Vec<String> = values
-        .iter()
-        .map(|c| format!("{} ({})", printable(&c.value), c.requests))
-        .collect();
-    if parts.is_empty() && other_requests == 0 {
-        parts.push("none".into());
+/// One value a line, its request count first, busiest first.
+fn print_counted(title: &str, values: &[Counted], other_requests: u64) {
+    println!("    {title}:");
+    for counted in values {
+        println!("    {:>8}  {}", counted.requests, printable(&counted.value));
     }
     if other_requests > 0 {
-        parts.push(format!("and {other_requests} more requests from others"));
+        println!("    {other_requests:>8}  (requests from others not listed)");
     }
-    parts.join(", ")
 }

@@ -85,13 +85,13 @@ fn a_token_used_from_six_addresses_in_a_day_is_flagged_once_everywhere() {
     assert_eq!(day["shared_alert"]["reason"], reason.as_str(), "{again}");
     let human = appliance.run(&["token", "show", &token.public_key]);
     let human = String::from_utf8_lossy(&human.stdout);
-    assert!(human.contains("203.0.113.9 (1)"), "{human}");
+    assert!(human.contains("\n           1  203.0.113.9\n"), "{human}");
     assert!(human.contains(&format!("SHARED:     {reason}")), "{human}");
 }
 
 #[test]
 fn a_token_used_from_five_addresses_raises_no_alert() {
-    let (appliance, token) = behind_a_proxy();
+    let (mut appliance, token) = behind_a_proxy();
     for n in 1..=5 {
         request_from(&appliance, &token, &format!("198.51.100.{n}"));
         request_from(&appliance, &token, &format!("198.51.100.{n}"));
@@ -106,6 +106,14 @@ fn a_token_used_from_five_addresses_raises_no_alert() {
         customer["tokens"][0].get("shared_alert"),
         None,
         "{customer}"
+    );
+    // Without a server the command reads the same history from the data folder.
+    request_from(&appliance, &token, "198.51.100.1");
+    appliance.stop();
+    let direct = appliance.json(&["token", "show", &token.public_key]);
+    assert_eq!(
+        direct["days"][0]["requests"], 11,
+        "written at shutdown: {direct}"
     );
 }
 
