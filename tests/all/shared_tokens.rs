@@ -1,6 +1,6 @@
 //! Shared-token alerts end to end: a token used from more addresses in a day than allowed is
-//! flagged in `token list`, `customer show` and `token show`, once; and `token show` reports
-//! what the real Composer client did with a token.
+//! flagged in `token list`, `customer show` and `token show`, once; so is one used by overlapping
+//! installs from two addresses; and `token show` reports what the real Composer client did.
 
 use crate::common::{Appliance, Token};
 use crate::composer::{Shop, composer_available};
@@ -114,6 +114,24 @@ fn a_token_used_from_five_addresses_raises_no_alert() {
     assert_eq!(
         direct["days"][0]["requests"], 11,
         "written at shutdown: {direct}"
+    );
+}
+
+#[test]
+fn an_install_from_a_second_address_during_the_first_flags_the_token() {
+    let (appliance, token) = behind_a_proxy();
+    // The first address is still installing (its requests less than 60 s apart) when the
+    // second one starts.
+    for address in ["192.0.2.1", "192.0.2.2", "192.0.2.1"] {
+        request_from(&appliance, &token, address);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let flag = &listed(&appliance, &token)["shared_alert"];
+    assert_eq!(flag["kind"], "overlapping_installs", "{flag}");
+    let reason = flag["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("overlapping installs from 192.0.2.2 and 192.0.2.1 on "),
+        "{reason}"
     );
 }
 
