@@ -177,7 +177,14 @@ fn acme_detail() -> CustomerDetail {
             )
         })],
         tokens: vec![
-            token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
+            TokenSummary {
+                shared_alert: Some(SharedFlag {
+                    day: "2025-06-15".into(),
+                    kind: AlertKind::Addresses,
+                    reason: "used from 6 addresses on 2025-06-15 (limit 5)".into(),
+                }),
+                ..token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7")))
+            },
             token(KEY_LAPTOP, "acme-staging", "laptop", None),
         ],
         downloads: CustomerDownloads {
