@@ -166,11 +166,13 @@ async fn authenticate(
     }
     let agent = truncated(raw_user_agent(ctx));
     let ip = client_ip(ctx);
+    let at_micros = time::now_micros();
+    let at = at_micros.div_euclid(1_000_000);
     app.analytics
-        .note_token_use(caller.public_key.as_str(), time::now(), &ip, agent);
+        .note_token_use(caller.public_key.as_str(), at, &ip, agent);
     app.analytics
         .usage
-        .note(&caller.public_key, time::now_micros(), &ip, agent);
+        .note(&caller.public_key, at_micros, &ip, agent);
     Ok(caller)
 }
 
