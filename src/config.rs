@@ -27,6 +27,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
+    pub alerts: AlertsConfig,
     pub limits: LimitsConfig,
     pub connections: ConnectionsConfig,
     pub log: LogConfig,
@@ -58,6 +59,21 @@ pub struct Argon2Config {
 pub struct AnalyticsConfig {
     /// Download events older than this are deleted; 0 keeps them forever.
     pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// A token used from more distinct addresses than this in one UTC day is flagged as shared.
+    pub shared_token_ips: u32,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            shared_token_ips: 5,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -121,6 +137,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
+            alerts: AlertsConfig::default(),
             limits: LimitsConfig::default(),
             connections: ConnectionsConfig::default(),
             log: LogConfig::default(),
@@ -341,6 +358,15 @@ impl Config {
                 return Err(invalid(key, "must be at least 1024 bytes"));
             }
         }
+        // Addresses past the kept ones are only counted together, so a higher limit could not
+        // be told apart.
+        let most = crate::domain::usage::ADDRESSES_KEPT as u32 - 1;
+        if !(1..=most).contains(&self.alerts.shared_token_ips) {
+            return Err(ConfigError::Invalid {
+                key: "alerts.shared_token_ips",
+                reason: format!("must be 1 to {most}"),
+            });
+        }
         if limits.shutdown_grace_secs > 3600 {
             return Err(invalid(
                 "limits.shutdown_grace_secs",
@@ -463,6 +489,8 @@ mod tests {
             ("[tls]\ncert = \"c.pem\"", "tls.key"),
             ("[argon2]\niterations = 0", "argon2.iterations"),
             ("[argon2]\nmax_parallel = 5000", "argon2.max_parallel"),
+            ("[alerts]\nshared_token_ips = 0", "alerts.shared_token_ips"),
+            ("[alerts]\nshared_token_ips = 64", "alerts.shared_token_ips"),
             (
                 "[limits]\nnotify_body_bytes = 1",
                 "limits.notify_body_bytes",

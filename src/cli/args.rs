@@ -90,6 +90,13 @@ pub enum TokenCommand {
         #[arg(long)]
         project: Option<String>,
     },
+    /// A token and its use per UTC day: requests, addresses and user agents
+    Show {
+        public_key: String,
+        /// Days of history, today included
+        #[arg(long, value_name = "N", default_value_t = 30)]
+        days: u32,
+    },
     /// Revoke a token; its next request fails
     Revoke { public_key: String },
 }

@@ -122,11 +122,12 @@ fn print_detail(detail: &CustomerDetail) {
             None => "active",
         };
         println!(
-            "  {}  {:<16} {:<8} last used {}",
+            "  {}  {:<16} {:<8} last used {}{}",
             token.public_key,
             token.project,
             state,
-            when(token.last_used_at)
+            when(token.last_used_at),
+            super::token_show::shared_marker(token),
         );
     }
     let total = &detail.downloads.total;

@@ -23,6 +23,7 @@ mod publisher;
 mod reload;
 mod serve;
 mod token;
+mod token_show;
 mod tui;
 
 use crate::domain::text::printable_lines;
@@ -118,7 +119,10 @@ impl Command {
                 command,
                 args::ProjectCommand::List { .. } | args::ProjectCommand::Check { .. }
             ),
-            Command::Token(command) => matches!(command, args::TokenCommand::List { .. }),
+            Command::Token(command) => matches!(
+                command,
+                args::TokenCommand::List { .. } | args::TokenCommand::Show { .. }
+            ),
             Command::Licence(command) => {
                 matches!(command, L::List { .. } | L::Preview { .. } | L::Show { .. })
             }

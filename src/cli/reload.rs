@@ -63,6 +63,7 @@ fn apply_config_change(app: &App, loaded: &Loaded, running: &Mutex<Config>, log:
     running.log.level = next.log.level.clone();
     running.trusted_proxies = next.trusted_proxies.clone();
     running.analytics = next.analytics;
+    running.alerts = next.alerts;
 }
 
 fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {

@@ -39,6 +39,9 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
                 false => print_tokens(&tokens),
             }
         }
+        TokenCommand::Show { public_key, days } => {
+            super::token_show::run(admin, public_key, days, json)?;
+        }
         TokenCommand::Revoke { public_key } => {
             let token = admin.call(TokenRevoke { public_key })?;
             match json {
@@ -108,7 +111,7 @@ fn print_tokens(tokens: &[TokenSummary]) {
             None => "active",
         };
         println!(
-            "{}  {:<20} {:<8} created {}  last used {}{}",
+            "{}  {:<20} {:<8} created {}  last used {}{}{}",
             token.public_key,
             token.project,
             state,
@@ -119,6 +122,7 @@ fn print_tokens(tokens: &[TokenSummary]) {
                 .as_deref()
                 .map(|ip| format!(" from {}", printable(ip)))
                 .unwrap_or_default(),
+            super::token_show::shared_marker(token),
         );
     }
 }

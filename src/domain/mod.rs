@@ -10,5 +10,6 @@ pub mod publisher;
 pub mod records;
 pub mod text;
 pub mod time;
+pub mod usage;
 pub mod version;
 pub mod visibility;

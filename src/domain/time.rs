@@ -54,6 +54,12 @@ pub fn to_rfc3339(unix_secs: i64) -> String {
     instant.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
 
+/// The UTC day an instant falls in, as `YYYY-MM-DD` (which sorts in time order).
+pub fn utc_day(unix_secs: i64) -> String {
+    let instant = Utc.timestamp_opt(unix_secs, 0).single().unwrap_or_default();
+    instant.format("%Y-%m-%d").to_string()
+}
+
 pub fn to_http_date(unix_secs: i64) -> String {
     let secs = u64::try_from(unix_secs).unwrap_or(0);
     httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
@@ -148,6 +154,12 @@ mod tests {
         );
         assert_eq!(parse_release_time("2025-01-01"), Ok(1_735_689_600));
         assert!(parse_release_time("soon").is_err());
+    }
+
+    #[test]
+    fn an_instant_falls_in_its_utc_day() {
+        assert_eq!(utc_day(1_735_689_600), "2025-01-01");
+        assert_eq!(utc_day(1_735_689_599), "2024-12-31");
     }
 
     #[test]

@@ -165,12 +165,14 @@ async fn authenticate(
         identity.set(caller.public_key.as_str());
     }
     let agent = truncated(raw_user_agent(ctx));
-    app.analytics.note_token_use(
-        caller.public_key.as_str(),
-        time::now(),
-        &client_ip(ctx),
-        agent,
-    );
+    let ip = client_ip(ctx);
+    let at_micros = time::now_micros();
+    let at = at_micros.div_euclid(1_000_000);
+    app.analytics
+        .note_token_use(caller.public_key.as_str(), at, &ip, agent);
+    app.analytics
+        .usage
+        .note(&caller.public_key, at_micros, &ip, agent);
     Ok(caller)
 }
 

@@ -4,6 +4,7 @@
 
 use super::changes::{ChangeEvent, ChangeFeed};
 use super::metrics::DroppedEvents;
+use super::usage::UsageRecorder;
 use crate::domain::names::PublicKey;
 use crate::domain::records::{DownloadEvent, TokenUse};
 use crate::store::{Store, StoreError};
@@ -48,6 +49,8 @@ pub struct Analytics {
     /// Each written batch is announced here, after its commit.
     changes: Arc<ChangeFeed>,
     dropped: DroppedEvents,
+    /// Per-token usage per day, written with each batch.
+    pub usage: UsageRecorder,
 }
 
 impl Analytics {
@@ -59,6 +62,7 @@ impl Analytics {
             notify_budget: Mutex::new(HashMap::new()),
             changes,
             dropped,
+            usage: UsageRecorder::default(),
         }
     }
 
@@ -140,7 +144,8 @@ impl Analytics {
             .iter()
             .map(|entry| (entry.key().clone(), entry.value().clone()))
             .collect();
-        if events.is_empty() && uses.is_empty() {
+        let usage = self.usage.take();
+        if events.is_empty() && uses.is_empty() && usage.is_empty() {
             store.retry_writes()?;
             return Ok(0);
         }
@@ -155,10 +160,11 @@ impl Analytics {
                     w.put_token(&token)?;
                 }
             }
-            Ok::<_, StoreError>(())
+            self.usage.write(w, &usage)
         });
         match written {
-            Ok(()) => {
+            Ok(alerts) => {
+                super::usage::announce(&self.changes, alerts);
                 for (key, use_) in uses {
                     self.token_use
                         .remove_if(&key, |_, current| *current == use_);
@@ -172,6 +178,7 @@ impl Analytics {
             }
             Err(error) => {
                 self.put_back(events);
+                self.usage.put_back(usage);
                 Err(error)
             }
         }

@@ -30,6 +30,8 @@ pub mod secrets;
 pub mod stats;
 pub mod summaries;
 pub mod tokens;
+pub mod usage;
+pub mod usage_report;
 
 use crate::store::{Store, StoreError, Writer};
 use arc_swap::ArcSwap;
@@ -152,11 +154,23 @@ impl Limits {
 }
 
 /// Settings that a changed configuration file updates without a restart.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveSettings {
     pub trusted_proxies: crate::domain::proxies::TrustedProxies,
     /// Download events older than this many days are deleted; 0 keeps them.
     pub retention_days: u32,
+    /// More distinct addresses than this for one token in a UTC day flag it as shared.
+    pub shared_token_ips: usize,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: Default::default(),
+            retention_days: 0,
+            shared_token_ips: usage::DEFAULT_SHARED_TOKEN_IPS,
+        }
+    }
 }
 
 pub struct App {
@@ -212,13 +226,15 @@ impl App {
         })?;
         let generation = store.generation();
         let metrics = metrics::Metrics::new();
+        let analytics = analytics::Analytics::new(changes.clone(), metrics.dropped_events());
+        analytics.usage.set_shared_token_ips(live.shared_token_ips);
         Ok(Arc::new(App {
             store,
             settings,
             catalog: ArcSwap::from_pointee(catalog),
             one_change_at_a_time: Mutex::new(generation),
             auth,
-            analytics: analytics::Analytics::new(changes.clone(), metrics.dropped_events()),
+            analytics,
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
             metrics,
             live: ArcSwap::from_pointee(live),
@@ -244,6 +260,9 @@ impl App {
     }
 
     pub fn set_live(&self, live: LiveSettings) {
+        self.analytics
+            .usage
+            .set_shared_token_ips(live.shared_token_ips);
         self.live.store(Arc::new(live));
     }
 

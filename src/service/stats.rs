@@ -27,6 +27,9 @@ pub struct DashboardStats {
     pub downloads_per_minute: Vec<u64>,
     /// Newest first.
     pub latest: Vec<DownloadEvent>,
+    /// Tokens flagged as shared in the last 7 days, most recent day first.
+    #[serde(default)]
+    pub shared_tokens: Vec<super::usage_report::SharedToken>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,8 +52,10 @@ pub struct TokenTotals {
     pub public_key: String,
     pub project: String,
     pub last_30_days: u64,
-    /// More than one or two a day hints that a token is shared between machines or people.
     pub distinct_ips_today: usize,
+    /// Today's shared-token alert for this key, if one was raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_alert: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +89,7 @@ pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
         versions: catalog.packages.values().map(Vec::len).sum(),
         downloads_per_minute: per_minute(&recent, now_micros, MINUTES_SHOWN),
         latest,
+        shared_tokens: super::usage_report::recent_shared(app, now_micros.div_euclid(1_000_000))?,
     })
 }
 
@@ -91,7 +97,9 @@ pub fn downloads(app: &App, now_micros: i64) -> Result<DownloadReport> {
     app.analytics.flush(app.store())?;
     let since = day_start(now_micros) - 29 * MICROS_PER_DAY;
     let events = app.store().read(|r| r.downloads_since(since))?;
-    Ok(report(&events, now_micros))
+    let mut report = report(&events, now_micros);
+    super::usage_report::alerts_today(app, &mut report.top_tokens, now_micros)?;
+    Ok(report)
 }
 
 fn minute_start(micros: i64) -> i64 {

@@ -18,6 +18,9 @@ pub struct TokenSummary {
     pub last_used_at: Option<i64>,
     pub last_ip: Option<String>,
     pub last_user_agent: Option<String>,
+    /// Set when the token was flagged as shared within the last `ALERT_WINDOW_DAYS` days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_alert: Option<crate::domain::usage::SharedFlag>,
 }
 
 impl From<Token> for TokenSummary {
@@ -32,6 +35,7 @@ impl From<Token> for TokenSummary {
             last_used_at: last.as_ref().map(|u| u.at),
             last_ip: last.as_ref().map(|u| u.ip.clone()),
             last_user_agent: last.map(|u| u.user_agent),
+            shared_alert: None,
         }
     }
 }

@@ -86,6 +86,7 @@ pub fn list(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
         .map(TokenSummary::from)
         .collect();
     summaries.sort_by_key(|t| (t.project.clone(), t.created_at));
+    super::usage_report::flag_recent(app, &mut summaries, time::now())?;
     Ok(summaries)
 }
 

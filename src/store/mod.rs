@@ -17,6 +17,7 @@ mod recovery;
 mod retention;
 mod snapshot;
 mod tables;
+mod usage;
 
 pub use records::Stamp;
 /// A store whose disk a test can fill.

@@ -9,6 +9,7 @@ use super::model::{Model, ServerInfo, Tab};
 use super::update::update;
 use crate::domain::names::{CustomerSlug, ProjectSlug, PublicKey};
 use crate::domain::records::{Customer, DownloadEvent, DownloadKind, Project};
+use crate::domain::usage::{AlertKind, SharedFlag};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::changes::{Change, ChangeEvent, FeedItem};
 use crate::service::check::RequirementGap;
@@ -25,6 +26,7 @@ use crate::service::summaries::LicenceSummary;
 use crate::service::summaries::ProjectDeletion;
 use crate::service::summaries::TokenSummary;
 use crate::service::tokens::CreatedToken;
+use crate::service::usage_report::SharedToken;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -84,6 +86,7 @@ fn token(key: &str, project: &str, label: &str, used: Option<(i64, &str)>) -> To
         last_used_at: used.map(|(ago, _)| NOW - ago),
         last_ip: used.map(|(_, ip)| ip.into()),
         last_user_agent: used.map(|_| "Composer/2.8.4 (Linux; PHP 8.3.6)".into()),
+        shared_alert: None,
     }
 }
 
@@ -174,7 +177,14 @@ fn acme_detail() -> CustomerDetail {
             )
         })],
         tokens: vec![
-            token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
+            TokenSummary {
+                shared_alert: Some(SharedFlag {
+                    day: "2025-06-15".into(),
+                    kind: AlertKind::Addresses,
+                    reason: "used from 6 addresses on 2025-06-15 (limit 5)".into(),
+                }),
+                ..token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7")))
+            },
             token(KEY_LAPTOP, "acme-staging", "laptop", None),
         ],
         downloads: CustomerDownloads {
@@ -274,6 +284,16 @@ fn fixture() -> Model {
             versions: 5,
             downloads_per_minute: (0..60).map(|m| [0, 1, 3, 2, 0, 5, 8, 4, 1, 0][m % 10]).collect(),
             latest: events.clone(),
+            shared_tokens: vec![SharedToken {
+                public_key: KEY_CI.into(),
+                project: "acme-production".into(),
+                label: "CI".into(),
+                shared_alert: SharedFlag {
+                    day: "2025-06-15".into(),
+                    kind: AlertKind::Addresses,
+                    reason: "used from 6 addresses on 2025-06-15 (limit 5)".into(),
+                },
+            }],
         }),
         Loaded::Report(DownloadReport {
             packages: vec![
@@ -281,8 +301,8 @@ fn fixture() -> Model {
                 PackageTotals { package: "acme/shipping".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 12, notify: 30 } },
             ],
             top_tokens: vec![
-                TokenTotals { public_key: KEY_CI.into(), project: "acme-production".into(), last_30_days: 160, distinct_ips_today: 3 },
-                TokenTotals { public_key: KEY_LAPTOP.into(), project: "acme-staging".into(), last_30_days: 19, distinct_ips_today: 1 },
+                TokenTotals { public_key: KEY_CI.into(), project: "acme-production".into(), last_30_days: 160, distinct_ips_today: 6, shared_alert: Some("used from 6 addresses on 2025-06-15 (limit 5)".into()) },
+                TokenTotals { public_key: KEY_LAPTOP.into(), project: "acme-staging".into(), last_30_days: 19, distinct_ips_today: 1, shared_alert: None },
             ],
             today: KindCounts { dist: 2, notify: 2 },
             last_30_days: KindCounts { dist: 53, notify: 126 },

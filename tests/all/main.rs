@@ -23,6 +23,7 @@ mod publish_validation;
 mod readme;
 mod recall;
 mod semver_vectors;
+mod shared_tokens;
 mod tls;
 mod tui;
 mod upgrade;

@@ -79,6 +79,7 @@ admin_protocol! {
         TokenCreate(TokenCreate),
         TokenList(TokenList),
         TokenRevoke(TokenRevoke),
+        TokenShow(TokenShow),
         LicenceCreate(LicenceCreate),
         LicenceActivate(LicenceActivate),
         LicenceDeactivate(LicenceDeactivate),

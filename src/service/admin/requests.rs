@@ -84,6 +84,12 @@ request!(TokenList { project: Option<String> }
     -> Vec<TokenSummary> = |r, app| tokens::list(app, r.project.as_deref()));
 request!(TokenRevoke { public_key: String }
     -> TokenSummary = |r, app| tokens::revoke(app, &r.public_key));
+request!(
+    /// The token (by its current or a former key) and its use per UTC day, newest first, over the
+    /// last `days` days [default: 30].
+    TokenShow { public_key: String, #[serde(default)] days: Option<u32> }
+    -> crate::service::usage_report::TokenDetail
+        = |r, app| crate::service::usage_report::show(app, &r.public_key, r.days, time::now()));
 
 request!(
 /// A customer by slug (`customer`) or by display name (`holder`, created when new).

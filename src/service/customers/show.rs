@@ -17,7 +17,8 @@ pub struct CustomerDetail {
     pub projects: Vec<Project>,
     /// The customer's licences, oldest first.
     pub licences: Vec<CustomerLicence>,
-    /// Tokens of the customer's projects, revoked ones included; never a secret.
+    /// Tokens of the customer's projects, revoked ones included, each with any shared-token
+    /// alert of the last 7 days; never a secret.
     pub tokens: Vec<TokenSummary>,
     pub downloads: CustomerDownloads,
 }
@@ -101,6 +102,12 @@ pub(super) fn detail(app: &App, slug: &CustomerSlug, now_micros: i64) -> Result<
         .collect();
     licences.sort_by_key(|l| l.created_at);
     let now_secs = now_micros.div_euclid(1_000_000);
+    let mut tokens: Vec<TokenSummary> = tokens
+        .into_iter()
+        .filter(|t| counter.projects.contains(&t.project))
+        .map(TokenSummary::from)
+        .collect();
+    crate::service::usage_report::flag_recent(app, &mut tokens, now_secs)?;
     Ok(CustomerDetail {
         customer,
         licences: licences
@@ -110,11 +117,7 @@ pub(super) fn detail(app: &App, slug: &CustomerSlug, now_micros: i64) -> Result<
                 licence: LicenceSummary::from(licence),
             })
             .collect(),
-        tokens: tokens
-            .into_iter()
-            .filter(|t| counter.projects.contains(&t.project))
-            .map(TokenSummary::from)
-            .collect(),
+        tokens,
         projects,
         downloads: counter.finish(since),
     })

@@ -81,9 +81,18 @@ fn detail_lines(detail: &CustomerDetail) -> Vec<Line<'static>> {
         let count = top.downloads.dist + top.downloads.notify;
         busiest = format!("; most {} ({count})", shown(&top.package));
     }
+    let mut tokens = field("Tokens", tokens);
+    let shared = detail.tokens.iter().filter(|t| t.shared_alert.is_some());
+    match shared.count() {
+        0 => {}
+        n => tokens.push_span(Span::styled(
+            format!(", {n} shared in the last 7 days"),
+            bad(),
+        )),
+    }
     let mut lines = vec![
         field("Projects", none_or(projects.join(", "))),
-        field("Tokens", tokens),
+        tokens,
         field(
             "30 days",
             format!(

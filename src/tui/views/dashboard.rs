@@ -14,16 +14,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let expiring_rows = model.data.expiring.len().clamp(1, EXPIRING_ROWS) as u16;
     // A header row when there is a table, a placeholder line when there is none.
     let expiring_height = expiring_rows + 2 + u16::from(!model.data.expiring.is_empty());
-    let [server, counts, expiring, spark, latest] = Layout::vertical([
+    let [server, counts, shared, expiring, spark, latest] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(3),
+        Constraint::Length(super::shared_tokens::height(model)),
         Constraint::Length(expiring_height),
-        Constraint::Length(6),
-        Constraint::Min(3),
+        // On a short screen the sparkline gives up rows first: the latest event stays in view.
+        Constraint::Max(6),
+        Constraint::Min(4),
     ])
     .areas(area);
     frame.render_widget(server_block(model), server);
     frame.render_widget(count_block(model), counts);
+    super::shared_tokens::panel(frame, shared, model);
     expiring_panel(frame, expiring, model);
     sparkline(frame, spark, model);
     latest_events(frame, latest, model);

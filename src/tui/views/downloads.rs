@@ -2,16 +2,13 @@
 
 use super::filter_line;
 use super::lists::table;
-use super::style::{accent, bar, bold, clock, dim, notice, short_key, shown};
+use super::style::{accent, bad, bar, bold, clock, dim, short_key, shown};
 use crate::domain::records::DownloadKind;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
-
-/// More addresses than this for one token in a day hints that it is shared.
-const SHARED_HINT_IPS: usize = 2;
 
 pub fn kind(kind: DownloadKind) -> Span<'static> {
     match kind {
@@ -155,10 +152,10 @@ fn top_tokens(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     }
     let rows = report.top_tokens.iter().map(|t| {
-        let ips = if t.distinct_ips_today > SHARED_HINT_IPS {
-            Span::styled(format!("{} shared?", t.distinct_ips_today), notice())
-        } else {
-            Span::raw(t.distinct_ips_today.to_string())
+        // The alert, raised by the server's rule (`alerts.shared_token_ips`, overlapping installs).
+        let ips = match &t.shared_alert {
+            Some(_) => Span::styled(format!("{} SHARED", t.distinct_ips_today), bad()),
+            None => Span::raw(t.distinct_ips_today.to_string()),
         };
         Row::new(vec![
             Cell::from(short_key(&t.public_key)),

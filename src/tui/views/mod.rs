@@ -6,6 +6,7 @@ mod dialogs;
 mod downloads;
 mod lists;
 mod packages;
+mod shared_tokens;
 pub mod style;
 
 use super::dialog::Dialog;
