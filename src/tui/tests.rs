@@ -84,6 +84,7 @@ fn token(key: &str, project: &str, label: &str, used: Option<(i64, &str)>) -> To
         last_used_at: used.map(|(ago, _)| NOW - ago),
         last_ip: used.map(|(_, ip)| ip.into()),
         last_user_agent: used.map(|_| "Composer/2.8.4 (Linux; PHP 8.3.6)".into()),
+        ..Default::default()
     }
 }
 
