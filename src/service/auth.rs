@@ -289,6 +289,7 @@ pub(crate) fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::proxies::AddressAllowlist;
     use crate::service::catalog::ActiveToken;
     use crate::service::secrets::{Argon2Cost, hash_secret};
 
@@ -349,6 +350,48 @@ mod tests {
             auth.authenticate(&catalog, None).await.unwrap_err(),
             AuthError::Missing
         );
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_named_only_to_its_right_secret() {
+        let auth = Auth::default();
+        let mut catalog = catalog_with_token("secret");
+        if let Some(token) = catalog.tokens.get_mut(KEY) {
+            token.expires_at = Some(time::now() - 1);
+        }
+        let right = basic(&format!("{KEY}:secret"));
+        let refused = auth.authenticate(&catalog, Some(&right)).await.unwrap_err();
+        assert!(matches!(refused, AuthError::Expired { .. }));
+        assert!(
+            refused.warning().contains("expired on"),
+            "{}",
+            refused.warning()
+        );
+        let wrong = basic(&format!("{KEY}:guess"));
+        let refused = auth.authenticate(&catalog, Some(&wrong)).await.unwrap_err();
+        assert_eq!(refused, AuthError::WrongSecret);
+    }
+
+    #[tokio::test]
+    async fn an_allowlisted_token_is_refused_elsewhere_even_from_memory() {
+        let auth = Auth::default();
+        let mut catalog = catalog_with_token("secret");
+        let allowed = AddressAllowlist::from_stored(&["10.0.0.0/8".to_string()]);
+        if let Some(token) = catalog.tokens.get_mut(KEY) {
+            token.allowed = allowed;
+        }
+        let right = basic(&format!("{KEY}:secret"));
+        let inside = Some("10.1.2.3".parse().unwrap());
+        let outside = Some("192.0.2.1".parse().unwrap());
+        assert!(
+            auth.authenticate_from(&catalog, Some(&right), inside)
+                .await
+                .is_ok()
+        );
+        let refused = auth
+            .authenticate_from(&catalog, Some(&right), outside)
+            .await;
+        assert_eq!(refused.unwrap_err(), AuthError::AddressNotAllowed);
     }
 
     fn basic(user_pass: &str) -> String {

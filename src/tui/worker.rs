@@ -61,7 +61,11 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
             Effect::CreateToken { project, label } => {
                 send(Msg::TokenCreated(call(
                     admin,
-                    TokenCreate { project, label },
+                    TokenCreate {
+                        project,
+                        label,
+                        ..Default::default()
+                    },
                 )?));
             }
             Effect::LoadCustomer(slug) => send(Msg::Loaded(Loaded::Customer(call(
@@ -124,7 +128,7 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         };
         send(Loaded::Expiring(call(admin, expiring)?));
         send(Loaded::Projects(call(admin, ProjectList::default())?));
-        send(Loaded::Tokens(call(admin, TokenList { project: None })?));
+        send(Loaded::Tokens(call(admin, TokenList::default())?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
         send(Loaded::Packages(call(admin, PackageList {})?));
     }
