@@ -24,6 +24,7 @@ mod readme;
 mod recall;
 mod semver_vectors;
 mod tls;
+mod token_lifetime;
 mod tui;
 mod upgrade;
 mod upload;

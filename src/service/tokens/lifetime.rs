@@ -39,7 +39,7 @@ pub fn rotate(app: &App, public_key: &str, overlap: Option<&str>) -> Result<Rota
     let (new_key, private_key, secret_hash) = new_key_pair(app)?;
     let token = app.change(|w| {
         let mut token = changeable(w, &key)?;
-        let valid_until = time::now() + overlap;
+        let valid_until = overlap_end(time::now_micros(), overlap);
         let old_key = std::mem::replace(&mut token.public_key, new_key);
         let old_hash = std::mem::replace(&mut token.secret_hash, secret_hash);
         token.former_keys.push(old_key.clone());
@@ -76,6 +76,16 @@ pub fn rotate(app: &App, public_key: &str, overlap: Option<&str>) -> Result<Rota
         previous_public_key: key.to_string(),
         previous_valid_until: summary.previous_valid_until.unwrap_or_default(),
     })
+}
+
+/// Validity is checked in whole seconds, so the end is rounded up: the old key works for at
+/// least the overlap asked for. No overlap ends it at once.
+fn overlap_end(now_micros: i64, overlap_secs: i64) -> i64 {
+    let now = now_micros.div_euclid(1_000_000);
+    match overlap_secs {
+        0 => now,
+        secs => (now_micros + secs * 1_000_000 + 999_999).div_euclid(1_000_000),
+    }
 }
 
 /// A new expiry: a date, a period from now, or `never`; exactly one of them.
@@ -168,5 +178,17 @@ fn changeable(w: &Writer, key: &PublicKey) -> Result<Token> {
             "token {key} is revoked; issue a new one with token create"
         ))),
         None => Ok(token),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlap_end;
+
+    #[test]
+    fn an_overlap_lasts_at_least_as_long_as_asked() {
+        assert_eq!(overlap_end(10_000_000, 2), 12);
+        assert_eq!(overlap_end(10_000_001, 2), 13);
+        assert_eq!(overlap_end(10_999_999, 0), 10);
     }
 }
