@@ -5,7 +5,7 @@ use super::message::{Effect, Loaded, Msg};
 use crate::service::admin::{
     Admin, AdminCommand, CustomerDelete, CustomerList, CustomerShow, DashboardStats, DownloadStats,
     LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow, ProjectCheck,
-    ProjectDelete, ProjectList, TokenCreate, TokenList,
+    ProjectDelete, ProjectList, TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -67,6 +67,16 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                         ..Default::default()
                     },
                 )?));
+            }
+            Effect::RotateToken {
+                public_key,
+                overlap,
+            } => {
+                let request = TokenRotate {
+                    public_key,
+                    overlap,
+                };
+                send(Msg::TokenRotated(call(admin, request)?));
             }
             Effect::LoadCustomer(slug) => send(Msg::Loaded(Loaded::Customer(call(
                 admin,
