@@ -47,7 +47,7 @@ fn rotation_moves_the_token_to_its_new_key_and_keeps_its_history() {
         token.previous_public_key.as_deref(),
         Some(created.public_key.as_str())
     );
-    assert_eq!(token.former_keys, [created.public_key.clone()]);
+    assert_eq!(token.former_keys, std::slice::from_ref(&created.public_key));
     assert!(token.is_rotating(time::now()));
 }
 
