@@ -26,13 +26,14 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
             allow_ip,
         } => {
             let delivery = Delivery::prepare(auth_json, host, "no token created")?;
-            let created = admin.call(TokenCreate {
+            let request = TokenCreate {
                 project,
                 label,
                 expires,
                 expires_in,
                 allow_ip,
-            })?;
+            };
+            let created = admin.call(request)?;
             delivery.write(&created)?;
             print_created(&created, &delivery, json);
         }
@@ -50,6 +51,14 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
             delivery.write(&rotated.token)?;
             print_rotated(&rotated, &delivery, json);
         }
+        other => change(admin, other, json)?,
+    }
+    Ok(())
+}
+
+/// The commands that list or change tokens without a new private key.
+fn change(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliError> {
+    match command {
         TokenCommand::List { project, expiring } => {
             let tokens = admin.call(TokenList { project, expiring })?;
             match json {
@@ -89,6 +98,7 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
             let what = format!("usable from {}", allowlist(&token));
             print_changed(&token, &what, json);
         }
+        TokenCommand::Create { .. } | TokenCommand::Rotate { .. } => {}
     }
     Ok(())
 }

@@ -40,14 +40,7 @@ pub fn rotate(app: &App, public_key: &str, overlap: Option<&str>) -> Result<Rota
     let token = app.change(|w| {
         let mut token = changeable(w, &key)?;
         let valid_until = overlap_end(time::now_micros(), overlap);
-        let old_key = std::mem::replace(&mut token.public_key, new_key);
-        let old_hash = std::mem::replace(&mut token.secret_hash, secret_hash);
-        token.former_keys.push(old_key.clone());
-        token.previous = Some(RetiredKey {
-            public_key: old_key.clone(),
-            secret_hash: old_hash,
-            valid_until,
-        });
+        let old_key = replace_key(&mut token, new_key, secret_hash, valid_until);
         w.delete_token(&old_key)?;
         w.put_token(&token)?;
         w.audit(AuditRecord::new(
@@ -76,6 +69,25 @@ pub fn rotate(app: &App, public_key: &str, overlap: Option<&str>) -> Result<Rota
         previous_public_key: key.to_string(),
         previous_valid_until: summary.previous_valid_until.unwrap_or_default(),
     })
+}
+
+/// Moves the token to its new key pair, keeping the old one as `previous` (replacing an earlier
+/// one still in its overlap); answers the old public key.
+fn replace_key(
+    token: &mut Token,
+    new_key: PublicKey,
+    secret_hash: String,
+    valid_until: i64,
+) -> PublicKey {
+    let old_key = std::mem::replace(&mut token.public_key, new_key);
+    let old_hash = std::mem::replace(&mut token.secret_hash, secret_hash);
+    token.former_keys.push(old_key.clone());
+    token.previous = Some(RetiredKey {
+        public_key: old_key.clone(),
+        secret_hash: old_hash,
+        valid_until,
+    });
+    old_key
 }
 
 /// Validity is checked in whole seconds, so the end is rounded up: the old key works for at
