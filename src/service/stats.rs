@@ -79,7 +79,11 @@ pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
     let catalog = app.catalog();
     Ok(DashboardStats {
         projects,
-        active_tokens: catalog.tokens.len(),
+        active_tokens: catalog
+            .tokens
+            .values()
+            .filter(|t| t.expires_at.is_none_or(|at| at * 1_000_000 > now_micros))
+            .count(),
         licences,
         packages: catalog.packages.len(),
         versions: catalog.packages.values().map(Vec::len).sum(),

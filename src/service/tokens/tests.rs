@@ -198,3 +198,17 @@ async fn revoking_a_rotated_token_revokes_its_previous_key_too() {
         crate::service::auth::AuthError::Revoked
     );
 }
+
+#[test]
+fn an_expired_token_is_not_counted_as_active_on_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir);
+    create(&app, "shop", None).unwrap();
+    let expired = TokenTerms {
+        expires: Some("2020-01-01".into()),
+        ..Default::default()
+    };
+    create_with(&app, "shop", None, expired).unwrap();
+    let stats = crate::service::stats::dashboard(&app, time::now_micros()).unwrap();
+    assert_eq!(stats.active_tokens, 1);
+}
