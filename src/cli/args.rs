@@ -84,11 +84,23 @@ pub enum TokenCommand {
         /// Host (and :port, when the repository URL has one) Composer uses for this server
         #[arg(long, value_name = "HOST[:PORT]")]
         host: Option<String>,
+        /// Stop working at the end of this day (UTC), or at an RFC 3339 instant
+        #[arg(long, value_name = "DATE", conflicts_with = "expires_in")]
+        expires: Option<String>,
+        /// Stop working this long from now: 90d, 12w, 6m, 1y
+        #[arg(long, value_name = "PERIOD")]
+        expires_in: Option<String>,
+        /// Only from this address or CIDR (repeatable); default: anywhere
+        #[arg(long, value_name = "CIDR")]
+        allow_ip: Vec<String>,
     },
     /// List tokens (never shows private keys)
     List {
         #[arg(long)]
         project: Option<String>,
+        /// Only tokens expiring within this period (30d), soonest first, expired ones included
+        #[arg(long, value_name = "PERIOD")]
+        expiring: Option<String>,
     },
     /// A token and its use per UTC day: requests, addresses and user agents
     Show {
@@ -97,8 +109,46 @@ pub enum TokenCommand {
         #[arg(long, value_name = "N", default_value_t = 30)]
         days: u32,
     },
-    /// Revoke a token; its next request fails
+    /// Revoke a token (and a key it replaced that is still in its overlap); its next request fails
     Revoke { public_key: String },
+    /// Give a token a new key pair, shown once; the old pair works until the overlap ends
+    Rotate {
+        public_key: String,
+        /// How long the old key pair keeps working: 2s, 30m, 12h, 7d; default: not at all
+        #[arg(long, value_name = "DURATION")]
+        overlap: Option<String>,
+        /// Write (or merge into) this auth.json
+        #[arg(long, value_name = "PATH")]
+        auth_json: Option<PathBuf>,
+        /// Host (and :port, when the repository URL has one) Composer uses for this server
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: Option<String>,
+    },
+    /// Set when a token stops working
+    #[command(group = clap::ArgGroup::new("expiry").required(true).args(["expires", "expires_in", "never"]))]
+    Extend {
+        public_key: String,
+        /// The end of this day (UTC), or an RFC 3339 instant
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// This long from now: 90d, 12w, 6m, 1y
+        #[arg(long, value_name = "PERIOD")]
+        expires_in: Option<String>,
+        /// The token never expires
+        #[arg(long)]
+        never: bool,
+    },
+    /// Set the addresses a token may be used from
+    #[command(group = clap::ArgGroup::new("where").required(true).args(["ip", "anywhere"]))]
+    Allow {
+        public_key: String,
+        /// An address or CIDR (repeatable); replaces the token's list
+        #[arg(long, value_name = "CIDR")]
+        ip: Vec<String>,
+        /// Usable from any address again
+        #[arg(long)]
+        anywhere: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

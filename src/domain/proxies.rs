@@ -22,18 +22,62 @@ pub struct Client {
     pub https: bool,
 }
 
+/// The addresses a token may be used from; empty: anywhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressAllowlist {
+    nets: Vec<IpNet>,
+    /// Set when entries were given, even if none could be read: a list that lost its entries
+    /// must let nobody in rather than everybody.
+    restricted: bool,
+}
+
+/// A CIDR (`10.0.0.0/8`) or a single address (`127.0.0.1`).
+fn parse_net(entry: &str) -> Result<IpNet, String> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpNet>()
+        .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| format!("{entry:?} is not an address or CIDR"))
+}
+
+impl AddressAllowlist {
+    /// Checks operator input and gives each entry its canonical form (`10.1.2.3/8` becomes
+    /// `10.0.0.0/8`), the form stored on the token.
+    pub fn canonical(entries: &[String]) -> Result<Vec<String>, String> {
+        let mut nets = entries
+            .iter()
+            .map(|entry| parse_net(entry).map(|net| net.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        nets.sort();
+        nets.dedup();
+        Ok(nets)
+    }
+
+    /// From the stored form; an entry that cannot be read lets nobody in.
+    pub fn from_stored(entries: &[String]) -> AddressAllowlist {
+        AddressAllowlist {
+            nets: entries.iter().filter_map(|e| parse_net(e).ok()).collect(),
+            restricted: !entries.is_empty(),
+        }
+    }
+
+    /// `None` (the address is not known) passes only an unrestricted token.
+    pub fn permits(&self, ip: Option<IpAddr>) -> bool {
+        if !self.restricted {
+            return true;
+        }
+        ip.map(|ip| ip.to_canonical())
+            .is_some_and(|ip| self.nets.iter().any(|net| net.contains(&ip)))
+    }
+}
+
 impl TrustedProxies {
     /// CIDRs (`10.0.0.0/8`) or single addresses (`127.0.0.1`).
     pub fn parse(entries: &[String]) -> Result<TrustedProxies, String> {
-        let parse_one = |entry: &String| {
-            entry
-                .parse::<IpNet>()
-                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{entry:?} is not an address or CIDR"))
-        };
         entries
             .iter()
-            .map(parse_one)
+            .map(|entry| parse_net(entry))
             .collect::<Result<_, _>>()
             .map(TrustedProxies)
     }
@@ -192,5 +236,25 @@ mod tests {
     #[test]
     fn ipv4_mapped_peers_match_ipv4_ranges() {
         assert!(proxies(&["127.0.0.0/8"]).contains(ip("::ffff:127.0.0.1")));
+    }
+
+    #[test]
+    fn an_allowlist_admits_only_its_networks() {
+        let entries = vec!["203.0.113.7".to_string(), "10.1.2.3/8".to_string()];
+        let stored = AddressAllowlist::canonical(&entries).unwrap();
+        assert_eq!(stored, vec!["10.0.0.0/8", "203.0.113.7/32"]);
+        let list = AddressAllowlist::from_stored(&stored);
+        assert!(list.permits(Some(ip("10.200.0.1"))));
+        assert!(list.permits(Some(ip("::ffff:203.0.113.7"))));
+        assert!(!list.permits(Some(ip("203.0.113.8"))));
+        assert!(!list.permits(None));
+        assert!(AddressAllowlist::from_stored(&[]).permits(None));
+        assert!(AddressAllowlist::canonical(&["office".to_string()]).is_err());
+    }
+
+    #[test]
+    fn an_allowlist_whose_entries_cannot_be_read_admits_nobody() {
+        let list = AddressAllowlist::from_stored(&["garbage".to_string()]);
+        assert!(!list.permits(Some(ip("10.0.0.1"))));
     }
 }

@@ -46,6 +46,9 @@ pub struct Token {
     /// usage recorded under them belong to this token.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub former_keys: Vec<PublicKey>,
+    /// Where the token may be used from (canonical CIDRs); empty: anywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_ips: Vec<String>,
 }
 
 /// A replaced key pair kept working through a rotation's overlap; after `valid_until` it is
@@ -98,6 +101,7 @@ impl fmt::Debug for Token {
             .field("expires_at", &self.expires_at)
             .field("previous", &self.previous)
             .field("former_keys", &self.former_keys)
+            .field("allowed_ips", &self.allowed_ips)
             .finish()
     }
 }

@@ -131,6 +131,37 @@ impl Period {
     }
 }
 
+/// A span as operators write an overlap: `90s`, `30m` (minutes), `12h`, `7d`, `2w`; in seconds.
+/// Unlike [`Period`], `m` here is minutes: overlaps are short, licence terms are long.
+pub fn parse_span_secs(input: &str) -> Result<i64, String> {
+    let reason =
+        || format!("invalid duration {input:?}: use a number and a unit, e.g. 2s, 30m, 12h or 7d");
+    let text = input.trim();
+    let unit = text.chars().last().ok_or_else(reason)?;
+    let count: i64 = text[..text.len() - unit.len_utf8()]
+        .parse::<u32>()
+        .map_err(|_| reason())?
+        .into();
+    let unit_secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return Err(reason()),
+    };
+    let secs = count * unit_secs;
+    match secs {
+        0 => Err(format!(
+            "invalid duration {input:?}: it must be longer than nothing"
+        )),
+        secs if secs > i64::from(LONGEST_PERIOD_DAYS) * 86_400 => {
+            Err(format!("invalid duration {input:?}: at most 100 years"))
+        }
+        secs => Ok(secs),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +211,18 @@ mod tests {
         assert_eq!(after("2w"), parse_access_until("2025-04-14").unwrap());
         for nonsense in ["", "d", "12", "12x", "-1d", "0m", "1.5y", "999y"] {
             assert!(Period::parse(nonsense).is_err(), "{nonsense:?} was taken");
+        }
+    }
+
+    #[test]
+    fn spans_count_seconds_minutes_hours_days_and_weeks() {
+        assert_eq!(parse_span_secs("2s"), Ok(2));
+        assert_eq!(parse_span_secs("30m"), Ok(1_800));
+        assert_eq!(parse_span_secs("12h"), Ok(43_200));
+        assert_eq!(parse_span_secs("7d"), Ok(604_800));
+        assert_eq!(parse_span_secs("1w"), Ok(604_800));
+        for nonsense in ["", "s", "10", "10y", "-1s", "0h", "1.5h", "99999999w"] {
+            assert!(parse_span_secs(nonsense).is_err(), "{nonsense:?} was taken");
         }
     }
 }

@@ -160,7 +160,10 @@ async fn authenticate(
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    let caller = app.auth.authenticate(catalog, header).await?;
+    let caller = app
+        .auth
+        .authenticate_from(catalog, header, client_addr(ctx))
+        .await?;
     if let Some(identity) = &ctx.identity {
         identity.set(caller.public_key.as_str());
     }
@@ -376,12 +379,18 @@ fn event(
 }
 
 /// The client behind trusted proxies when known, else the connection's peer.
-fn client_ip(ctx: &RequestContext) -> String {
+fn client_addr(ctx: &RequestContext) -> Option<std::net::IpAddr> {
     match (ctx.peer, ctx.remote) {
-        (Some(Peer(client)), _) => client.ip.to_string(),
-        (None, Some(addr)) => addr.ip().to_string(),
-        (None, None) => String::new(),
+        (Some(Peer(client)), _) => Some(client.ip),
+        (None, Some(addr)) => Some(addr.ip()),
+        (None, None) => None,
     }
+}
+
+fn client_ip(ctx: &RequestContext) -> String {
+    client_addr(ctx)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 fn user_agent(ctx: &RequestContext) -> String {

@@ -66,7 +66,7 @@ impl ApiError {
 
     fn message(&self) -> String {
         match self {
-            ApiError::Unauthorized(reason) => reason.message().to_string(),
+            ApiError::Unauthorized(reason) => reason.warning(),
             ApiError::NotFound => "not found".to_string(),
             ApiError::BadRequest(why) => why.clone(),
             ApiError::MethodNotAllowed => "method not allowed".to_string(),

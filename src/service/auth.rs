@@ -7,10 +7,12 @@
 
 use super::catalog::Catalog;
 use crate::domain::names::{ProjectSlug, PublicKey};
+use crate::domain::time;
 use admission::{Admission, Verdict};
 use base64::Engine;
 use dashmap::DashMap;
 use std::hash::BuildHasher;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::OnceCell;
@@ -28,6 +30,12 @@ pub enum AuthError {
     UnknownToken,
     WrongSecret,
     Revoked,
+    /// The right secret of a token past its expiry (Unix seconds).
+    Expired {
+        at: i64,
+    },
+    /// The right secret, from an address the token's allowlist does not name.
+    AddressNotAllowed,
     /// Too many first-time verifications queued; the caller should retry shortly.
     Busy,
 }
@@ -46,7 +54,25 @@ impl AuthError {
                 "invalid credentials: unknown public key or wrong private key"
             }
             AuthError::Revoked => "this token has been revoked; ask the vendor for a new one",
+            AuthError::Expired { .. } => {
+                "this token has expired; ask the vendor for a new token or an extension"
+            }
+            AuthError::AddressNotAllowed => {
+                "this token may not be used from this address (not in its allowlist); ask the \
+                 vendor to allow it"
+            }
             AuthError::Busy => "the server is busy verifying credentials; retry shortly",
+        }
+    }
+
+    /// What Composer prints: the message, with the date for an expired token.
+    pub fn warning(self) -> String {
+        match self {
+            AuthError::Expired { at } => format!(
+                "this token expired on {}; ask the vendor for a new token or an extension",
+                crate::domain::time::to_rfc3339(at)
+            ),
+            other => other.message().to_string(),
         }
     }
 }
@@ -98,31 +124,35 @@ impl Auth {
         }
     }
 
+    /// For a caller whose address does not matter (a token with an allowlist is refused).
     pub async fn authenticate(
         &self,
         catalog: &Catalog,
         header: Option<&str>,
     ) -> Result<Caller, AuthError> {
+        self.authenticate_from(catalog, header, None).await
+    }
+
+    /// `client`: the address behind trusted proxies, checked against the token's allowlist.
+    pub async fn authenticate_from(
+        &self,
+        catalog: &Catalog,
+        header: Option<&str>,
+        client: Option<IpAddr>,
+    ) -> Result<Caller, AuthError> {
         let header = header.ok_or(AuthError::Missing)?;
         let fingerprint = self.fingerprint_key.hash_one(header);
         if let Some(public_key) = self.verified.get(&fingerprint).map(|k| k.clone()) {
-            return caller_for(catalog, &public_key);
+            return caller_for(catalog, &public_key, client, time::now());
         }
         let (public_key, secret) = parse_basic(header)?;
-        // A revoked token is checked like an active one: only its right secret learns that it
-        // was revoked, anyone else gets the answer an unknown key gets.
-        let hash = match catalog.tokens.get(&public_key) {
-            Some(token) => token.secret_hash.clone(),
-            None => catalog
-                .revoked_tokens
-                .get(&public_key)
-                .cloned()
-                .ok_or(AuthError::UnknownToken)?,
-        };
+        // A revoked, expired or replaced key is checked like an active one: only its right secret
+        // learns why it is refused, anyone else gets the answer an unknown key gets.
+        let hash = secret_hash(catalog, &public_key).ok_or(AuthError::UnknownToken)?;
         self.verify_once(&public_key, fingerprint, secret, hash)
             .await?;
         self.verified.insert(fingerprint, public_key.clone());
-        caller_for(catalog, &public_key)
+        caller_for(catalog, &public_key, client, time::now())
     }
 
     async fn verify_once(
@@ -194,16 +224,50 @@ impl Auth {
     }
 }
 
-/// Only for a credential whose secret was proved: it may learn that its token was revoked.
-fn caller_for(catalog: &Catalog, public_key: &str) -> Result<Caller, AuthError> {
-    match catalog.tokens.get(public_key) {
-        Some(token) => Ok(Caller {
-            public_key: token.public_key.clone(),
-            project: token.project.clone(),
-        }),
-        None if catalog.revoked_tokens.contains_key(public_key) => Err(AuthError::Revoked),
-        None => Err(AuthError::UnknownToken),
+fn secret_hash(catalog: &Catalog, public_key: &str) -> Option<String> {
+    if let Some(token) = catalog.tokens.get(public_key) {
+        return Some(token.secret_hash.clone());
     }
+    if let Some(previous) = catalog.previous_keys.get(public_key) {
+        return Some(previous.secret_hash.clone());
+    }
+    catalog.revoked_tokens.get(public_key).cloned()
+}
+
+/// Only for a credential whose secret was proved: it may learn why its token is refused. A
+/// replaced key within its overlap stands for its token, whose current key the caller gets.
+fn caller_for(
+    catalog: &Catalog,
+    public_key: &str,
+    client: Option<IpAddr>,
+    now: i64,
+) -> Result<Caller, AuthError> {
+    let token = match catalog.tokens.get(public_key) {
+        Some(token) => token,
+        None => match catalog.previous_keys.get(public_key) {
+            Some(previous) if previous.valid_until > now => catalog
+                .tokens
+                .get(&previous.current)
+                .ok_or(AuthError::Revoked)?,
+            Some(_) => return Err(AuthError::Revoked),
+            None if catalog.revoked_tokens.contains_key(public_key) => {
+                return Err(AuthError::Revoked);
+            }
+            None => return Err(AuthError::UnknownToken),
+        },
+    };
+    if let Some(at) = token.expires_at
+        && at <= now
+    {
+        return Err(AuthError::Expired { at });
+    }
+    if !token.allowed.permits(client) {
+        return Err(AuthError::AddressNotAllowed);
+    }
+    Ok(Caller {
+        public_key: token.public_key.clone(),
+        project: token.project.clone(),
+    })
 }
 
 pub(crate) fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
@@ -225,6 +289,7 @@ pub(crate) fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::proxies::AddressAllowlist;
     use crate::service::catalog::ActiveToken;
     use crate::service::secrets::{Argon2Cost, hash_secret};
 
@@ -236,11 +301,11 @@ mod tests {
             iterations: 1,
         };
         let mut catalog = Catalog::default();
-        let token = ActiveToken {
-            public_key: PublicKey::parse(KEY).unwrap(),
-            project: ProjectSlug::parse("shop").unwrap(),
-            secret_hash: hash_secret(secret, cheap).unwrap(),
-        };
+        let token = ActiveToken::new(
+            PublicKey::parse(KEY).unwrap(),
+            ProjectSlug::parse("shop").unwrap(),
+            hash_secret(secret, cheap).unwrap(),
+        );
         catalog.tokens.insert(KEY.to_string(), token);
         catalog
     }
@@ -285,6 +350,48 @@ mod tests {
             auth.authenticate(&catalog, None).await.unwrap_err(),
             AuthError::Missing
         );
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_named_only_to_its_right_secret() {
+        let auth = Auth::default();
+        let mut catalog = catalog_with_token("secret");
+        if let Some(token) = catalog.tokens.get_mut(KEY) {
+            token.expires_at = Some(time::now() - 1);
+        }
+        let right = basic(&format!("{KEY}:secret"));
+        let refused = auth.authenticate(&catalog, Some(&right)).await.unwrap_err();
+        assert!(matches!(refused, AuthError::Expired { .. }));
+        assert!(
+            refused.warning().contains("expired on"),
+            "{}",
+            refused.warning()
+        );
+        let wrong = basic(&format!("{KEY}:guess"));
+        let refused = auth.authenticate(&catalog, Some(&wrong)).await.unwrap_err();
+        assert_eq!(refused, AuthError::WrongSecret);
+    }
+
+    #[tokio::test]
+    async fn an_allowlisted_token_is_refused_elsewhere_even_from_memory() {
+        let auth = Auth::default();
+        let mut catalog = catalog_with_token("secret");
+        let allowed = AddressAllowlist::from_stored(&["10.0.0.0/8".to_string()]);
+        if let Some(token) = catalog.tokens.get_mut(KEY) {
+            token.allowed = allowed;
+        }
+        let right = basic(&format!("{KEY}:secret"));
+        let inside = Some("10.1.2.3".parse().unwrap());
+        let outside = Some("192.0.2.1".parse().unwrap());
+        assert!(
+            auth.authenticate_from(&catalog, Some(&right), inside)
+                .await
+                .is_ok()
+        );
+        let refused = auth
+            .authenticate_from(&catalog, Some(&right), outside)
+            .await;
+        assert_eq!(refused.unwrap_err(), AuthError::AddressNotAllowed);
     }
 
     fn basic(user_pass: &str) -> String {

@@ -13,6 +13,7 @@ pub use render::{Encoded, Rendered};
 
 use crate::domain::licence::GrantSet;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
+use crate::domain::proxies::AddressAllowlist;
 use crate::domain::records::{Release, Token};
 use crate::domain::version::{compare, normalize};
 use crate::domain::visibility::CatalogIndex;
@@ -27,11 +28,38 @@ pub struct ActiveToken {
     pub public_key: PublicKey,
     pub project: ProjectSlug,
     pub secret_hash: String,
+    /// Checked on every request, so expiry needs no rebuild.
+    pub expires_at: Option<i64>,
+    pub allowed: AddressAllowlist,
+}
+
+impl ActiveToken {
+    /// A token that never expires and may be used from anywhere.
+    pub fn new(public_key: PublicKey, project: ProjectSlug, secret_hash: String) -> Self {
+        Self {
+            public_key,
+            project,
+            secret_hash,
+            expires_at: None,
+            allowed: AddressAllowlist::default(),
+        }
+    }
+}
+
+/// A key pair a rotation replaced, accepted for its token until `valid_until`.
+pub struct OverlapKey {
+    /// The token's current public key.
+    pub current: String,
+    pub secret_hash: String,
+    pub valid_until: i64,
 }
 
 #[derive(Default)]
 pub struct Catalog {
     pub tokens: HashMap<String, ActiveToken>,
+    /// Replaced keys of active tokens by public key, past their overlap too (then refused as
+    /// revoked).
+    pub previous_keys: HashMap<String, OverlapKey>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
     pub revoked_tokens: HashMap<String, String>,
     pub views: HashMap<ProjectSlug, ProjectView>,
@@ -82,9 +110,14 @@ impl Catalog {
             project_views.insert(project.slug.clone(), view);
         }
         let bodies = builder.finish()?;
-        let (tokens, revoked_tokens) = token_tables(access.tokens);
+        let TokenTables {
+            tokens,
+            previous_keys,
+            revoked_tokens,
+        } = token_tables(access.tokens);
         Ok(Catalog {
             tokens,
+            previous_keys,
             revoked_tokens,
             views: project_views,
             packages,
@@ -98,29 +131,44 @@ impl Catalog {
     }
 }
 
-type TokenTables = (HashMap<String, ActiveToken>, HashMap<String, String>);
+#[derive(Default)]
+struct TokenTables {
+    tokens: HashMap<String, ActiveToken>,
+    previous_keys: HashMap<String, OverlapKey>,
+    revoked_tokens: HashMap<String, String>,
+}
 
+/// A revoked token's previous key is revoked with it: its right secret is told so too.
 fn token_tables(tokens: Vec<Token>) -> TokenTables {
-    let (active, revoked): (Vec<_>, Vec<_>) =
-        tokens.into_iter().partition(|t| t.revoked_at.is_none());
-    let active = active
-        .into_iter()
-        .map(|t| {
-            let token = ActiveToken {
-                public_key: t.public_key,
-                project: t.project,
-                secret_hash: t.secret_hash,
+    let mut tables = TokenTables::default();
+    for t in tokens {
+        let current = t.public_key.to_string();
+        if t.revoked_at.is_some() {
+            if let Some(previous) = t.previous {
+                let key = previous.public_key.to_string();
+                tables.revoked_tokens.insert(key, previous.secret_hash);
+            }
+            tables.revoked_tokens.insert(current, t.secret_hash);
+            continue;
+        }
+        if let Some(previous) = t.previous {
+            let overlap = OverlapKey {
+                current: current.clone(),
+                secret_hash: previous.secret_hash,
+                valid_until: previous.valid_until,
             };
-            (token.public_key.to_string(), token)
-        })
-        .collect();
-    (
-        active,
-        revoked
-            .into_iter()
-            .map(|t| (t.public_key.to_string(), t.secret_hash))
-            .collect(),
-    )
+            tables
+                .previous_keys
+                .insert(previous.public_key.to_string(), overlap);
+        }
+        let token = ActiveToken {
+            allowed: AddressAllowlist::from_stored(&t.allowed_ips),
+            expires_at: t.expires_at,
+            ..ActiveToken::new(t.public_key, t.project, t.secret_hash)
+        };
+        tables.tokens.insert(current, token);
+    }
+    tables
 }
 
 /// The previous packages with `added` merged in; only the packages that changed are re-sorted.

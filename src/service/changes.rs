@@ -64,6 +64,11 @@ pub enum ChangeEvent {
     TokenRevoked {
         token: TokenSummary,
     },
+    /// Rotated, extended or given another allowlist: the token as it is now (a rotated one under
+    /// its new key; the key it replaced is its `previous_public_key`).
+    TokenChanged {
+        token: TokenSummary,
+    },
     LicenceCreated {
         licence: LicenceSummary,
     },

@@ -4,7 +4,8 @@
 //! the two entry points only gather what it needs.
 
 use super::{App, Result};
-use crate::domain::records::{DownloadEvent, DownloadKind};
+use crate::domain::names::PublicKey;
+use crate::domain::records::{DownloadEvent, DownloadKind, Token};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -83,7 +84,11 @@ pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
     let catalog = app.catalog();
     Ok(DashboardStats {
         projects,
-        active_tokens: catalog.tokens.len(),
+        active_tokens: catalog
+            .tokens
+            .values()
+            .filter(|t| t.expires_at.is_none_or(|at| at * 1_000_000 > now_micros))
+            .count(),
         licences,
         packages: catalog.packages.len(),
         versions: catalog.packages.values().map(Vec::len).sum(),
@@ -96,10 +101,30 @@ pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
 pub fn downloads(app: &App, now_micros: i64) -> Result<DownloadReport> {
     app.analytics.flush(app.store())?;
     let since = day_start(now_micros) - 29 * MICROS_PER_DAY;
-    let events = app.store().read(|r| r.downloads_since(since))?;
+    let (mut events, tokens) = app
+        .store()
+        .read(|r| Ok((r.downloads_since(since)?, r.tokens()?)))?;
+    under_current_keys(&mut events, &tokens);
     let mut report = report(&events, now_micros);
     super::usage_report::alerts_today(app, &mut report.top_tokens, now_micros)?;
     Ok(report)
+}
+
+/// Events recorded under a key a rotation replaced count for the token's current key. Done
+/// when a report is read, so the request path pays nothing for it.
+pub fn under_current_keys(events: &mut [DownloadEvent], tokens: &[Token]) {
+    let current: HashMap<&PublicKey, &PublicKey> = tokens
+        .iter()
+        .flat_map(|t| t.former_keys.iter().map(move |old| (old, &t.public_key)))
+        .collect();
+    if current.is_empty() {
+        return;
+    }
+    for event in events {
+        if let Some(key) = current.get(&event.public_key) {
+            event.public_key = (*key).clone();
+        }
+    }
 }
 
 fn minute_start(micros: i64) -> i64 {
@@ -196,7 +221,7 @@ fn busiest(counts: &KindCounts) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::names::{ProjectSlug, PublicKey};
+    use crate::domain::names::ProjectSlug;
 
     const NOW: i64 = 1_750_000_000_000_000; // 2025-06-15T15:06:40Z
 
@@ -280,5 +305,31 @@ mod tests {
         assert_eq!(report.top_tokens[0].last_30_days, 3);
         assert_eq!(report.top_tokens[0].distinct_ips_today, 2);
         assert_eq!(report.top_tokens[1].distinct_ips_today, 1);
+    }
+
+    #[test]
+    fn downloads_under_a_rotated_key_count_for_the_tokens_current_key() {
+        let mut events = [
+            event(1, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(2, DownloadKind::Dist, "acme/a", KEY_B, "10.0.0.1"),
+        ];
+        let token = Token {
+            public_key: PublicKey::parse(KEY_B).unwrap(),
+            project: ProjectSlug::parse("shop").unwrap(),
+            label: String::new(),
+            secret_hash: String::new(),
+            created_at: 0,
+            revoked_at: None,
+            last_used: None,
+            expires_at: None,
+            previous: None,
+            former_keys: vec![PublicKey::parse(KEY_A).unwrap()],
+            allowed_ips: Vec::new(),
+        };
+        under_current_keys(&mut events, &[token]);
+        let report = report(&events, NOW);
+        assert_eq!(report.top_tokens.len(), 1);
+        assert_eq!(report.top_tokens[0].public_key, KEY_B);
+        assert_eq!(report.top_tokens[0].last_30_days, 2);
     }
 }

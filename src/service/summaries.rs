@@ -8,7 +8,7 @@ use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
 /// What `token list` shows: everything but the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenSummary {
     pub public_key: String,
     pub project: String,
@@ -21,6 +21,32 @@ pub struct TokenSummary {
     /// Set when the token was flagged as shared within the last `ALERT_WINDOW_DAYS` days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_alert: Option<crate::domain::usage::SharedFlag>,
+    /// Unix seconds; `None`: never.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Mid-rotation: the replaced key, accepted until `previous_valid_until`.
+    #[serde(default)]
+    pub previous_public_key: Option<String>,
+    #[serde(default)]
+    pub previous_valid_until: Option<i64>,
+    /// Every key the token had before its current one, oldest first.
+    #[serde(default)]
+    pub former_keys: Vec<String>,
+    /// Where the token may be used from; empty: anywhere.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
+}
+
+impl TokenSummary {
+    /// Past its expiry at `now` (Unix seconds).
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// Still accepting its replaced key at `now`.
+    pub fn is_rotating(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.previous_valid_until.is_some_and(|until| until > now)
+    }
 }
 
 impl From<Token> for TokenSummary {
@@ -36,6 +62,11 @@ impl From<Token> for TokenSummary {
             last_ip: last.as_ref().map(|u| u.ip.clone()),
             last_user_agent: last.map(|u| u.user_agent),
             shared_alert: None,
+            expires_at: token.expires_at,
+            previous_public_key: token.previous.as_ref().map(|p| p.public_key.to_string()),
+            previous_valid_until: token.previous.as_ref().map(|p| p.valid_until),
+            former_keys: token.former_keys.iter().map(|k| k.to_string()).collect(),
+            allowed_ips: token.allowed_ips,
         }
     }
 }

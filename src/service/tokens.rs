@@ -1,13 +1,23 @@
-//! Install tokens: issuing one (its private key shown once), listing them, revoking one.
+//! Install tokens: issuing one (its private key shown once), listing them, revoking one. Their
+//! lifetime (rotation, expiry, allowlist) is in `tokens/lifetime.rs`.
+
+mod lifetime;
+#[cfg(test)]
+mod tests;
+
+pub use lifetime::{NewExpiry, RotatedToken, allow, extend, rotate};
 
 use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
 use super::summaries::TokenSummary;
 use super::{App, Result, ServiceError, invalid};
+use crate::domain::audit::AuditRecord;
 use crate::domain::names::{ProjectSlug, PublicKey};
+use crate::domain::proxies::AddressAllowlist;
 use crate::domain::records::Token;
 use crate::domain::text::check_field;
-use crate::domain::time;
+use crate::domain::time::{self, Period};
+use crate::store::Writer;
 use serde::{Deserialize, Serialize};
 
 /// The answer to creating a token: the only time the private key leaves the server.
@@ -33,13 +43,35 @@ impl std::fmt::Debug for CreatedToken {
     }
 }
 
+/// How long a new token lasts and where it may be used from, as the operator wrote it.
+#[derive(Debug, Clone, Default)]
+pub struct TokenTerms {
+    /// A date (`2026-06-30`, the end of that day UTC) or an RFC 3339 instant.
+    pub expires: Option<String>,
+    /// A period from now: `90d`, `12w`, `6m`, `1y`.
+    pub expires_in: Option<String>,
+    /// CIDRs or single addresses; empty: anywhere.
+    pub allow_ip: Vec<String>,
+}
+
 pub fn create(app: &App, project: &str, label: Option<String>) -> Result<CreatedToken> {
+    create_with(app, project, label, TokenTerms::default())
+}
+
+pub fn create_with(
+    app: &App,
+    project: &str,
+    label: Option<String>,
+    terms: TokenTerms,
+) -> Result<CreatedToken> {
     let project = ProjectSlug::parse(project).map_err(invalid)?;
     check_field("token label", label.as_deref().unwrap_or_default())
         .map_err(ServiceError::Invalid)?;
-    let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
-    let private_key = random_hex(32);
-    let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;
+    let now = time::now();
+    let expires_at = expiry(terms.expires.as_deref(), terms.expires_in.as_deref(), now)?;
+    let allowed_ips =
+        AddressAllowlist::canonical(&terms.allow_ip).map_err(ServiceError::Invalid)?;
+    let (public_key, private_key, secret_hash) = new_key_pair(app)?;
     let token = app.change(|w| {
         if w.project(&project)?.is_none() {
             return Err(super::projects::missing(&project));
@@ -49,14 +81,20 @@ pub fn create(app: &App, project: &str, label: Option<String>) -> Result<Created
             project,
             label: label.unwrap_or_default(),
             secret_hash,
-            created_at: time::now(),
+            created_at: now,
             revoked_at: None,
             last_used: None,
-            expires_at: None,
+            expires_at,
             previous: None,
             former_keys: Vec::new(),
+            allowed_ips,
         };
         w.put_token(&token)?;
+        w.audit(AuditRecord::new(
+            "token.create",
+            token.public_key.as_str(),
+            created_summary(&token),
+        ));
         Ok(token)
     })?;
     let summary = TokenSummary::from(token);
@@ -70,6 +108,50 @@ pub fn create(app: &App, project: &str, label: Option<String>) -> Result<Created
         label: summary.label,
         created_at: summary.created_at,
     })
+}
+
+/// A fresh public key, private key and the private key's hash.
+fn new_key_pair(app: &App) -> Result<(PublicKey, String, String)> {
+    let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
+    let private_key = random_hex(32);
+    let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;
+    Ok((public_key, private_key, secret_hash))
+}
+
+fn created_summary(token: &Token) -> String {
+    let mut summary = format!(
+        "project {}, label {:?}, expires {}",
+        token.project,
+        token.label,
+        describe_expiry(token.expires_at)
+    );
+    if !token.allowed_ips.is_empty() {
+        summary.push_str(&format!(", allowed from {}", token.allowed_ips.join(" ")));
+    }
+    summary
+}
+
+/// `never` or the instant, for summaries and messages.
+pub fn describe_expiry(expires_at: Option<i64>) -> String {
+    expires_at.map_or_else(|| "never".to_string(), time::to_rfc3339)
+}
+
+/// The expiry an operator asked for: a date, or a period from `now`; not both.
+fn expiry(date: Option<&str>, within: Option<&str>, now: i64) -> Result<Option<i64>> {
+    match (date, within) {
+        (Some(_), Some(_)) => Err(ServiceError::Invalid(
+            "give either an expiry date or a period, not both".into(),
+        )),
+        (Some(date), None) => time::parse_access_until(date)
+            .map(Some)
+            .map_err(ServiceError::Invalid),
+        (None, Some(within)) => Period::parse(within)
+            .map_err(ServiceError::Invalid)?
+            .after(now)
+            .map(Some)
+            .ok_or_else(|| ServiceError::Invalid(format!("{within} from now is out of range"))),
+        (None, None) => Ok(None),
+    }
 }
 
 pub fn list(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
@@ -90,20 +172,50 @@ pub fn list(app: &App, project: Option<&str>) -> Result<Vec<TokenSummary>> {
     Ok(summaries)
 }
 
+/// Tokens not revoked whose expiry falls within `within` (`30d`) of `now`, soonest first;
+/// expired ones are included (they come first).
+pub fn expiring(
+    app: &App,
+    project: Option<&str>,
+    within: &str,
+    now: i64,
+) -> Result<Vec<TokenSummary>> {
+    let horizon = Period::parse(within)
+        .map_err(ServiceError::Invalid)?
+        .after(now)
+        .ok_or_else(|| ServiceError::Invalid(format!("{within} from now is out of range")))?;
+    let mut tokens: Vec<TokenSummary> = list(app, project)?
+        .into_iter()
+        .filter(|t| t.revoked_at.is_none() && t.expires_at.is_some_and(|at| at <= horizon))
+        .collect();
+    tokens.sort_by_key(|t| (t.expires_at, t.public_key.clone()));
+    Ok(tokens)
+}
+
 pub fn revoke(app: &App, public_key: &str) -> Result<TokenSummary> {
     let key = PublicKey::parse(public_key).map_err(invalid)?;
     let (token, changed) = app.change(|w| {
-        let mut token = w
-            .token(&key)?
-            .ok_or_else(|| ServiceError::NotFound(format!("no token with public key {key}")))?;
+        let mut token = current(w, &key)?;
         let changed = token.revoked_at.is_none();
         if changed {
             token.revoked_at = Some(time::now());
             w.put_token(&token)?;
+            let previous = token
+                .previous
+                .as_ref()
+                .map(|p| format!(" (and its previous key {})", p.public_key))
+                .unwrap_or_default();
+            w.audit(AuditRecord::new(
+                "token.revoke",
+                token.public_key.as_str(),
+                format!("active → revoked{previous}"),
+            ));
         }
         Ok((token, changed))
     })?;
-    app.auth.forget(key.as_str());
+    for key in token.all_keys() {
+        app.auth.forget(key.as_str());
+    }
     let summary = TokenSummary::from(token);
     if changed {
         app.changes.announce(ChangeEvent::TokenRevoked {
@@ -111,4 +223,25 @@ pub fn revoke(app: &App, public_key: &str) -> Result<TokenSummary> {
         });
     }
     Ok(summary)
+}
+
+/// The token whose current key is `key`. A key a rotation replaced names the key it became, so
+/// the operator is not told "no token" about a token that exists.
+pub fn current(w: &Writer, key: &PublicKey) -> Result<Token> {
+    if let Some(token) = w.token(key)? {
+        return Ok(token);
+    }
+    match w
+        .tokens()?
+        .into_iter()
+        .find(|t| t.former_keys.contains(key))
+    {
+        Some(token) => Err(ServiceError::NotFound(format!(
+            "public key {key} was rotated: the token's current key is {}",
+            token.public_key
+        ))),
+        None => Err(ServiceError::NotFound(format!(
+            "no token with public key {key}"
+        ))),
+    }
 }

@@ -242,6 +242,7 @@ mod tests {
             expires_at: None,
             previous: None,
             former_keys: vec![key('a')],
+            allowed_ips: Vec::new(),
         };
         app.store()
             .write(|w| {

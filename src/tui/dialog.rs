@@ -23,6 +23,10 @@ pub enum FormKind {
         slug: String,
     },
     NewToken,
+    /// The overlap is asked for; submitting it is the confirmation.
+    RotateToken {
+        public_key: String,
+    },
     NewLicence,
     NewCustomer,
     RenameCustomer {
@@ -240,6 +244,8 @@ pub struct TokenCard {
     /// 0: host, 1: path.
     pub focus: usize,
     pub outcome: Option<Result<String, String>>,
+    /// For a rotation: what became of the old key pair.
+    pub rotated: Option<String>,
 }
 
 #[derive(Debug)]

@@ -51,6 +51,15 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
                 done: format!("revoked token {}", t.public_key),
             })
         }),
+        (Tab::Tokens, Action::Rotate) => model.selected_token().map(|t| {
+            let kind = FormKind::RotateToken {
+                public_key: t.public_key.clone(),
+            };
+            let hint = "a new key pair; the old one keeps working this long: 30m, 12h, 7d \
+                        (empty: it stops at once)";
+            let title = format!("Rotate token {}", t.public_key);
+            form(kind, title, vec![Field::new("Overlap", hint, "")])
+        }),
         (Tab::Licences, _) => licence_forms::dialog(model, action),
         (Tab::Packages, Action::Revoke | Action::Deactivate | Action::Delete) => {
             version_dialog(model, action)
@@ -294,6 +303,10 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
         FormKind::NewToken => Effect::CreateToken {
             project: form.value(0),
             label: optional(form.value(1)),
+        },
+        FormKind::RotateToken { public_key } => Effect::RotateToken {
+            public_key: public_key.clone(),
+            overlap: optional(form.value(0)),
         },
         FormKind::Yank { package } => change(
             AdminRequest::PackageYank(admin::PackageYank {

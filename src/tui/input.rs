@@ -31,6 +31,7 @@ pub enum Action {
     Preview,
     Extend,
     Move,
+    Rotate,
     // In a text field.
     Type(char),
     Backspace,
@@ -145,6 +146,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('p') => Action::Preview,
         KeyCode::Char('t') => Action::Extend,
         KeyCode::Char('m') => Action::Move,
+        KeyCode::Char('o') => Action::Rotate,
         _ => Action::Nothing,
     }
 }
@@ -165,6 +167,10 @@ pub const KEY_MAP: &[(&str, &str)] = &[
     ("x", "revoke a token or licence / yank a version"),
     ("a / u", "(de)activate a licence; u: unyank a version"),
     ("t / m", "extend a licence / move it to another project"),
+    (
+        "o",
+        "rotate a token: a new key pair, the old one kept for an overlap",
+    ),
     ("p", "preview what a project sees"),
     ("r", "refresh now"),
     ("?", "this help"),

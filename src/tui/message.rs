@@ -13,7 +13,7 @@ use crate::service::stats::{DashboardStats, DownloadReport};
 use crate::service::summaries::LicenceSummary;
 use crate::service::summaries::ProjectDeletion;
 use crate::service::summaries::TokenSummary;
-use crate::service::tokens::CreatedToken;
+use crate::service::tokens::{CreatedToken, RotatedToken};
 use ratatui::crossterm::event::KeyEvent;
 
 #[derive(Debug)]
@@ -28,6 +28,7 @@ pub enum Msg {
     /// A request failed; the full message is shown.
     Failed(String),
     TokenCreated(CreatedToken),
+    TokenRotated(RotatedToken),
     DeletePlan(ProjectDeletion),
     CustomerDeletePlan(CustomerDeletion),
     Preview {
@@ -74,6 +75,10 @@ pub enum Effect {
     CreateToken {
         project: String,
         label: Option<String>,
+    },
+    RotateToken {
+        public_key: String,
+        overlap: Option<String>,
     },
     PlanDelete(String),
     PlanDeleteCustomer(String),

@@ -246,6 +246,20 @@ impl Model {
             .copied()
     }
 
+    /// Tokens not revoked that expire within 30 days of now, expired ones included, soonest
+    /// first: the credentials to renew before a customer's CI breaks.
+    pub fn expiring_tokens(&self) -> Vec<&TokenSummary> {
+        let horizon = self.now + 30 * 86_400;
+        let mut tokens: Vec<&TokenSummary> = self
+            .data
+            .tokens
+            .iter()
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_some_and(|at| at <= horizon))
+            .collect();
+        tokens.sort_by_key(|t| (t.expires_at, &t.public_key));
+        tokens
+    }
+
     pub fn selected_licence(&self) -> Option<&LicenceSummary> {
         self.visible_licences()
             .get(self.selected(Tab::Licences))

@@ -2,6 +2,7 @@
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
 mod customers;
+mod tokens;
 
 use super::dialog::Dialog;
 use super::message::{Effect, Loaded, Msg};
@@ -25,7 +26,7 @@ use crate::service::stats::{
 use crate::service::summaries::LicenceSummary;
 use crate::service::summaries::ProjectDeletion;
 use crate::service::summaries::TokenSummary;
-use crate::service::tokens::CreatedToken;
+use crate::service::tokens::{CreatedToken, RotatedToken};
 use crate::service::usage_report::SharedToken;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -36,6 +37,7 @@ use std::sync::Arc;
 const NOW: i64 = 1_750_000_000;
 const KEY_CI: &str = "3f9a1c0b7d2e4f6a8b9c0d1e2f3a4b5c";
 const KEY_LAPTOP: &str = "c0ffee00112233445566778899aabbcc";
+const KEY_OLD_CI: &str = "a11ce0a11ce0a11ce0a11ce0a11ce0a1";
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -86,7 +88,7 @@ fn token(key: &str, project: &str, label: &str, used: Option<(i64, &str)>) -> To
         last_used_at: used.map(|(ago, _)| NOW - ago),
         last_ip: used.map(|(_, ip)| ip.into()),
         last_user_agent: used.map(|_| "Composer/2.8.4 (Linux; PHP 8.3.6)".into()),
-        shared_alert: None,
+        ..Default::default()
     }
 }
 
@@ -254,8 +256,18 @@ fn fixture() -> Model {
             Project { customer: Some(CustomerSlug::parse("globex-corporation").unwrap()), ..project("globex", "Globex Corporation", 3) },
         ]),
         Loaded::Tokens(vec![
-            token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7"))),
-            token(KEY_LAPTOP, "acme-staging", "laptop", None),
+            TokenSummary {
+                expires_at: Some(NOW + 12 * 86_400),
+                previous_public_key: Some(KEY_OLD_CI.into()),
+                previous_valid_until: Some(NOW + 7_200),
+                former_keys: vec![KEY_OLD_CI.into()],
+                allowed_ips: vec!["203.0.113.0/24".into()],
+                ..token(KEY_CI, "acme-production", "ci", Some((300, "203.0.113.7")))
+            },
+            TokenSummary {
+                expires_at: Some(NOW - 2 * 86_400),
+                ..token(KEY_LAPTOP, "acme-staging", "laptop", None)
+            },
         ]),
         Loaded::Licences(vec![
             LicenceSummary { seats: Some(3), ..licence("lic_5e1f2a3b4c5d", "ACME Ltd", &["acme/*"], None, &["acme-production", "acme-staging"]) },
@@ -372,6 +384,22 @@ snapshots! {
             project: "acme-production".into(),
             label: "ci".into(),
             created_at: NOW,
+        }));
+        m
+    };
+    token_rotate_form: { let mut m = on_tab(Tab::Tokens); press(&mut m, "o2h"); m };
+    token_rotated_card: {
+        let mut m = on_tab(Tab::Tokens);
+        update(&mut m, Msg::TokenRotated(RotatedToken {
+            token: CreatedToken {
+                public_key: KEY_CI.into(),
+                private_key: "7c4a8d09ca3762af61e59520943dc26494f8941b7c4a8d09ca3762af61e59520".into(),
+                project: "acme-production".into(),
+                label: "ci".into(),
+                created_at: NOW - 20 * 86_400,
+            },
+            previous_public_key: KEY_OLD_CI.into(),
+            previous_valid_until: NOW + 7_200,
         }));
         m
     };

@@ -7,7 +7,9 @@ use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
 use super::{customer_forms, forms, navigation};
 use crate::domain::records::DownloadEvent;
+use crate::domain::time::to_rfc3339;
 use crate::service::changes::{ChangeEvent, FeedItem};
+use crate::service::tokens::CreatedToken;
 
 /// While downloads arrive, statistics are re-read at most this often (seconds); live events
 /// update the sparkline in between.
@@ -55,17 +57,30 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     }
 }
 
+/// A new private key, shown this once with a way to write it into an auth.json.
+fn token_card(model: &mut Model, token: CreatedToken, rotated: Option<String>) -> Vec<Effect> {
+    model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
+        host: TextInput::with_text(&model.info.default_host()),
+        path: TextInput::default(),
+        focus: 1,
+        outcome: None,
+        token,
+        rotated,
+    })));
+    vec![Effect::Refresh]
+}
+
 fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::TokenCreated(token) => {
-            model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
-                host: TextInput::with_text(&model.info.default_host()),
-                path: TextInput::default(),
-                focus: 1,
-                outcome: None,
-                token,
-            })));
-            return vec![Effect::Refresh];
+        Msg::TokenCreated(token) => return token_card(model, token, None),
+        Msg::TokenRotated(rotated) => {
+            let old = rotated.previous_public_key;
+            let until = to_rfc3339(rotated.previous_valid_until);
+            let note = match rotated.previous_valid_until > model.now {
+                true => format!("{old} works until {} UTC", until[..16].replace('T', " ")),
+                false => format!("{old} no longer works"),
+            };
+            return token_card(model, rotated.token, Some(note));
         }
         Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
         Msg::CustomerDeletePlan(plan) => model.dialog = Some(customer_forms::confirm_delete(plan)),

@@ -5,7 +5,7 @@ use super::message::{Effect, Loaded, Msg};
 use crate::service::admin::{
     Admin, AdminCommand, CustomerDelete, CustomerList, CustomerShow, DashboardStats, DownloadStats,
     LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow, ProjectCheck,
-    ProjectDelete, ProjectList, TokenCreate, TokenList,
+    ProjectDelete, ProjectList, TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -61,8 +61,22 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
             Effect::CreateToken { project, label } => {
                 send(Msg::TokenCreated(call(
                     admin,
-                    TokenCreate { project, label },
+                    TokenCreate {
+                        project,
+                        label,
+                        ..Default::default()
+                    },
                 )?));
+            }
+            Effect::RotateToken {
+                public_key,
+                overlap,
+            } => {
+                let request = TokenRotate {
+                    public_key,
+                    overlap,
+                };
+                send(Msg::TokenRotated(call(admin, request)?));
             }
             Effect::LoadCustomer(slug) => send(Msg::Loaded(Loaded::Customer(call(
                 admin,
@@ -124,7 +138,7 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         };
         send(Loaded::Expiring(call(admin, expiring)?));
         send(Loaded::Projects(call(admin, ProjectList::default())?));
-        send(Loaded::Tokens(call(admin, TokenList { project: None })?));
+        send(Loaded::Tokens(call(admin, TokenList::default())?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
         send(Loaded::Packages(call(admin, PackageList {})?));
     }

@@ -25,6 +25,7 @@ mod recall;
 mod semver_vectors;
 mod shared_tokens;
 mod tls;
+mod token_lifetime;
 mod tui;
 mod upgrade;
 mod upload;

@@ -96,6 +96,7 @@ impl Shop {
                 crate::service::admin::TokenCreate {
                     project: "shop".into(),
                     label: Some(label.into()),
+                    ..Default::default()
                 },
             )))
         };

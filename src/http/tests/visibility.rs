@@ -41,6 +41,7 @@ fn two_projects() -> (Shop, Credential, String) {
     let other = Credential::from_json(&shop.run(AdminRequest::TokenCreate(TokenCreate {
         project: "other".into(),
         label: None,
+        ..Default::default()
     })));
     (shop, other, shop_licence)
 }

@@ -80,6 +80,9 @@ admin_protocol! {
         TokenList(TokenList),
         TokenRevoke(TokenRevoke),
         TokenShow(TokenShow),
+        TokenRotate(TokenRotate),
+        TokenExtend(TokenExtend),
+        TokenAllow(TokenAllow),
         LicenceCreate(LicenceCreate),
         LicenceActivate(LicenceActivate),
         LicenceDeactivate(LicenceDeactivate),
@@ -134,16 +137,17 @@ mod tests {
     fn requests_travel_as_json_tagged_with_their_operation() {
         let request: AdminRequest = TokenList {
             project: Some("acme".into()),
+            expiring: None,
         }
         .into();
         let json = serde_json::to_value(&request).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"op": "token_list", "project": "acme"})
+            serde_json::json!({"op": "token_list", "project": "acme", "expiring": null})
         );
         let back: AdminRequest = serde_json::from_value(json).unwrap();
         assert!(
-            matches!(back, AdminRequest::TokenList(TokenList { project: Some(p) }) if p == "acme")
+            matches!(back, AdminRequest::TokenList(TokenList { project: Some(p), .. }) if p == "acme")
         );
     }
 

@@ -20,7 +20,7 @@ use crate::service::summaries::ProjectDeletion;
 use crate::service::summaries::PublisherSummary;
 use crate::service::summaries::TokenSummary;
 use crate::service::summaries::{RecallOutcome, RemoveOutcome};
-use crate::service::tokens::{self, CreatedToken};
+use crate::service::tokens::{self, CreatedToken, RotatedToken};
 use crate::service::{App, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -78,10 +78,25 @@ request!(
     -> crate::service::check::ProjectCheckReport
         = |r, app| crate::service::check::project_check(app, &r.slug));
 
-request!(TokenCreate { project: String, label: Option<String> }
-    -> CreatedToken = |r, app| tokens::create(app, &r.project, r.label));
-request!(TokenList { project: Option<String> }
-    -> Vec<TokenSummary> = |r, app| tokens::list(app, r.project.as_deref()));
+request!(TokenCreate {
+    project: String,
+    label: Option<String>,
+    #[serde(default)] expires: Option<String>,
+    #[serde(default)] expires_in: Option<String>,
+    #[serde(default)] allow_ip: Vec<String>,
+}
+-> CreatedToken = |r, app| tokens::create_with(app, &r.project, r.label, tokens::TokenTerms {
+    expires: r.expires,
+    expires_in: r.expires_in,
+    allow_ip: r.allow_ip,
+}));
+request!(
+/// `expiring` (`30d`): only tokens expiring within that period, soonest first.
+TokenList { project: Option<String>, #[serde(default)] expiring: Option<String> }
+-> Vec<TokenSummary> = |r, app| match r.expiring {
+    Some(within) => tokens::expiring(app, r.project.as_deref(), &within, crate::domain::time::now()),
+    None => tokens::list(app, r.project.as_deref()),
+});
 request!(TokenRevoke { public_key: String }
     -> TokenSummary = |r, app| tokens::revoke(app, &r.public_key));
 request!(
@@ -90,6 +105,25 @@ request!(
     TokenShow { public_key: String, #[serde(default)] days: Option<u32> }
     -> crate::service::usage_report::TokenDetail
         = |r, app| crate::service::usage_report::show(app, &r.public_key, r.days, time::now()));
+request!(
+/// `overlap` (`30m`, `7d`): how long the replaced key still works; none: not at all.
+TokenRotate { public_key: String, #[serde(default)] overlap: Option<String> }
+-> RotatedToken = |r, app| tokens::rotate(app, &r.public_key, r.overlap.as_deref()));
+request!(TokenExtend {
+    public_key: String,
+    #[serde(default)] expires: Option<String>,
+    #[serde(default)] expires_in: Option<String>,
+    #[serde(default)] never: bool,
+}
+-> TokenSummary = |r, app| tokens::extend(app, &r.public_key, tokens::NewExpiry {
+    expires: r.expires,
+    expires_in: r.expires_in,
+    never: r.never,
+}));
+request!(
+/// Replaces the token's allowlist; empty: usable from anywhere.
+TokenAllow { public_key: String, #[serde(default)] addresses: Vec<String> }
+-> TokenSummary = |r, app| tokens::allow(app, &r.public_key, &r.addresses));
 
 request!(
 /// A customer by slug (`customer`) or by display name (`holder`, created when new).

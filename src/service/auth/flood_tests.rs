@@ -16,11 +16,11 @@ fn catalog() -> Catalog {
     };
     let mut catalog = Catalog::default();
     for key in [ALICE, BOB] {
-        let token = ActiveToken {
-            public_key: PublicKey::parse(key).unwrap(),
-            project: ProjectSlug::parse("shop").unwrap(),
-            secret_hash: hash_secret(&format!("{key}-secret"), cheap).unwrap(),
-        };
+        let token = ActiveToken::new(
+            PublicKey::parse(key).unwrap(),
+            ProjectSlug::parse("shop").unwrap(),
+            hash_secret(&format!("{key}-secret"), cheap).unwrap(),
+        );
         catalog.tokens.insert(key.to_string(), token);
     }
     catalog

@@ -1,6 +1,7 @@
 //! Where the server listens, what it holds, and how busy it has been in the last hour.
 
-use super::style::{accent, bold, clock, dim, header, shown, when};
+use super::style::{accent, bad, bold, clock, dim, header, short_key, shown, when};
+use crate::service::summaries::TokenSummary;
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,18 +10,37 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
 
 /// Rows of the expiring panel at most; `packagento licence list --expiring 30d` lists them all.
 const EXPIRING_ROWS: usize = 5;
+/// Rows of the expiring tokens panel at most; `packagento token list --expiring 30d` lists them all.
+const TOKEN_ROWS: usize = 3;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let expiring_rows = model.data.expiring.len().clamp(1, EXPIRING_ROWS) as u16;
-    // A header row when there is a table, a placeholder line when there is none.
-    let expiring_height = expiring_rows + 2 + u16::from(!model.data.expiring.is_empty());
-    let [server, counts, shared, expiring, spark, latest] = Layout::vertical([
+    let tokens = model.expiring_tokens();
+    let expiring_height = panel_height(model.data.expiring.len(), EXPIRING_ROWS);
+    // A short terminal keeps one row of bars and the soonest token without a header, so the
+    // latest downloads keep their room.
+    let roomy = area.height >= 30;
+    let token_rows = if roomy { TOKEN_ROWS } else { 1 };
+    let tokens_height = match roomy {
+        true => panel_height(tokens.len(), token_rows),
+        false => 3,
+    };
+    let spark_height = if roomy { 6 } else { 3 };
+    let [
+        server,
+        counts,
+        shared,
+        expiring,
+        expiring_tokens,
+        spark,
+        latest,
+    ] = Layout::vertical([
         Constraint::Length(5),
         Constraint::Length(3),
         Constraint::Length(super::shared_tokens::height(model)),
         Constraint::Length(expiring_height),
+        Constraint::Length(tokens_height),
         // On a short screen the sparkline gives up rows first: the latest event stays in view.
-        Constraint::Max(6),
+        Constraint::Max(spark_height),
         Constraint::Min(4),
     ])
     .areas(area);
@@ -28,8 +48,73 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(count_block(model), counts);
     super::shared_tokens::panel(frame, shared, model);
     expiring_panel(frame, expiring, model);
+    tokens_panel(frame, expiring_tokens, model, (&tokens, token_rows));
     sparkline(frame, spark, model);
     latest_events(frame, latest, model);
+}
+
+/// Borders, a header row when there is a table, a placeholder line when there is none.
+fn panel_height(items: usize, most: usize) -> u16 {
+    items.clamp(1, most) as u16 + 2 + u16::from(items > 0)
+}
+
+fn in_days(at: i64, now: i64) -> String {
+    match (at - now).div_euclid(86_400) {
+        ..0 => "expired".to_string(),
+        0 => "today".to_string(),
+        1 => "in 1 day".to_string(),
+        n => format!("in {n} days"),
+    }
+}
+
+/// Install tokens that expire in the next 30 days, or have: the credentials to renew.
+fn tokens_panel(
+    frame: &mut Frame,
+    area: Rect,
+    model: &Model,
+    shown_rows: (&[&TokenSummary], usize),
+) {
+    let (tokens, most) = shown_rows;
+    let title = format!(" Tokens expiring in the next 30 days ({}) ", tokens.len());
+    let block = Block::bordered().title(Span::styled(title, bold()));
+    if tokens.is_empty() {
+        let text = Span::styled("No token expires in the next 30 days.", dim());
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let wide = area.width >= 110;
+    let rows = tokens.iter().take(most).map(|t| {
+        let at = t.expires_at.unwrap_or_default();
+        let days = in_days(at, model.now);
+        let days = match at <= model.now {
+            true => Cell::from(Span::styled(days, bad())),
+            false => Cell::from(days),
+        };
+        let key = match wide {
+            true => t.public_key.clone(),
+            false => short_key(&t.public_key),
+        };
+        Row::new(vec![
+            Cell::from(when(at)[..10].to_string()),
+            days,
+            Cell::from(t.project.clone()),
+            Cell::from(shown(&t.label)),
+            Cell::from(key),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(11),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(if wide { 32 } else { 10 }),
+    ];
+    let titles = ["Expires", "", "Project", "Label", "Public key"];
+    let mut table = Table::new(rows, widths).block(block).column_spacing(2);
+    if most > 1 {
+        table = table.header(Row::new(titles).style(header()));
+    }
+    frame.render_widget(table, area);
 }
 
 /// Subscriptions whose window closes in the next 30 days: the renewals to chase.
@@ -44,14 +129,9 @@ fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model) {
     }
     let rows = expiring.iter().take(EXPIRING_ROWS).map(|e| {
         let customer = e.customer_name.as_deref().unwrap_or(&e.licence.customer);
-        let days = (e.ends_at - model.now).div_euclid(86_400);
         Row::new(vec![
             Cell::from(when(e.ends_at)[..10].to_string()),
-            Cell::from(match days {
-                0 => "today".to_string(),
-                1 => "in 1 day".to_string(),
-                n => format!("in {n} days"),
-            }),
+            Cell::from(in_days(e.ends_at, model.now)),
             Cell::from(shown(customer)),
             Cell::from(shown(&e.licence.packages.join(" "))),
             Cell::from(e.licence.id.clone()),
@@ -114,6 +194,10 @@ fn count_block(model: &Model) -> Paragraph<'static> {
 }
 
 fn sparkline(frame: &mut Frame, area: Rect, model: &Model) {
+    // Squeezed out by the panels above: no room for a single row of bars.
+    if area.height < 3 {
+        return;
+    }
     let per_minute = &model.data.stats.downloads_per_minute;
     let total: u64 = per_minute.iter().sum();
     let peak = per_minute.iter().copied().max().unwrap_or(0);

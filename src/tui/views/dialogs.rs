@@ -22,7 +22,11 @@ pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
         Dialog::Confirm(confirm) => (format!(" {} ", confirm.title), confirm_text(confirm), 0),
         Dialog::TokenCreated(card) => {
             let roomy = area.height >= 34;
-            (" Token created ".into(), token_text(card, roomy), 0)
+            let title = match card.rotated {
+                Some(_) => " Token rotated ",
+                None => " Token created ",
+            };
+            (title.into(), token_text(card, roomy), 0)
         }
         Dialog::Preview(preview) => (
             format!(" What {} sees ", preview.project),
@@ -186,6 +190,11 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
             "The private key is shown this one time only: store it now.",
             notice(),
         )),
+    ];
+    if let Some(note) = &card.rotated {
+        lines.push(Line::from(vec![label("Old key"), Span::raw(note.clone())]));
+    }
+    lines.extend([
         Line::raw(""),
         field_line("Host", &card.host, card.focus == 0),
         field_line("Write to", &card.path, card.focus == 1),
@@ -199,7 +208,7 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
         },
         Line::raw(""),
         Line::from(Span::styled("auth.json (next to composer.json):", bold())),
-    ];
+    ]);
     lines.extend(
         auth.unwrap_or_default()
             .lines()

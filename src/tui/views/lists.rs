@@ -1,6 +1,6 @@
 //! The Projects, Tokens and Licences screens: a filterable table, and details where rows are wide.
 
-use super::style::{ago, bad, dim, good, header, selected, short_key, shown, when};
+use super::style::{ago, bad, dim, good, header, notice, selected, short_key, shown, when};
 use super::{empty, filter_line};
 use crate::service::summaries::{LicenceSummary, TokenSummary};
 use crate::tui::model::{Model, Tab};
@@ -94,7 +94,10 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(hint.block(block), area);
         return;
     }
-    let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
+    let details_lines = model.selected_token().map(|t| token_details(t, model.now));
+    let details_height = details_lines.as_ref().map_or(0, |d| d.len() as u16 + 2);
+    let [list, details] =
+        Layout::vertical([Constraint::Min(4), Constraint::Length(details_height)]).areas(area);
     let wide = area.width >= 110;
     let rows = tokens.iter().map(|t| {
         let key = if wide {
@@ -102,10 +105,7 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
         } else {
             short_key(&t.public_key)
         };
-        let state = match t.revoked_at {
-            Some(_) => Span::styled("revoked", bad()),
-            None => Span::styled("active", good()),
-        };
+        let state = token_state(t, model.now);
         let used = t
             .last_used_at
             .map(|at| ago(model.now, at))
@@ -122,18 +122,29 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Fill(2),
         Constraint::Length(if wide { 32 } else { 10 }),
         Constraint::Fill(2),
-        Constraint::Length(7),
+        Constraint::Length(8),
         Constraint::Length(9),
     ];
     const TITLES: &[&str] = &["Project", "Public key", "Label", "State", "Last used"];
     let table = table(rows.collect(), widths, TITLES, block);
     show(frame, list, table, model.selected(Tab::Tokens));
-    if let Some(token) = model.selected_token() {
-        frame.render_widget(token_details(token), details);
+    if let Some(lines) = details_lines {
+        let text = Paragraph::new(lines).block(Block::bordered().title(" Token "));
+        frame.render_widget(text, details);
     }
 }
 
-fn token_details(t: &TokenSummary) -> Paragraph<'static> {
+/// Revoked and expired tokens are refused; a rotating one still takes its old key.
+fn token_state(t: &TokenSummary, now: i64) -> Span<'static> {
+    match (t.revoked_at, t.is_expired(now), t.is_rotating(now)) {
+        (Some(_), _, _) => Span::styled("revoked", bad()),
+        (None, true, _) => Span::styled("expired", bad()),
+        (None, false, true) => Span::styled("rotating", notice()),
+        (None, false, false) => Span::styled("active", good()),
+    }
+}
+
+fn token_details(t: &TokenSummary, now: i64) -> Vec<Line<'static>> {
     let field = |label: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{label:<12}"), dim()),
@@ -152,14 +163,22 @@ fn token_details(t: &TokenSummary) -> Paragraph<'static> {
             "User agent",
             t.last_user_agent.as_deref().map_or("–".into(), shown),
         ),
+        field("Expires", t.expires_at.map_or("never".into(), when)),
     ];
+    if let (true, Some(old)) = (t.is_rotating(now), &t.previous_public_key) {
+        let until = t.previous_valid_until.map_or_else(String::new, when);
+        lines.push(field("Rotating", format!("old key {old} until {until}")));
+    }
+    if !t.allowed_ips.is_empty() {
+        lines.push(field("Allowed", t.allowed_ips.join(" ")));
+    }
     if let Some(at) = t.revoked_at {
         lines.push(Line::from(Span::styled(
             format!("Revoked {}", when(at)),
             bad(),
         )));
     }
-    Paragraph::new(lines).block(Block::bordered().title(" Token "))
+    lines
 }
 
 pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {

@@ -137,6 +137,7 @@ fn hints(model: &Model) -> Line<'static> {
             ],
             Tab::Tokens => &[
                 ("n", "new"),
+                ("o", "rotate"),
                 ("x", "revoke"),
                 ("/", "filter"),
                 ("?", "help"),
