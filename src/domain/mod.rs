@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clocks other than `time::now`.
 
+pub mod advisory;
 pub mod audit;
 pub mod licence;
 pub mod metadata;

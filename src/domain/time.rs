@@ -54,6 +54,12 @@ pub fn to_rfc3339(unix_secs: i64) -> String {
     instant.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
 
+/// `Y-m-d H:i:s` in UTC: the form Composer reads an advisory's `reportedAt` in.
+pub fn to_composer_datetime(unix_secs: i64) -> String {
+    let instant = Utc.timestamp_opt(unix_secs, 0).single().unwrap_or_default();
+    instant.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// The UTC day an instant falls in, as `YYYY-MM-DD` (which sorts in time order).
 pub fn utc_day(unix_secs: i64) -> String {
     let instant = Utc.timestamp_opt(unix_secs, 0).single().unwrap_or_default();

@@ -1,7 +1,8 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
-use super::tables::{CUSTOMERS, LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
+use super::tables::{ADVISORIES, CUSTOMERS, LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
 use super::{ReadTables, Reader, Result, Writer};
+use crate::domain::advisory::Advisory;
 use crate::domain::licence::Licence;
 use crate::domain::names::{CustomerSlug, PackageName, ProjectSlug, PublicKey};
 use crate::domain::records::{Customer, Project, Release, Token};
@@ -60,6 +61,13 @@ macro_rules! read_accessors {
             pub fn releases(&self) -> Result<Vec<Release>> {
                 self.list(RELEASES)
             }
+            pub fn advisory(&self, id: &str) -> Result<Option<Advisory>> {
+                self.get(ADVISORIES, id)
+            }
+            /// Every advisory, withdrawn ones included, in id order.
+            pub fn advisories(&self) -> Result<Vec<Advisory>> {
+                self.list(ADVISORIES)
+            }
             pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
                 self.get(STAMPS, &stamp_key(project, resource))
             }
@@ -116,6 +124,9 @@ impl Writer<'_> {
                 .push((name.clone(), version_normalized.to_string()));
         }
         Ok(removed)
+    }
+    pub fn put_advisory(&self, advisory: &Advisory) -> Result<()> {
+        self.put(ADVISORIES, &advisory.id, advisory)
     }
     pub fn put_stamp(&self, project: &ProjectSlug, resource: &str, stamp: &Stamp) -> Result<()> {
         self.put(STAMPS, &stamp_key(project, resource), stamp)

@@ -49,11 +49,14 @@ pub const AUDIT: TableDefinition<'static, u64, &'static [u8]> = TableDefinition:
 /// count, distinct addresses and user agents, and any shared-token alert raised
 pub const TOKEN_USAGE: JsonTable = TableDefinition::new("token_usage_v1");
 
+/// advisory id (`PKGA-YYYY-NNNN`) → `Advisory`, withdrawn ones included
+pub const ADVISORIES: JsonTable = TableDefinition::new("advisories_v1");
+
 pub const SCHEMA_VERSION: u32 = 4;
 
 /// Every table keyed by text, as of the current schema. A new table goes here too, so backups
 /// carry it (migrations keep their own, historical lists).
-pub const ALL_TEXT_TABLES: [JsonTable; 9] = [
+pub const ALL_TEXT_TABLES: [JsonTable; 10] = [
     META,
     CUSTOMERS,
     PROJECTS,
@@ -63,6 +66,7 @@ pub const ALL_TEXT_TABLES: [JsonTable; 9] = [
     STAMPS,
     PUBLISHERS,
     TOKEN_USAGE,
+    ADVISORIES,
 ];
 
 /// Every table keyed by event id, as of the current schema.

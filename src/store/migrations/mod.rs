@@ -20,7 +20,7 @@ const MIGRATIONS: [Migration; 4] = [
         customers::assign_customers,
     ),
     (
-        "create the audit log and token usage tables",
+        "create the audit log, token usage and advisories tables",
         create_audit_v1,
     ),
 ];
@@ -67,5 +67,6 @@ fn create_publishing_v1(writer: &Writer) -> Result<()> {
 fn create_audit_v1(writer: &Writer) -> Result<()> {
     writer.txn.open_table(tables::AUDIT)?;
     writer.txn.open_table(tables::TOKEN_USAGE)?;
+    writer.txn.open_table(tables::ADVISORIES)?;
     Ok(())
 }
