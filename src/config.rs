@@ -27,6 +27,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
+    pub audit: AuditConfig,
     pub limits: LimitsConfig,
     pub connections: ConnectionsConfig,
     pub log: LogConfig,
@@ -57,6 +58,13 @@ pub struct Argon2Config {
 #[serde(deny_unknown_fields, default)]
 pub struct AnalyticsConfig {
     /// Download events older than this are deleted; 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit entries older than this are deleted; 0 keeps them forever.
     pub retention_days: u32,
 }
 
@@ -121,6 +129,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
+            audit: AuditConfig::default(),
             limits: LimitsConfig::default(),
             connections: ConnectionsConfig::default(),
             log: LogConfig::default(),

@@ -85,6 +85,7 @@ pub fn live_settings(config: &Config) -> LiveSettings {
         // Checked by `validate`, so this cannot fail here.
         trusted_proxies: TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default(),
         retention_days: config.analytics.retention_days,
+        audit_retention_days: config.audit.retention_days,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod archive;
 pub mod archive_cache;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod auth_json;
 pub mod backup;
@@ -157,6 +158,8 @@ pub struct LiveSettings {
     pub trusted_proxies: crate::domain::proxies::TrustedProxies,
     /// Download events older than this many days are deleted; 0 keeps them.
     pub retention_days: u32,
+    /// Audit entries older than this many days are deleted; 0 keeps them.
+    pub audit_retention_days: u32,
 }
 
 pub struct App {

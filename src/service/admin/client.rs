@@ -3,9 +3,16 @@
 
 use super::listing::read_array;
 use super::{AdminCommand, AdminListing, AdminRequest, decode, execute};
+use crate::service::audit;
 use crate::service::changes::Subscription;
 use crate::service::{App, Result};
 use std::sync::Arc;
+
+/// Runs `work` as the operator of this process: the audit log names a direct command's Unix
+/// user, or the TUI's beside a server in this process.
+fn as_operator<T>(app: &App, work: impl FnOnce() -> T) -> T {
+    audit::acting_as(audit::local_operator(app), work)
+}
 
 /// How requests reach a server in another process (the admin socket, spoken in `http`).
 pub trait Remote: Send + Sync {
@@ -34,7 +41,7 @@ impl Admin {
     /// Runs `command` and answers its typed response.
     pub fn call<C: AdminCommand>(&self, command: C) -> Result<C::Response> {
         match self {
-            Admin::Local(app) => command.run(app),
+            Admin::Local(app) => as_operator(app, || command.run(app)),
             Admin::Remote(remote) => decode(&remote.send(&command.into())?),
         }
     }
@@ -65,7 +72,7 @@ impl Admin {
     /// Runs a request whose answer the caller does not read (a change made from a form).
     pub fn send(&self, request: AdminRequest) -> Result<()> {
         match self {
-            Admin::Local(app) => execute(app, request).map(drop),
+            Admin::Local(app) => as_operator(app, || execute(app, request).map(drop)),
             Admin::Remote(remote) => remote.send(&request).map(drop),
         }
     }

@@ -108,6 +108,7 @@ admin_protocol! {
     listings {
         Downloads(Downloads),
         PublishLog(PublishLog),
+        AuditLog(AuditLog),
     }
 }
 
