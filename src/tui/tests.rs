@@ -1,6 +1,7 @@
 //! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
+mod audit;
 mod customers;
 
 use super::dialog::Dialog;
