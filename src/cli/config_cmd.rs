@@ -32,7 +32,9 @@ fn show(loaded: &Loaded, json: bool) -> Result<(), CliError> {
         "absent: defaults"
     };
     println!("# configuration file: {} ({source})", loaded.path.display());
-    println!("# changes to log.level, trusted_proxies and analytics.retention_days apply live;");
+    println!(
+        "# changes to log.level, trusted_proxies, analytics.retention_days and audit.retention_days apply live;"
+    );
     println!("# everything else needs a restart.");
     print!("{}", loaded.config.to_toml());
     Ok(())
