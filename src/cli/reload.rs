@@ -137,3 +137,22 @@ fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {
     check("log.format", running.log.format != next.log.format);
     changed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reload_summary_gives_live_values_and_names_restart_only_keys() {
+        let running = Config::default();
+        let mut next = Config::default();
+        next.log.level = "debug".into();
+        next.audit.retention_days = 365;
+        next.listen = vec!["0.0.0.0:80".into()];
+        assert_eq!(
+            reload_summary(&running, &next),
+            "log.level info → debug; audit.retention_days 0 → 365; restart needed: listen"
+        );
+        assert_eq!(reload_summary(&running, &running), "");
+    }
+}

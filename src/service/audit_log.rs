@@ -175,4 +175,34 @@ mod tests {
         assert_eq!(targets(100), ["new4", "new3", "new2", "new1", "new0"]);
         assert_eq!(targets(2), ["new4", "new3"]);
     }
+
+    #[test]
+    fn a_refused_change_records_nothing_and_a_licence_for_a_new_holder_records_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().into())).unwrap();
+        crate::service::customers::create(&app, "acme", None, None).unwrap();
+        assert!(crate::service::customers::create(&app, "acme", None, None).is_err());
+        let terms = crate::service::licences::LicenceTerms {
+            holder: Some("Beta Ltd".into()),
+            packages: vec!["acme/*".into()],
+            ..Default::default()
+        };
+        let licence = crate::service::licences::create(&app, terms).unwrap();
+        let actions: Vec<(String, String)> = newest_first(&app, &AuditFilter::default(), 10)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (e.action, e.target)
+            })
+            .collect();
+        let expected = [
+            ("licence.create", licence.id.as_str()),
+            ("customer.create", "beta-ltd"),
+            ("customer.create", "acme"),
+        ];
+        assert_eq!(
+            actions,
+            expected.map(|(a, t)| (a.to_string(), t.to_string()))
+        );
+    }
 }

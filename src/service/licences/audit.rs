@@ -87,3 +87,55 @@ fn projects(licence: &Licence) -> String {
     let slugs: Vec<&str> = licence.projects.iter().map(|p| p.as_str()).collect();
     slugs.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::licence::PackagePattern;
+    use crate::domain::names::{CustomerSlug, ProjectSlug};
+
+    fn licence() -> Licence {
+        Licence {
+            id: "lic_1".into(),
+            customer: CustomerSlug::parse("acme").unwrap(),
+            holder: "Acme".into(),
+            patterns: vec![PackagePattern::parse("acme/*").unwrap()],
+            access_until: Some(1_750_000_000),
+            revoked_at: None,
+            created_at: 0,
+            projects: Default::default(),
+            versions: None,
+            seats: Some(2),
+            dependencies: true,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_change_names_only_the_fields_that_differ_before_and_after() {
+        let before = licence();
+        let mut after = licence();
+        after.seats = None;
+        after.projects.insert(ProjectSlug::parse("shop").unwrap());
+        let record = changed("licence.edit", &before, &after);
+        assert_eq!(record.target, "lic_1");
+        assert_eq!(record.summary, "seats 2 → unlimited; active on none → shop");
+    }
+
+    #[test]
+    fn a_revocation_and_an_extension_read_as_such() {
+        let before = licence();
+        let mut after = licence();
+        after.revoked_at = Some(1);
+        assert_eq!(
+            changed("licence.revoke", &before, &after).summary,
+            "revoked"
+        );
+        let mut longer = licence();
+        longer.access_until = Some(1_781_536_000);
+        assert_eq!(
+            changed("licence.extend", &before, &longer).summary,
+            "access until 2025-06-15T15:06:40+00:00 → 2026-06-15T15:06:40+00:00"
+        );
+    }
+}
