@@ -98,3 +98,35 @@ impl Admin {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::Actor;
+    use crate::service::Settings;
+    use crate::service::admin::{ProjectCreate, ProjectRename};
+
+    fn newest_actor(app: &App) -> Actor {
+        let newest = app.store().audit_newest_first(1).unwrap().next();
+        newest.unwrap().unwrap().actor
+    }
+
+    #[test]
+    fn a_local_call_is_the_direct_users_and_beside_a_running_server_the_tuis() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().into())).unwrap();
+        let admin = Admin::Local(app.clone());
+        let slug = "shop".to_string();
+        admin
+            .call(ProjectCreate {
+                slug: slug.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(matches!(newest_actor(&app), Actor::Direct { .. }));
+        app.set_listening("127.0.0.1:8080".into());
+        let name = "The Shop".to_string();
+        admin.send(ProjectRename { slug, name }.into()).unwrap();
+        assert!(matches!(newest_actor(&app), Actor::Console { .. }));
+    }
+}
