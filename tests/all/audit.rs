@@ -346,3 +346,32 @@ fn a_configuration_reload_is_recorded_with_what_changed() {
     assert_eq!(reload["actor"], json!({"kind": "server"}));
     assert_eq!(reload["summary"], "analytics.retention_days 0 → 90");
 }
+
+#[test]
+fn a_git_import_is_the_operators_and_a_moved_branch_records_the_old_and_new_sha1() {
+    let app = Appliance::new();
+    let repo = crate::git_import::GitRepo::sample(app.dir.path());
+    app.json(&["package", "import-git", repo.arg(), "--branches"]);
+    let published = entries(&app, &["--action", "package.publish"]);
+    assert_eq!(published.len(), 4, "{published:?}");
+    let dev = published
+        .iter()
+        .find(|e| e["target"].as_str().unwrap().ends_with(" dev-main"))
+        .unwrap();
+    assert_eq!(dev["actor"], json!({"kind": "direct", "user": me()}));
+    let first_sha1 = dev["summary"].as_str().unwrap()[5..45].to_string();
+    assert!(
+        dev["summary"].as_str().unwrap().ends_with(" main"),
+        "the ref is named: {dev}"
+    );
+
+    repo.commit("next", "2024-06-01T09:00:00Z");
+    app.json(&["package", "import-git", repo.arg(), "--branches"]);
+    let moved = newest(&app, "package.publish");
+    let summary = moved["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(&format!("sha1 {first_sha1} → sha1 ")),
+        "{summary}"
+    );
+    assert_ne!(&summary[50..95], format!("sha1 {first_sha1}"), "{summary}");
+}
