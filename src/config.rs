@@ -28,6 +28,7 @@ pub struct Config {
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
     pub alerts: AlertsConfig,
+    pub audit: AuditConfig,
     pub limits: LimitsConfig,
     pub connections: ConnectionsConfig,
     pub log: LogConfig,
@@ -58,6 +59,13 @@ pub struct Argon2Config {
 #[serde(deny_unknown_fields, default)]
 pub struct AnalyticsConfig {
     /// Download events older than this are deleted; 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit entries older than this are deleted; 0 keeps them forever.
     pub retention_days: u32,
 }
 
@@ -138,6 +146,7 @@ impl Default for Config {
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
             alerts: AlertsConfig::default(),
+            audit: AuditConfig::default(),
             limits: LimitsConfig::default(),
             connections: ConnectionsConfig::default(),
             log: LogConfig::default(),

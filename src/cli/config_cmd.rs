@@ -33,8 +33,8 @@ fn show(loaded: &Loaded, json: bool) -> Result<(), CliError> {
     };
     println!("# configuration file: {} ({source})", loaded.path.display());
     println!(
-        "# changes to log.level, trusted_proxies, analytics.retention_days and \
-         alerts.shared_token_ips apply live;"
+        "# changes to log.level, trusted_proxies, analytics.retention_days, audit.retention_days \
+         and alerts.shared_token_ips apply live;"
     );
     println!("# everything else needs a restart.");
     print!("{}", loaded.config.to_toml());

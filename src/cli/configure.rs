@@ -86,6 +86,7 @@ pub fn live_settings(config: &Config) -> LiveSettings {
         trusted_proxies: TrustedProxies::parse(&config.trusted_proxies).unwrap_or_default(),
         retention_days: config.analytics.retention_days,
         shared_token_ips: config.alerts.shared_token_ips as usize,
+        audit_retention_days: config.audit.retention_days,
     }
 }
 

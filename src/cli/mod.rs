@@ -2,6 +2,7 @@
 //! server's socket, or the database directly), and prints for people or, with `--json`, machines.
 
 mod args;
+mod audit;
 mod backend;
 mod backup;
 mod config_cmd;
@@ -91,6 +92,8 @@ pub enum Command {
     Package(args::PackageCommand),
     /// Recent download events, newest first
     Downloads(args::RecentArgs),
+    /// Who changed what: the audit log, newest first
+    Audit(audit::AuditArgs),
     /// The effective configuration
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -128,7 +131,11 @@ impl Command {
             }
             Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),
             Command::Publisher(command) => matches!(command, args::PublisherCommand::List),
-            Command::Downloads(_) | Command::Config(_) | Command::Tui | Command::Backup(_) => true,
+            Command::Downloads(_)
+            | Command::Audit(_)
+            | Command::Config(_)
+            | Command::Tui
+            | Command::Backup(_) => true,
             Command::Serve(_) | Command::Restore(_) => false,
         }
     }
@@ -136,6 +143,7 @@ impl Command {
     fn follows(&self) -> bool {
         match self {
             Command::Downloads(args) => args.follow,
+            Command::Audit(args) => args.follow,
             Command::Package(args::PackageCommand::Log(args)) => args.follow,
             _ => false,
         }
@@ -234,6 +242,7 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
         Command::Licence(command) => licence::run(admin, command, json),
         Command::Package(command) => package::run(admin, command, json),
         Command::Downloads(args) => downloads::run(admin, args, json),
+        Command::Audit(args) => audit::run(admin, args, json),
         Command::Publisher(command) => publisher::run(admin, command, json),
         Command::Backup(args) => backup::backup(admin, args, json),
         Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(

@@ -6,6 +6,7 @@ use super::CliError;
 use super::configure::{Loaded, live_settings};
 use super::logging::LogHandle;
 use crate::config::Config;
+use crate::domain::audit::AuditRecord;
 use crate::http::tls::Certificates;
 use crate::service::App;
 use crate::watch::{FileWatch, watch_files};
@@ -59,11 +60,66 @@ fn apply_config_change(app: &App, loaded: &Loaded, running: &Mutex<Config>, log:
         );
     }
     tracing::info!("configuration reloaded");
+    record_reload(app, &running, &next);
     // Remember only what was applied, so a restart-only change is reported until it happens.
     running.log.level = next.log.level.clone();
     running.trusted_proxies = next.trusted_proxies.clone();
     running.analytics = next.analytics;
     running.alerts = next.alerts;
+    running.audit = next.audit;
+}
+
+/// Notes in the audit log what the reload changed, when it changed anything.
+fn record_reload(app: &App, running: &Config, next: &Config) {
+    let summary = reload_summary(running, next);
+    if summary.is_empty() {
+        return;
+    }
+    let record = AuditRecord::new("config.reload", "configuration", summary);
+    if let Err(error) = crate::service::audit::record(app, record) {
+        tracing::warn!(%error, "configuration reload not written to the audit log");
+    }
+}
+
+/// `log.level info → debug; restart needed: listen`, naming the live settings that changed
+/// with their values and the restart-only ones by key (their values may be paths or secrets).
+fn reload_summary(running: &Config, next: &Config) -> String {
+    let mut parts = Vec::new();
+    let mut live = |key: &str, before: String, after: String| {
+        if before != after {
+            parts.push(format!("{key} {before} → {after}"));
+        }
+    };
+    live(
+        "log.level",
+        running.log.level.clone(),
+        next.log.level.clone(),
+    );
+    live(
+        "trusted_proxies",
+        format!("{:?}", running.trusted_proxies),
+        format!("{:?}", next.trusted_proxies),
+    );
+    live(
+        "analytics.retention_days",
+        running.analytics.retention_days.to_string(),
+        next.analytics.retention_days.to_string(),
+    );
+    live(
+        "alerts.shared_token_ips",
+        running.alerts.shared_token_ips.to_string(),
+        next.alerts.shared_token_ips.to_string(),
+    );
+    live(
+        "audit.retention_days",
+        running.audit.retention_days.to_string(),
+        next.audit.retention_days.to_string(),
+    );
+    let restart = restart_only_changes(running, next);
+    if !restart.is_empty() {
+        parts.push(format!("restart needed: {}", restart.join(", ")));
+    }
+    parts.join("; ")
 }
 
 fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {
@@ -86,4 +142,23 @@ fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {
     check("connections", running.connections != next.connections);
     check("log.format", running.log.format != next.log.format);
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reload_summary_gives_live_values_and_names_restart_only_keys() {
+        let running = Config::default();
+        let mut next = Config::default();
+        next.log.level = "debug".into();
+        next.audit.retention_days = 365;
+        next.listen = vec!["0.0.0.0:80".into()];
+        assert_eq!(
+            reload_summary(&running, &next),
+            "log.level info → debug; audit.retention_days 0 → 365; restart needed: listen"
+        );
+        assert_eq!(reload_summary(&running, &running), "");
+    }
 }

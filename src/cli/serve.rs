@@ -194,13 +194,23 @@ async fn flush_analytics_until(app: Arc<App>, stop: impl std::future::Future<Out
 }
 
 async fn prune_now(app: &Arc<App>) {
-    let app = app.clone();
+    let pruning = app.clone();
     let result =
-        tokio::task::spawn_blocking(move || crate::service::retention::prune_downloads(&app)).await;
+        tokio::task::spawn_blocking(move || crate::service::retention::prune_downloads(&pruning))
+            .await;
     match result {
         Ok(Ok(0)) => {}
         Ok(Ok(removed)) => tracing::info!(removed, "old download events deleted"),
         Ok(Err(error)) => tracing::warn!(%error, "old download events not deleted; will retry"),
+        Err(_) => {}
+    }
+    let pruning = app.clone();
+    let result =
+        tokio::task::spawn_blocking(move || crate::service::retention::prune_audit(&pruning)).await;
+    match result {
+        Ok(Ok(0)) => {}
+        Ok(Ok(removed)) => tracing::info!(removed, "old audit entries deleted"),
+        Ok(Err(error)) => tracing::warn!(%error, "old audit entries not deleted; will retry"),
         Err(_) => {}
     }
 }

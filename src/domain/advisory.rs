@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(json["advisoryId"], "PKGA-2026-0001");
         assert_eq!(json["packageName"], "acme/core");
         assert_eq!(json["affectedVersions"], ">=1.0,<1.2.3");
-        assert_eq!(json["reportedAt"], "2026-11-18 08:26:40");
+        assert_eq!(json["reportedAt"], "2026-11-18 11:06:40");
         assert_eq!(json["sources"][0]["remoteId"], "PKGA-2026-0001");
         assert_eq!(json["severity"], "high");
         assert_eq!(json["cve"], "CVE-2026-12345");

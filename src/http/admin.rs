@@ -3,9 +3,11 @@
 //! A listing's answer is sent as it is read (chunked), so a long one is never held whole.
 
 use super::error::admin_error_response;
+use crate::domain::audit::Actor;
 use crate::service::App;
 use crate::service::ServiceError;
 use crate::service::admin::{AdminRequest, Answer, answer};
+use crate::service::audit;
 use crate::service::changes::Change;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -24,6 +26,11 @@ pub const EVENTS_PATH: &str = "/v1/events";
 pub const CHANGE_EVENT: &str = "change";
 pub const MISSED_EVENT: &str = "missed";
 
+/// The Unix user on the other end of an admin connection, from the socket's peer credentials;
+/// the audit log names it for every change the connection's requests make.
+#[derive(Clone, Copy, Debug)]
+pub struct PeerUid(pub Option<u32>);
+
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
@@ -39,13 +46,15 @@ fn run_request(
             app.settings().limits.admin_body_bytes,
         ))
         .and(warp::body::bytes())
-        .then(move |body: Bytes| {
+        .and(warp::ext::optional::<PeerUid>())
+        .then(move |body: Bytes, peer: Option<PeerUid>| {
             let app = app.clone();
-            async move { handle(app, body).await }
+            let uid = peer.and_then(|peer| peer.0);
+            async move { handle(app, body, uid).await }
         })
 }
 
-async fn handle(app: Arc<App>, body: Bytes) -> Response {
+async fn handle(app: Arc<App>, body: Bytes, uid: Option<u32>) -> Response {
     let request: AdminRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
@@ -58,7 +67,16 @@ async fn handle(app: Arc<App>, body: Bytes) -> Response {
     // A listing's walk stays on that thread too, handing pieces over as it reads them.
     let (head, headed) = tokio::sync::oneshot::channel();
     let (pieces, piece_stream) = tokio::sync::mpsc::channel(PIECES_IN_FLIGHT);
-    tokio::task::spawn_blocking(move || produce(&app, request, head, pieces));
+    // The user's name is looked up here too: the system's user database may be slow to answer.
+    tokio::task::spawn_blocking(move || match uid {
+        Some(uid) => {
+            let actor = Actor::Socket {
+                user: audit::user_name(uid),
+            };
+            audit::acting_as(actor, || produce(&app, request, head, pieces))
+        }
+        None => produce(&app, request, head, pieces),
+    });
     match headed.await {
         Ok(Ok(Head::Whole(json))) => json_response(json),
         Ok(Ok(Head::Streamed)) => {

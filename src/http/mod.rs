@@ -94,7 +94,13 @@ pub async fn serve_admin(
             },
             _ = &mut shutdown => break,
         };
-        let service = TowerToHyperService::new(warp::service(routes.clone()));
+        // Read once per connection: the peer cannot change, and every request on it is its user's.
+        let peer = admin::PeerUid(stream.peer_cred().ok().map(|cred| cred.uid()));
+        let routed = TowerToHyperService::new(warp::service(routes.clone()));
+        let service = hyper::service::service_fn(move |mut request| {
+            request.extensions_mut().insert(peer);
+            hyper::service::Service::call(&routed, request)
+        });
         let served = auto::Builder::new(TokioExecutor::new())
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

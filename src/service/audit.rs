@@ -6,7 +6,7 @@
 //! command by the Unix user running it.
 
 use super::App;
-use crate::domain::audit::Actor;
+use crate::domain::audit::{Actor, AuditRecord};
 use std::cell::RefCell;
 
 thread_local! {
@@ -21,6 +21,15 @@ pub fn acting_as<T>(actor: Actor, work: impl FnOnce() -> T) -> T {
     work()
 }
 
+/// Runs `work` under `actor` unless an outer scope already names who is acting.
+pub fn unless_acting<T>(actor: Actor, work: impl FnOnce() -> T) -> T {
+    if ACTING.with(|acting| acting.borrow().is_some()) {
+        work()
+    } else {
+        acting_as(actor, work)
+    }
+}
+
 struct Restore(Option<Actor>);
 
 impl Drop for Restore {
@@ -28,6 +37,15 @@ impl Drop for Restore {
         let outer = self.0.take();
         ACTING.with(|acting| acting.replace(outer));
     }
+}
+
+/// Records an entry about something that changed outside the database (a configuration file, a
+/// backup written elsewhere), in a transaction of its own.
+pub fn record(app: &App, record: AuditRecord) -> super::Result<()> {
+    app.change(|w| {
+        w.audit(record);
+        Ok(())
+    })
 }
 
 /// The actor for a change made now on this thread.
@@ -45,6 +63,16 @@ fn unscoped(app: &App) -> Actor {
             user: user_name(current_uid()),
         }
     }
+}
+
+/// Whoever this thread acts as, else the Unix user running this process directly: for work
+/// done before any `App` is open (a restore).
+pub fn operator_here() -> Actor {
+    ACTING
+        .with(|acting| acting.borrow().clone())
+        .unwrap_or_else(|| Actor::Direct {
+            user: user_name(current_uid()),
+        })
 }
 
 /// The operator in this process: at a TUI beside a running server, or a direct command.

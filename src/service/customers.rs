@@ -11,6 +11,7 @@ pub use show::{
 
 use super::changes::ChangeEvent;
 use super::{App, Result, ServiceError, invalid};
+use crate::domain::audit::AuditRecord;
 use crate::domain::names::CustomerSlug;
 use crate::domain::records::Customer;
 use crate::domain::text::check_field;
@@ -50,6 +51,7 @@ pub fn create(
             created_at: time::now(),
         };
         w.put_customer(&customer)?;
+        w.audit(created_record(&customer));
         Ok(customer)
     })?;
     announce_created(app, &customer);
@@ -88,6 +90,13 @@ pub fn rename(app: &App, slug: &str, name: &str) -> Result<Customer> {
     let customer = app.change(|w| {
         let mut customer = w.customer(&slug)?.ok_or_else(|| missing(&slug))?;
         check_name_free(w, &name, &slug)?;
+        if customer.name != name {
+            w.audit(AuditRecord::new(
+                "customer.rename",
+                slug.as_str(),
+                format!("name {:?} → {name:?}", customer.name),
+            ));
+        }
         customer.name = name;
         w.put_customer(&customer)?;
         Ok(customer)
@@ -182,7 +191,16 @@ pub(super) fn named_or_created(w: &Writer, name: &str) -> Result<(Customer, bool
         created_at: time::now(),
     };
     w.put_customer(&customer)?;
+    w.audit(created_record(&customer));
     Ok((customer, true))
+}
+
+fn created_record(customer: &Customer) -> AuditRecord {
+    AuditRecord::new(
+        "customer.create",
+        customer.slug.as_str(),
+        format!("created, name {:?}", customer.name),
+    )
 }
 
 pub(super) fn announce_created(app: &App, customer: &Customer) {
@@ -373,12 +391,14 @@ mod tests {
         delete(&app, "acme", true).unwrap();
         delete(&app, "acme", false).unwrap();
         app.changes.close();
+        // Audit entries are announced too, each before its change's own event: not what this tests.
         let kinds: Vec<ChangeEvent> = feed
             .by_ref()
             .map(|item| match item {
                 FeedItem::Change(change) => change.event.clone(),
                 FeedItem::Missed(n) => panic!("missed {n}"),
             })
+            .filter(|event| !matches!(event, ChangeEvent::Audited { .. }))
             .collect();
         assert!(
             matches!(&kinds[..], [

@@ -14,6 +14,7 @@ use crate::domain::time;
 use crate::store::Writer;
 use serde::{Deserialize, Serialize};
 
+mod audit;
 mod edits;
 mod reports;
 
@@ -73,6 +74,7 @@ pub fn create(app: &App, terms: LicenceTerms) -> Result<LicenceSummary> {
             note,
         };
         w.put_licence(&licence)?;
+        w.audit(audit::created(&licence));
         Ok((licence, created.then_some(customer)))
     })?;
     if let Some(customer) = new_customer {
@@ -134,9 +136,11 @@ fn licence_customer(
 }
 
 /// Applies `edit` to the stored licence; announces the result only when it really changed.
+/// `action` names the change in the audit log.
 pub(super) fn change_licence(
     app: &App,
     id: &str,
+    action: &str,
     edit: impl FnOnce(&Writer, &mut Licence) -> Result<()>,
 ) -> Result<LicenceSummary> {
     let (licence, changed) = app.change(|w| {
@@ -148,6 +152,7 @@ pub(super) fn change_licence(
         let changed = licence != before;
         if changed {
             w.put_licence(&licence)?;
+            w.audit(audit::changed(action, &before, &licence));
         }
         Ok((licence, changed))
     })?;
@@ -163,7 +168,11 @@ pub(super) fn change_licence(
 pub fn set_activation(app: &App, id: &str, project: &str, active: bool) -> Result<LicenceSummary> {
     let project = ProjectSlug::parse(project).map_err(invalid)?;
     let joined = std::cell::RefCell::new(None);
-    let summary = change_licence(app, id, |w, licence| {
+    let action = match active {
+        true => "licence.activate",
+        false => "licence.deactivate",
+    };
+    let summary = change_licence(app, id, action, |w, licence| {
         if !active {
             return deactivate(licence, &project);
         }
@@ -205,6 +214,14 @@ fn activate(w: &Writer, licence: &mut Licence, project: &ProjectSlug) -> Result<
     }
     record.customer = Some(licence.customer.clone());
     w.put_project(&record)?;
+    w.audit(crate::domain::audit::AuditRecord::new(
+        "project.join",
+        project.as_str(),
+        format!(
+            "customer none → {} (licence {})",
+            licence.customer, licence.id
+        ),
+    ));
     Ok(Some(record))
 }
 
@@ -245,7 +262,7 @@ pub(super) fn check_free_seat(licence: &Licence) -> Result<()> {
 }
 
 pub fn revoke(app: &App, id: &str) -> Result<LicenceSummary> {
-    change_licence(app, id, |_, licence| {
+    change_licence(app, id, "licence.revoke", |_, licence| {
         licence.revoked_at.get_or_insert(time::now());
         Ok(())
     })

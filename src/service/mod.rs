@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod archive;
 pub mod archive_cache;
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod auth_json;
 pub mod backup;
@@ -161,6 +162,8 @@ pub struct LiveSettings {
     pub retention_days: u32,
     /// More distinct addresses than this for one token in a UTC day flag it as shared.
     pub shared_token_ips: usize,
+    /// Audit entries older than this many days are deleted; 0 keeps them.
+    pub audit_retention_days: u32,
 }
 
 impl Default for LiveSettings {
@@ -169,6 +172,7 @@ impl Default for LiveSettings {
             trusted_proxies: Default::default(),
             retention_days: 0,
             shared_token_ips: usage::DEFAULT_SHARED_TOKEN_IPS,
+            audit_retention_days: 0,
         }
     }
 }

@@ -5,6 +5,7 @@ use super::changes::ChangeEvent;
 use super::customers;
 use super::summaries::ProjectDeletion;
 use super::{App, Result, ServiceError};
+use crate::domain::audit::AuditRecord;
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Project, Token};
@@ -54,6 +55,15 @@ pub fn create_for_customer(
             customer,
         };
         w.put_project(&project)?;
+        let owner = match &project.customer {
+            Some(customer) => format!(", customer {customer}"),
+            None => String::new(),
+        };
+        w.audit(AuditRecord::new(
+            "project.create",
+            project.slug.as_str(),
+            format!("created, name {:?}{owner}", project.name),
+        ));
         Ok(project)
     })?;
     app.changes.announce(ChangeEvent::ProjectCreated {
@@ -93,6 +103,13 @@ pub fn rename_project(app: &App, slug: &str, name: &str) -> Result<Project> {
     check_field("project name", name).map_err(ServiceError::Invalid)?;
     let project = app.change(|w| {
         let mut project = w.project(&slug)?.ok_or_else(|| missing(&slug))?;
+        if project.name != name {
+            w.audit(AuditRecord::new(
+                "project.rename",
+                slug.as_str(),
+                format!("name {:?} → {name:?}", project.name),
+            ));
+        }
         project.name = name.to_string();
         w.put_project(&project)?;
         Ok(project)
@@ -127,7 +144,19 @@ pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDel
             w.put_licence(licence)?;
         }
         w.delete_project(&slug)?;
-        Ok(deletion(&slug, &tokens, &licences, true))
+        let deletion = deletion(&slug, &tokens, &licences, true);
+        w.audit(AuditRecord::new(
+            "project.delete",
+            slug.as_str(),
+            format!(
+                "deleted with {} token(s){}, deactivated {} licence(s){}",
+                tokens.len(),
+                listed(&deletion.tokens_removed),
+                licences.len(),
+                listed(&deletion.licences_deactivated),
+            ),
+        ));
+        Ok(deletion)
     })?;
     for key in &deletion.tokens_removed {
         app.auth.forget(key);
@@ -136,6 +165,15 @@ pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDel
         deletion: deletion.clone(),
     });
     Ok(deletion)
+}
+
+/// ` (a, b)` after a count, or nothing when there is nothing to name.
+fn listed(items: &[String]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", items.join(", "))
+    }
 }
 
 fn affected(

@@ -62,7 +62,7 @@ struct StagedArchive {
 pub fn publish(app: &App, request: &PublishRequest, origin: &Origin) -> Result<PublishOutcome> {
     let result = stage(app, &request.path)
         .and_then(|staged| {
-            let result = publish_staged(app, request, &staged, origin);
+            let result = origin.acting(|| publish_staged(app, request, &staged, origin));
             let _ = std::fs::remove_file(&staged.temp_path);
             result
         })
@@ -111,10 +111,11 @@ fn publish_staged(
         composer_json: manifest.composer_json.clone(),
         yanked: None,
     };
+    let record = origin.audit_record(&release);
     if origin.may_replace(&release) {
-        return dev::commit_replacing(app, release, staged, autoload.warnings);
+        return dev::commit_replacing(app, release, staged, autoload.warnings, record);
     }
-    commit(app, release, staged, autoload.warnings)
+    commit(app, release, staged, autoload.warnings, record)
 }
 
 fn outcome(release: &Release, status: &str, warnings: &[String]) -> PublishOutcome {
@@ -133,6 +134,7 @@ fn commit(
     release: Release,
     staged: &StagedArchive,
     warnings: Vec<String>,
+    record: crate::domain::audit::AuditRecord,
 ) -> Result<PublishOutcome> {
     let outcome = |status: &str| outcome(&release, status, &warnings);
     let existing = app.store().write(|w| {
@@ -164,7 +166,9 @@ fn commit(
             // Inside the change: removing a release deletes an unreferenced archive inside one
             // too, so the two never interleave. The file is in place before the record commits.
             placed.set(move_into_place(staged, &archive)?);
-            Ok(w.put_release(&release)?)
+            w.put_release(&release)?;
+            w.audit(record);
+            Ok(())
         },
         || remove_if_placed(&placed, &archive),
     )?;

@@ -9,6 +9,7 @@ use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
 use super::summaries::{PublisherSummary, patterns_text};
 use super::{App, Result, ServiceError, invalid};
+use crate::domain::audit::AuditRecord;
 use crate::domain::licence::PackagePattern;
 use crate::domain::names::PublicKey;
 use crate::domain::publisher::PublisherToken;
@@ -57,13 +58,27 @@ pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<C
         created_at: time::now(),
         revoked_at: None,
     };
-    app.store().write(|w| {
+    // Through `change` (which leaves the catalogue as it was) so the audit entry commits with it.
+    app.change(|w| {
         if w.token(&token.public_key)?.is_some() || w.publisher(&token.public_key)?.is_some() {
             return Err(ServiceError::Conflict(
                 "public key collision; try again".into(),
             ));
         }
-        Ok(w.put_publisher(&token)?)
+        w.put_publisher(&token)?;
+        w.audit(AuditRecord::new(
+            "publisher.create",
+            token.public_key.as_str(),
+            format!(
+                "created, label {:?}, may publish {}",
+                token.label,
+                match token.packages.is_empty() {
+                    true => "any package".to_string(),
+                    false => patterns_text(&token.packages).join(", "),
+                }
+            ),
+        ));
+        Ok(())
     })?;
     app.changes.announce(ChangeEvent::PublisherCreated {
         publisher: PublisherSummary::from(token.clone()),
@@ -85,7 +100,7 @@ pub fn list(app: &App) -> Result<Vec<PublisherSummary>> {
 
 pub fn revoke(app: &App, public_key: &str) -> Result<PublisherSummary> {
     let key = PublicKey::parse(public_key).map_err(invalid)?;
-    let (token, changed) = app.store().write(|w| {
+    let (token, changed) = app.change(|w| {
         let mut token = w.publisher(&key)?.ok_or_else(|| {
             ServiceError::NotFound(format!("no publisher token with public key {key}"))
         })?;
@@ -93,6 +108,11 @@ pub fn revoke(app: &App, public_key: &str) -> Result<PublisherSummary> {
         if changed {
             token.revoked_at = Some(time::now());
             w.put_publisher(&token)?;
+            w.audit(AuditRecord::new(
+                "publisher.revoke",
+                key.as_str(),
+                format!("label {:?}: active → revoked", token.label),
+            ));
         }
         Ok::<_, ServiceError>((token, changed))
     })?;

@@ -4,6 +4,7 @@
 use super::changes::ChangeEvent;
 use super::summaries::{RecallOutcome, RemoveOutcome};
 use super::{App, Result, ServiceError};
+use crate::domain::audit::AuditRecord;
 use crate::domain::names::PackageName;
 use crate::domain::records::{Release, Yank};
 use crate::domain::text::check_field;
@@ -36,6 +37,7 @@ pub fn set_yanked(
             // the package's metadata and moves its Last-Modified forward.
             release.yanked = wanted;
             w.put_release(&release)?;
+            w.audit(yank_record(&release));
         }
         Ok((release, changed))
     })?;
@@ -57,6 +59,11 @@ pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
             .release(&name, &version_normalized)?
             .ok_or_else(|| no_such_release(&name, version))?;
         w.delete_release(&name, &version_normalized)?;
+        w.audit(AuditRecord::new(
+            "package.remove",
+            format!("{} {}", release.name, release.version),
+            format!("removed, sha1 {}", release.shasum),
+        ));
         Ok(release)
     })?;
     let archive_deleted = delete_archive_if_unreferenced(app, &removed)?;
@@ -93,6 +100,22 @@ pub(super) fn delete_archive_if_unreferenced(app: &App, gone: &Release) -> Resul
             ))),
         }
     })
+}
+
+fn yank_record(release: &Release) -> AuditRecord {
+    let target = format!("{} {}", release.name, release.version);
+    match &release.yanked {
+        Some(Yank {
+            reason: Some(reason),
+            ..
+        }) => AuditRecord::new(
+            "package.yank",
+            target,
+            format!("available → yanked: {reason}"),
+        ),
+        Some(_) => AuditRecord::new("package.yank", target, "available → yanked"),
+        None => AuditRecord::new("package.unyank", target, "yanked → available"),
+    }
 }
 
 fn release_id(name: &str, version: &str) -> Result<(PackageName, String)> {

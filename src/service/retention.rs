@@ -1,4 +1,5 @@
-//! Keeps the download history, and token usage per day, within the configured retention period.
+//! Keeps the download history (with token usage per day) and the audit log within their
+//! configured retention periods.
 
 use super::changes::ChangeEvent;
 use super::{App, Result};
@@ -27,6 +28,19 @@ pub fn prune_downloads(app: &App) -> Result<u64> {
             .announce(ChangeEvent::DownloadsPruned { removed });
     }
     Ok(removed)
+}
+
+/// Deletes audit entries older than `audit.retention_days`; nothing when it is 0 (keep all).
+/// A pruning is not itself a change worth an entry: the setting that causes it is recorded when
+/// it is loaded.
+pub fn prune_audit(app: &App) -> Result<u64> {
+    let days = app.live().audit_retention_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = time::now_micros().saturating_sub(i64::from(days) * MICROS_PER_DAY);
+    let cutoff = u64::try_from(cutoff).unwrap_or(0);
+    Ok(app.store().write(|w| w.prune_audit_before(cutoff))?)
 }
 
 #[cfg(test)]

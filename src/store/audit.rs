@@ -28,6 +28,17 @@ impl Writer<'_> {
         table.insert(key, bytes.as_slice())?;
         Ok(())
     }
+
+    /// Deletes the entries committed before `cutoff_micros`; returns how many went.
+    pub fn prune_audit_before(&self, cutoff_micros: u64) -> Result<u64> {
+        let mut table = self.txn.open_table(AUDIT)?;
+        let mut removed = 0;
+        table.retain_in(..cutoff_micros, |_, _| {
+            removed += 1;
+            false
+        })?;
+        Ok(removed)
+    }
 }
 
 impl Store {

@@ -1,6 +1,7 @@
 //! What flows into `update` (keys, clock ticks, answers from the background) and what flows out
 //! of it (work for the background). Neither side blocks the other.
 
+use crate::domain::audit::AuditEntry;
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
 use crate::service::changes::FeedItem;
@@ -58,6 +59,8 @@ pub enum Loaded {
     Package(PackageDetail),
     Stats(DashboardStats),
     Report(DownloadReport),
+    /// The audit log's latest entries, newest first.
+    Audit(Vec<AuditEntry>),
 }
 
 #[derive(Debug)]

@@ -2,6 +2,7 @@
 
 use super::dialog::Dialog;
 use super::text_input::TextInput;
+use crate::domain::audit::AuditEntry;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::service::customers::{CustomerDetail, CustomerSummary};
 use crate::service::licences::ExpiringLicence;
@@ -24,10 +25,11 @@ pub enum Tab {
     Licences,
     Packages,
     Downloads,
+    Audit,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Dashboard,
         Tab::Customers,
         Tab::Projects,
@@ -35,6 +37,7 @@ impl Tab {
         Tab::Licences,
         Tab::Packages,
         Tab::Downloads,
+        Tab::Audit,
     ];
 
     pub fn title(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Tab {
             Tab::Licences => "Licences",
             Tab::Packages => "Packages",
             Tab::Downloads => "Downloads",
+            Tab::Audit => "Audit",
         }
     }
 
@@ -96,6 +100,8 @@ pub struct Data {
     pub report: DownloadReport,
     /// Newest first.
     pub live: VecDeque<DownloadEvent>,
+    /// The audit log's latest entries, newest first, kept up to date from the change feed.
+    pub audit: VecDeque<AuditEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,6 +222,16 @@ impl Model {
             .collect()
     }
 
+    /// The audit log narrowed by target, action or actor.
+    pub fn visible_audit(&self) -> Vec<&AuditEntry> {
+        let rows = self.data.audit.iter();
+        rows.filter(|e| {
+            let actor = e.actor.to_string();
+            self.matches(Tab::Audit, &[&e.target, &e.action, &actor])
+        })
+        .collect()
+    }
+
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Dashboard => 0,
@@ -225,6 +241,7 @@ impl Model {
             Tab::Licences => self.visible_licences().len(),
             Tab::Packages => self.visible_packages().len(),
             Tab::Downloads => self.visible_live().len(),
+            Tab::Audit => self.visible_audit().len(),
         }
     }
 

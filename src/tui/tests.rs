@@ -1,6 +1,7 @@
 //! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
+mod audit;
 mod customers;
 mod tokens;
 
@@ -364,6 +365,7 @@ snapshots! {
     licences_screen: on_tab(Tab::Licences);
     packages_screen: on_tab(Tab::Packages);
     downloads_screen: on_tab(Tab::Downloads);
+    audit_screen: audit::on_audit();
     help_dialog: { let mut m = fixture(); press(&mut m, "?"); m };
     new_project_form: { let mut m = on_tab(Tab::Projects); press(&mut m, "nacme-qa"); m };
     delete_confirmation: {

@@ -6,6 +6,7 @@ use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
 use super::{customer_forms, forms, navigation};
+use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
 use crate::service::changes::{ChangeEvent, FeedItem};
@@ -147,6 +148,8 @@ fn on_feed(model: &mut Model, item: FeedItem) {
             model.stats_stale = true;
         }
         ChangeEvent::DownloadsPruned { .. } => model.stats_stale = true,
+        // The change it describes is announced on its own and reloads what it touched.
+        ChangeEvent::Audited { entries } => live_audit(model, entries),
         // No screen shows publisher tokens.
         ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
         _ => model.lists_stale = true,
@@ -166,6 +169,33 @@ fn live_download(model: &mut Model, event: &DownloadEvent) {
         // Keep the row the operator is looking at under the cursor as the feed grows.
         navigation::move_by(model, 1);
     }
+}
+
+fn live_audit(model: &mut Model, entries: &[AuditEntry]) {
+    for entry in entries {
+        model.data.audit.push_front(entry.clone());
+        if model.current() == Tab::Audit && model.selected(Tab::Audit) > 0 {
+            navigation::move_by(model, 1);
+        }
+    }
+    model.data.audit.truncate(LIVE_FEED_LEN);
+}
+
+/// A reload read before the newest entries committed must not drop the ones the feed brought.
+fn loaded_audit(model: &mut Model, rows: Vec<AuditEntry>) {
+    let newest = rows.first().map_or(i64::MIN, |e| e.at_micros);
+    let mut audit: std::collections::VecDeque<AuditEntry> = rows.into();
+    let arrived = model
+        .data
+        .audit
+        .iter()
+        .take_while(|e| e.at_micros >= newest);
+    let missing: Vec<AuditEntry> = arrived.filter(|e| !audit.contains(e)).cloned().collect();
+    for entry in missing.into_iter().rev() {
+        audit.push_front(entry);
+    }
+    audit.truncate(LIVE_FEED_LEN);
+    model.data.audit = audit;
 }
 
 fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
@@ -197,6 +227,7 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         }
         Loaded::Stats(stats) => data.stats = stats,
         Loaded::Report(report) => data.report = report,
+        Loaded::Audit(rows) => loaded_audit(model, rows),
     }
     navigation::clamp_all(model);
     vec![]

@@ -2,10 +2,11 @@
 //! drawing and taking keys while the server works (a slow publish, a big statistics query).
 
 use super::message::{Effect, Loaded, Msg};
+use super::model::LIVE_FEED_LEN;
 use crate::service::admin::{
-    Admin, AdminCommand, CustomerDelete, CustomerList, CustomerShow, DashboardStats, DownloadStats,
-    LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow, ProjectCheck,
-    ProjectDelete, ProjectList, TokenCreate, TokenList, TokenRotate,
+    Admin, AdminCommand, AuditLog, CustomerDelete, CustomerList, CustomerShow, DashboardStats,
+    DownloadStats, LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow,
+    ProjectCheck, ProjectDelete, ProjectList, TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -141,6 +142,11 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         send(Loaded::Tokens(call(admin, TokenList::default())?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
         send(Loaded::Packages(call(admin, PackageList {})?));
+        let audit = AuditLog {
+            limit: LIVE_FEED_LEN,
+            filter: Default::default(),
+        };
+        send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
     }
     send(Loaded::Stats(call(admin, DashboardStats {})?));
     send(Loaded::Report(call(admin, DownloadStats {})?));

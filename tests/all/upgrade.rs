@@ -164,3 +164,16 @@ fn a_schema_3_database_keeps_its_tokens_licences_publishers_and_downloads() {
         );
     }
 }
+
+#[test]
+fn a_schema_3_database_starts_an_empty_audit_log_and_records_the_next_change() {
+    let appliance = upgraded(SCHEMA3);
+    assert_eq!(appliance.json(&["audit"]), serde_json::json!([]));
+    appliance.json(&["project", "rename", "acme-prod", "--name", "Acme, upgraded"]);
+    let log = appliance.json(&["audit"]);
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["action"], "project.rename");
+    assert_eq!(entries[0]["target"], "acme-prod");
+    assert_eq!(entries[0]["actor"]["kind"], "direct");
+}

@@ -3,9 +3,16 @@
 
 use super::listing::read_array;
 use super::{AdminCommand, AdminListing, AdminRequest, decode, execute};
+use crate::service::audit;
 use crate::service::changes::Subscription;
 use crate::service::{App, Result};
 use std::sync::Arc;
+
+/// Runs `work` as the operator of this process: the audit log names a direct command's Unix
+/// user, or the TUI's beside a server in this process.
+fn as_operator<T>(app: &App, work: impl FnOnce() -> T) -> T {
+    audit::acting_as(audit::local_operator(app), work)
+}
 
 /// How requests reach a server in another process (the admin socket, spoken in `http`).
 pub trait Remote: Send + Sync {
@@ -34,7 +41,7 @@ impl Admin {
     /// Runs `command` and answers its typed response.
     pub fn call<C: AdminCommand>(&self, command: C) -> Result<C::Response> {
         match self {
-            Admin::Local(app) => command.run(app),
+            Admin::Local(app) => as_operator(app, || command.run(app)),
             Admin::Remote(remote) => decode(&remote.send(&command.into())?),
         }
     }
@@ -65,7 +72,7 @@ impl Admin {
     /// Runs a request whose answer the caller does not read (a change made from a form).
     pub fn send(&self, request: AdminRequest) -> Result<()> {
         match self {
-            Admin::Local(app) => execute(app, request).map(drop),
+            Admin::Local(app) => as_operator(app, || execute(app, request).map(drop)),
             Admin::Remote(remote) => remote.send(&request).map(drop),
         }
     }
@@ -89,5 +96,37 @@ impl Admin {
             Admin::Local(app) => Some(app),
             Admin::Remote(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::Actor;
+    use crate::service::Settings;
+    use crate::service::admin::{ProjectCreate, ProjectRename};
+
+    fn newest_actor(app: &App) -> Actor {
+        let newest = app.store().audit_newest_first(1).unwrap().next();
+        newest.unwrap().unwrap().actor
+    }
+
+    #[test]
+    fn a_local_call_is_the_direct_users_and_beside_a_running_server_the_tuis() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().into())).unwrap();
+        let admin = Admin::Local(app.clone());
+        let slug = "shop".to_string();
+        admin
+            .call(ProjectCreate {
+                slug: slug.clone(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(matches!(newest_actor(&app), Actor::Direct { .. }));
+        app.set_listening("127.0.0.1:8080".into());
+        let name = "The Shop".to_string();
+        admin.send(ProjectRename { slug, name }.into()).unwrap();
+        assert!(matches!(newest_actor(&app), Actor::Console { .. }));
     }
 }

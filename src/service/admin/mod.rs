@@ -112,6 +112,7 @@ admin_protocol! {
     listings {
         Downloads(Downloads),
         PublishLog(PublishLog),
+        AuditLog(AuditLog),
     }
 }
 

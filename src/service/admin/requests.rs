@@ -1,9 +1,11 @@
 //! Each admin request, its fields as they travel, and what it answers.
 
 use super::{AdminCommand, AdminListing, Rows};
+use crate::domain::audit::AuditEntry;
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{Customer, DownloadEvent, Project};
 use crate::domain::time;
+use crate::service::audit_log::{self, AuditFilter};
 use crate::service::backup::BackupReport;
 use crate::service::customers::{self, CustomerDeletion, CustomerDetail, CustomerSummary};
 use crate::service::git_publish::GitPublishRequest;
@@ -238,6 +240,10 @@ listing!(
     /// The most recent publish attempts from every route, newest first.
     PublishLog { limit: usize }
     -> PublishEvent = |r, app| app.publish_log.recent(app.store(), r.limit));
+listing!(
+    /// The most recent audit entries the filter admits, newest first.
+    AuditLog { limit: usize, filter: AuditFilter }
+    -> AuditEntry = |r, app| audit_log::newest_first(app, &r.filter, r.limit));
 
 request!(PublisherCreate { label: Option<String>, packages: Vec<String> }
     -> CreatedPublisher = |r, app| publishers::create(app, r.label, &r.packages));

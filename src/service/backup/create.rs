@@ -5,6 +5,7 @@ use super::bundle::BundleWriter;
 use super::digest::{Digests, Hashing, HashingWriter};
 use super::manifest::{self, ArchiveEntry, Counts, DatabaseEntry, Manifest};
 use super::{OnProgress, Progress, Scratch, io_error, sibling};
+use crate::domain::audit::AuditRecord;
 use crate::domain::records::Release;
 use crate::domain::time;
 use crate::service::disk::private_file;
@@ -68,6 +69,18 @@ pub fn create(app: &App, target: &Path, progress: OnProgress) -> Result<BackupRe
         .map_err(|e| io_error(format!("cannot move the backup to {}", target.display()), e))?;
     partial.keep();
     let bytes = std::fs::metadata(target).map(|m| m.len()).unwrap_or(0);
+    // After the file is complete, so the log never names a backup that does not exist; the
+    // backup itself holds the log up to its snapshot.
+    let summary = format!(
+        "{bytes} bytes: {} releases, {} archives, {} projects, {} tokens, {} licences",
+        manifest.counts.releases,
+        manifest.counts.archives,
+        manifest.counts.projects,
+        manifest.counts.tokens,
+        manifest.counts.licences
+    );
+    let record = AuditRecord::new("backup.create", target.display().to_string(), summary);
+    crate::service::audit::record(app, record)?;
     Ok(BackupReport {
         file: target.display().to_string(),
         bytes,

@@ -6,9 +6,11 @@ use super::bundle::read_entries;
 use super::digest::{Digests, copy_hashing};
 use super::manifest::{self, Counts, Manifest};
 use super::{OnProgress, Progress, Scratch, io_error, sibling};
+use crate::domain::audit::{AuditEntry, AuditRecord};
 use crate::domain::records::Release;
+use crate::domain::time;
 use crate::service::disk::{private_dir, private_file};
-use crate::service::{Result, ServiceError, Settings};
+use crate::service::{Result, ServiceError, Settings, audit};
 use crate::store::{Row, SCHEMA_VERSION, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,6 +52,7 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
     let records = staging.path().join(manifest::DATABASE_ENTRY);
     let (manifest, archives) = unpack(file, &staged, &records, progress)?;
     rebuild_database(file, &staged, &records, &manifest, &archives)?;
+    record_restore(&staged, file, &manifest)?;
     std::fs::remove_file(&records).map_err(|e| io_error("cannot tidy the restore", e))?;
     if target.exists() {
         // Checked empty above; rename cannot replace a folder, even an empty one, on every system.
@@ -69,6 +72,19 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
         created_at: manifest.created_at,
         counts: manifest.counts,
     })
+}
+
+/// The restored log ends with the restore itself, naming the backup it came from.
+fn record_restore(staged: &Settings, file: &Path, manifest: &Manifest) -> Result<()> {
+    let record = AuditRecord::new(
+        "backup.restore",
+        file.display().to_string(),
+        format!("restored the backup taken {}", manifest.created_at),
+    );
+    let entry = AuditEntry::new(time::now_micros(), audit::operator_here(), record);
+    let store = Store::open(&staged.database_path())?;
+    store.write(|w| w.append_audit(&entry))?;
+    Ok(())
 }
 
 fn refuse_non_empty(target: &Path) -> Result<()> {

@@ -2,6 +2,7 @@
 //! transaction; or, as a dry run, what that would take.
 
 use super::{missing, parse};
+use crate::domain::audit::AuditRecord;
 use crate::domain::licence::Licence;
 use crate::domain::names::{CustomerSlug, ProjectSlug};
 use crate::domain::records::{Project, Token};
@@ -46,7 +47,13 @@ pub fn delete(app: &App, slug: &str, dry_run: bool) -> Result<CustomerDeletion> 
             w.put_licence(licence)?;
         }
         w.delete_customer(&slug)?;
-        Ok(doomed.deletion(&slug, true))
+        let deletion = doomed.deletion(&slug, true);
+        w.audit(AuditRecord::new(
+            "customer.delete",
+            slug.as_str(),
+            deleted_with(&deletion),
+        ));
+        Ok(deletion)
     })?;
     for key in &deletion.tokens_removed {
         app.auth.forget(key);
@@ -55,6 +62,28 @@ pub fn delete(app: &App, slug: &str, dry_run: bool) -> Result<CustomerDeletion> 
         deletion: deletion.clone(),
     });
     Ok(deletion)
+}
+
+/// What went with the customer, by name (public keys are not secret).
+fn deleted_with(deletion: &CustomerDeletion) -> String {
+    let list = |what: &str, items: &[String]| match items.len() {
+        0 => format!("no {what}s"),
+        1 => format!("{what} {}", items[0]),
+        n => format!("{n} {what}s ({})", items.join(", ")),
+    };
+    let mut summary = format!(
+        "deleted with {}, {}, {}",
+        list("project", &deletion.projects_deleted),
+        list("token", &deletion.tokens_removed),
+        list("licence", &deletion.licences_deleted),
+    );
+    if !deletion.licences_deactivated.is_empty() {
+        summary.push_str(&format!(
+            "; deactivated on {}",
+            deletion.licences_deactivated.join(", ")
+        ));
+    }
+    summary
 }
 
 /// What a customer's deletion takes: its projects, their tokens, its licences, and the other

@@ -20,7 +20,7 @@ pub fn extend(
     by: Option<&str>,
 ) -> Result<LicenceSummary> {
     let extension = Extension::parse(access_until, by)?;
-    change_licence(app, id, |_, licence| {
+    change_licence(app, id, "licence.extend", |_, licence| {
         refuse_revoked(licence, "extended")?;
         let Some(current) = licence.access_until else {
             return Err(ServiceError::Conflict(format!(
@@ -107,7 +107,7 @@ struct Changes {
 
 pub fn edit(app: &App, id: &str, terms: TermsEdit) -> Result<LicenceSummary> {
     let changes = Changes::parse(terms)?;
-    change_licence(app, id, |_, licence| {
+    change_licence(app, id, "licence.edit", |_, licence| {
         refuse_revoked(licence, "edited")?;
         changes.apply(licence)
     })
@@ -235,7 +235,7 @@ pub fn move_activation(app: &App, id: &str, from: &str, to: &str) -> Result<Lice
         )));
     }
     let joined = std::cell::RefCell::new(None);
-    let summary = change_licence(app, id, |w, licence| {
+    let summary = change_licence(app, id, "licence.move", |w, licence| {
         refuse_revoked(licence, "moved")?;
         if licence.projects.contains(&to) {
             return Err(ServiceError::Conflict(format!(

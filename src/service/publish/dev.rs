@@ -8,6 +8,7 @@
 //! Composer sees a new reference and `composer update` takes the new commit.
 
 use super::{PublishOutcome, StagedArchive, move_into_place, outcome, remove_if_placed};
+use crate::domain::audit::AuditRecord;
 use crate::domain::records::Release;
 use crate::service::{App, Result, ServiceError};
 
@@ -16,6 +17,7 @@ pub(super) fn commit_replacing(
     release: Release,
     staged: &StagedArchive,
     warnings: Vec<String>,
+    mut record: AuditRecord,
 ) -> Result<PublishOutcome> {
     let current = app.store().write(|w| {
         w.release(&release.name, &release.version_normalized)
@@ -38,6 +40,10 @@ pub(super) fn commit_replacing(
             }
             placed.set(move_into_place(staged, &archive)?);
             w.put_release(&release)?;
+            if let Some(previous) = &previous {
+                record.summary = format!("sha1 {} → {}", previous.shasum, record.summary);
+            }
+            w.audit(record);
             Ok(Some(previous))
         },
         || remove_if_placed(&placed, &archive),

@@ -2,10 +2,11 @@
 //! folder, a git import) runs the same publish; the origin alone decides what differs: who may
 //! publish what, whether a version already there may change, and what the publish log says.
 
+use crate::domain::audit::{Actor, AuditRecord};
 use crate::domain::names::PackageName;
 use crate::domain::publisher::PublisherToken;
 use crate::domain::records::Release;
-use crate::service::{Result, ServiceError};
+use crate::service::{Result, ServiceError, audit};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,38 @@ impl Origin {
         }
     }
 
+    /// Runs `work` under the actor the audit log names for a release from here: the publisher
+    /// token of an upload, the inbox. A git import run by an operator (through the admin socket
+    /// or directly) keeps that operator; only an import nobody is named for is `git import`.
+    pub fn acting<T>(&self, work: impl FnOnce() -> T) -> T {
+        match self {
+            Origin::Upload { publisher } => {
+                let actor = Actor::Publisher {
+                    public_key: publisher.public_key.to_string(),
+                    label: publisher.label.clone(),
+                };
+                audit::acting_as(actor, work)
+            }
+            Origin::Inbox { .. } => audit::acting_as(Actor::Inbox, work),
+            Origin::Git { .. } => audit::unless_acting(Actor::GitImport, work),
+            Origin::Cli { .. } => work(),
+        }
+    }
+
+    /// The audit entry of `release` committed from here: its archive's SHA-1 and size, and the
+    /// git ref it was made from.
+    pub fn audit_record(&self, release: &Release) -> AuditRecord {
+        let mut summary = format!("sha1 {}, {}", release.shasum, human_size(release.size));
+        if let Origin::Git { reference, .. } = self {
+            summary.push_str(&format!(", from {reference}"));
+        }
+        AuditRecord::new(
+            "package.publish",
+            format!("{} {}", release.name, release.version),
+            summary,
+        )
+    }
+
     /// A refusal names what was refused where the caller chose it: the operator's file, the git
     /// ref. An upload's error names no server path; an inbox failure is written beside the file.
     pub fn explain(&self, error: ServiceError) -> ServiceError {
@@ -74,6 +107,15 @@ impl Origin {
             ServiceError::Invalid(why) => ServiceError::Invalid(format!("{subject}: {why}")),
             other => other,
         }
+    }
+}
+
+/// Bytes as an operator reads them: `812 B`, `12.3 KiB`, `4.0 MiB`.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
     }
 }
 

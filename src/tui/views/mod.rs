@@ -1,5 +1,6 @@
 //! Drawing the model. Nothing here changes state or does I/O.
 
+mod audit;
 mod customers;
 mod dashboard;
 mod dialogs;
@@ -33,6 +34,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Tab::Licences => lists::licences(frame, body, model),
         Tab::Packages => packages::render(frame, body, model),
         Tab::Downloads => downloads::render(frame, body, model),
+        Tab::Audit => audit::render(frame, body, model),
     }
     footer(frame, bottom, model);
     if let Some(dialog) = &model.dialog {
@@ -43,13 +45,17 @@ pub fn render(frame: &mut Frame, model: &Model) {
 fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
     let brand = " packagento ";
     let titles = Tab::ALL.iter().map(|t| t.title());
+    let names: u16 = Tab::ALL.iter().map(|t| t.title().len() as u16).sum();
+    let screens = Tab::ALL.len() as u16;
+    // Dividers only where every name still fits whole with them (not at 80 columns).
+    let divided = area.width >= names + 3 * screens;
     let tabs = Tabs::new(titles)
         .select(model.current().index())
         .highlight_style(selected().patch(bold()))
-        .divider(Span::styled("│", dim()))
+        .divider(Span::styled(if divided { "│" } else { "" }, dim()))
         .padding(" ", " ");
     // The brand only where it leaves every screen's name whole.
-    if area.width < 78 + brand.len() as u16 {
+    if area.width < names + 3 * screens + brand.len() as u16 {
         frame.render_widget(tabs, area);
         return;
     }
@@ -162,6 +168,12 @@ fn hints(model: &Model) -> Line<'static> {
             ],
             Tab::Downloads => &[
                 ("/", "project or package"),
+                ("Esc", "clear"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Audit => &[
+                ("/", "target, action or actor"),
                 ("Esc", "clear"),
                 ("?", "help"),
                 ("q", "quit"),

@@ -44,6 +44,11 @@ fn extending_by_a_period_continues_the_current_window_even_one_already_closed() 
         renewed.access_until.as_deref(),
         Some("2026-03-31T23:59:59+00:00")
     );
+    // The audit entry is announced as the change commits, before the change's own event.
+    let audited = feed.try_recv().unwrap();
+    assert!(
+        matches!(&audited.event, ChangeEvent::Audited { entries } if entries[0].action == "licence.extend")
+    );
     let announced = feed.try_recv().unwrap();
     assert!(
         matches!(&announced.event, ChangeEvent::LicenceChanged { licence } if licence == &renewed)
@@ -58,6 +63,7 @@ fn extending_by_a_period_continues_the_current_window_even_one_already_closed() 
         same.access_until.as_deref(),
         Some("2026-06-30T23:59:59+00:00")
     );
+    assert!(feed.try_recv().is_ok(), "the second extension is recorded");
     assert!(feed.try_recv().is_ok(), "the second extension is announced");
     assert!(
         feed.try_recv().is_err(),
