@@ -32,9 +32,11 @@ pub fn shared_marker(token: &TokenSummary) -> String {
 
 fn print_detail(detail: &TokenDetail, days: u32) {
     let token = &detail.token;
-    let state = match token.revoked_at {
-        Some(_) => "revoked",
-        None => "active",
+    let now = crate::domain::time::now();
+    let state = match (token.revoked_at, token.is_expired(now)) {
+        (Some(_), _) => "revoked",
+        (None, true) => "expired",
+        (None, false) => "active",
     };
     println!("token {} ({state})", token.public_key);
     println!("  project:    {}", token.project);
@@ -42,7 +44,15 @@ fn print_detail(detail: &TokenDetail, days: u32) {
         println!("  label:      {}", printable(&token.label));
     }
     println!("  created:    {}", when(Some(token.created_at)));
+    println!("  expires:    {}", when(token.expires_at));
     println!("  last used:  {}", when(token.last_used_at));
+    if let (true, Some(old)) = (token.is_rotating(now), &token.previous_public_key) {
+        let until = when(token.previous_valid_until);
+        println!("  rotating:   old key {old} valid until {until}");
+    }
+    if !token.allowed_ips.is_empty() {
+        println!("  allowed:    {}", token.allowed_ips.join(", "));
+    }
     if detail.keys.len() > 1 {
         println!(
             "  keys:       {} (usage of all counted)",
