@@ -89,34 +89,46 @@ pub(super) fn scan(app: &App, tokens: &[Token], advisories: &[Advisory]) -> Resu
         let Ok(normalized) = normalize(&event.version) else {
             continue;
         };
-        let holder = match by_key.get(&event.public_key) {
-            Some(index) => Holder::Token(*index),
-            None => Holder::Gone {
-                key: event.public_key.clone(),
-                project: event.project.clone(),
-            },
-        };
+        let holder = holder(&by_key, &event);
         let pair = pairs
             .entry((holder, event.package.clone()))
             .or_insert_with(|| Pair {
                 later: Vec::new(),
                 hits: vec![None; indices.len()],
             });
-        let seen = sighting(&event, normalized);
-        note(pair, indices, advisories, seen);
+        note(pair, indices, advisories, sighting(&event, normalized));
     }
-    let mut findings: Findings = vec![Vec::new(); advisories.len()];
+    Ok(findings(pairs, &by_package, advisories.len()))
+}
+
+fn holder(by_key: &HashMap<&PublicKey, usize>, event: &DownloadEvent) -> Holder {
+    match by_key.get(&event.public_key) {
+        Some(index) => Holder::Token(*index),
+        None => Holder::Gone {
+            key: event.public_key.clone(),
+            project: event.project.clone(),
+        },
+    }
+}
+
+/// Each pair's hits filed under the advisory they belong to.
+fn findings(
+    pairs: HashMap<(Holder, String), Pair>,
+    by_package: &HashMap<&str, Vec<usize>>,
+    advisories: usize,
+) -> Findings {
+    let mut findings: Findings = vec![Vec::new(); advisories];
     for ((holder, package), pair) in pairs {
         let Some(indices) = by_package.get(package.as_str()) else {
             continue;
         };
-        for (slot, hit) in pair.hits.into_iter().enumerate() {
-            if let (Some(hit), Some(&index)) = (hit, indices.get(slot)) {
-                findings[index].push((holder.clone(), hit));
+        for (hit, &index) in pair.hits.into_iter().zip(indices) {
+            if let (Some(hit), Some(found)) = (hit, findings.get_mut(index)) {
+                found.push((holder.clone(), hit));
             }
         }
     }
-    Ok(findings)
+    findings
 }
 
 fn sighting(event: &DownloadEvent, normalized: NormalizedVersion) -> Seen {
