@@ -308,6 +308,15 @@ pub struct RecentArgs {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum AdvisoryCommand {
+    /// Who downloaded a version the advisory covers, and whether they moved to the fix
+    Impact {
+        /// The advisory's id, e.g. PKGA-2026-0001
+        id: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum PublisherCommand {
     /// Issue a publisher token; the private key is shown this one time only
     Create {

@@ -1,6 +1,7 @@
 //! The command line: the composition root. Parses, picks where admin requests run (the running
 //! server's socket, or the database directly), and prints for people or, with `--json`, machines.
 
+mod advisory_impact;
 mod args;
 mod audit;
 mod backend;
@@ -94,6 +95,9 @@ pub enum Command {
     Downloads(args::RecentArgs),
     /// Who changed what: the audit log, newest first
     Audit(audit::AuditArgs),
+    /// Security advisories for packages, and who downloaded an affected version
+    #[command(subcommand)]
+    Advisory(args::AdvisoryCommand),
     /// The effective configuration
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
@@ -131,6 +135,7 @@ impl Command {
             }
             Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),
             Command::Publisher(command) => matches!(command, args::PublisherCommand::List),
+            Command::Advisory(command) => advisory_only_reads(command),
             Command::Downloads(_)
             | Command::Audit(_)
             | Command::Config(_)
@@ -243,12 +248,23 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
         Command::Package(command) => package::run(admin, command, json),
         Command::Downloads(args) => downloads::run(admin, args, json),
         Command::Audit(args) => audit::run(admin, args, json),
+        Command::Advisory(command) => advisory(admin, command, json),
         Command::Publisher(command) => publisher::run(admin, command, json),
         Command::Backup(args) => backup::backup(admin, args, json),
         Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
             CliError::msg("serve, config, tui and restore do not run through the admin API"),
         ),
     }
+}
+
+fn advisory(admin: &Admin, command: args::AdvisoryCommand, json: bool) -> Result<(), CliError> {
+    match command {
+        args::AdvisoryCommand::Impact { id } => advisory_impact::run(admin, id, json),
+    }
+}
+
+fn advisory_only_reads(command: &args::AdvisoryCommand) -> bool {
+    matches!(command, args::AdvisoryCommand::Impact { .. })
 }
 
 fn serve_with(cli: &Cli, args: args::ServeArgs) -> Result<(), CliError> {

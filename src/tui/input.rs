@@ -131,7 +131,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => Action::NextTab,
         KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => Action::PrevTab,
-        KeyCode::Char(c @ '1'..='8') => Action::GoTab(c as usize - '1' as usize),
+        KeyCode::Char(c @ '1'..='9') => Action::GoTab(c as usize - '1' as usize),
         KeyCode::Enter => Action::Open,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('?') => Action::Help,
@@ -154,7 +154,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
 /// Every key, for the help screen and the README: (keys, what they do).
 pub const KEY_MAP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab, ←/→, h/l", "next / previous screen"),
-    ("1 … 8", "go to a screen"),
+    ("1 … 9", "go to a screen"),
     ("↑/↓, k/j", "move in a list"),
     ("g/G, Home/End", "first / last row"),
     ("PgUp/PgDn, Ctrl-u/Ctrl-d", "a page up / down"),

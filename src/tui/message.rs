@@ -4,6 +4,7 @@
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
+use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
 use crate::service::changes::FeedItem;
 use crate::service::check::RequirementGap;
 use crate::service::customers::{CustomerDeletion, CustomerDetail, CustomerSummary};
@@ -61,6 +62,9 @@ pub enum Loaded {
     Report(DownloadReport),
     /// The audit log's latest entries, newest first.
     Audit(Vec<AuditEntry>),
+    /// Every advisory, newest first, with its counts.
+    Advisories(Vec<AdvisoryCounts>),
+    Advisory(AdvisoryImpact),
 }
 
 #[derive(Debug)]
@@ -71,6 +75,9 @@ pub enum Effect {
     RefreshStats,
     LoadPackage(String),
     LoadCustomer(String),
+    /// Reload the advisories' counts (after downloads).
+    RefreshAdvisories,
+    LoadAdvisory(String),
     Change {
         request: AdminRequest,
         done: String,

@@ -4,6 +4,7 @@ use super::dialog::Dialog;
 use super::text_input::TextInput;
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::{DownloadEvent, Project};
+use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
 use crate::service::customers::{CustomerDetail, CustomerSummary};
 use crate::service::licences::ExpiringLicence;
 use crate::service::packages::{PackageDetail, PackageSummary};
@@ -26,10 +27,11 @@ pub enum Tab {
     Packages,
     Downloads,
     Audit,
+    Advisories,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Dashboard,
         Tab::Customers,
         Tab::Projects,
@@ -38,6 +40,7 @@ impl Tab {
         Tab::Packages,
         Tab::Downloads,
         Tab::Audit,
+        Tab::Advisories,
     ];
 
     pub fn title(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Tab {
             Tab::Packages => "Packages",
             Tab::Downloads => "Downloads",
             Tab::Audit => "Audit",
+            Tab::Advisories => "Advisories",
         }
     }
 
@@ -102,6 +106,10 @@ pub struct Data {
     pub live: VecDeque<DownloadEvent>,
     /// The audit log's latest entries, newest first, kept up to date from the change feed.
     pub audit: VecDeque<AuditEntry>,
+    /// Every advisory, newest first, with who is affected.
+    pub advisories: Vec<AdvisoryCounts>,
+    /// `advisory impact` of advisories looked at since the last reload, by id.
+    pub advisory_details: HashMap<String, AdvisoryImpact>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +138,8 @@ pub struct Model {
     pub stats_stale: bool,
     /// Something other than downloads changed: every list is reloaded on the next tick.
     pub lists_stale: bool,
+    /// Downloads arrived since the advisories' counts were last read.
+    pub advisories_stale: bool,
     /// When the statistics were last asked for (Unix seconds).
     pub stats_asked_at: i64,
 }
@@ -232,6 +242,28 @@ impl Model {
         .collect()
     }
 
+    /// Advisories narrowed by id, package or title.
+    pub fn visible_advisories(&self) -> Vec<&AdvisoryCounts> {
+        let rows = self.data.advisories.iter();
+        rows.filter(|a| self.matches(Tab::Advisories, &[&a.id, &a.package, &a.title]))
+            .collect()
+    }
+
+    pub fn selected_advisory(&self) -> Option<&AdvisoryCounts> {
+        self.visible_advisories()
+            .get(self.selected(Tab::Advisories))
+            .copied()
+    }
+
+    /// Advisories still served with affected projects not yet seen on a fixed version.
+    pub fn open_advisories(&self) -> Vec<&AdvisoryCounts> {
+        self.data
+            .advisories
+            .iter()
+            .filter(|a| a.is_open())
+            .collect()
+    }
+
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Dashboard => 0,
@@ -242,6 +274,7 @@ impl Model {
             Tab::Packages => self.visible_packages().len(),
             Tab::Downloads => self.visible_live().len(),
             Tab::Audit => self.visible_audit().len(),
+            Tab::Advisories => self.visible_advisories().len(),
         }
     }
 

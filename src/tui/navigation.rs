@@ -80,6 +80,7 @@ pub fn load_selected(model: &Model) -> Vec<Effect> {
     match model.current() {
         Tab::Packages => load_selected_package(model),
         Tab::Customers => load_selected_customer(model),
+        Tab::Advisories => load_selected_advisory(model),
         _ => vec![],
     }
 }
@@ -95,6 +96,16 @@ pub fn load_selected_customer(model: &Model) -> Vec<Effect> {
                 .contains_key(row.customer.slug.as_str()) =>
         {
             vec![Effect::LoadCustomer(row.customer.slug.to_string())]
+        }
+        _ => vec![],
+    }
+}
+
+/// Who is affected is fetched for the advisory under the cursor, once per reload.
+fn load_selected_advisory(model: &Model) -> Vec<Effect> {
+    match model.selected_advisory() {
+        Some(row) if !model.data.advisory_details.contains_key(&row.id) => {
+            vec![Effect::LoadAdvisory(row.id.clone())]
         }
         _ => vec![],
     }

@@ -1,6 +1,7 @@
 //! The UI without a terminal: keys through `update`, and every screen drawn on ratatui's
 //! `TestBackend` from fixed data and a fixed clock, compared with reviewed snapshots.
 
+mod advisories;
 mod audit;
 mod customers;
 mod tokens;
@@ -366,6 +367,8 @@ snapshots! {
     packages_screen: on_tab(Tab::Packages);
     downloads_screen: on_tab(Tab::Downloads);
     audit_screen: audit::on_audit();
+    advisories_screen: advisories::on_advisories();
+    dashboard_with_open_advisories: advisories::with_advisories();
     help_dialog: { let mut m = fixture(); press(&mut m, "?"); m };
     new_project_form: { let mut m = on_tab(Tab::Projects); press(&mut m, "nacme-qa"); m };
     delete_confirmation: {

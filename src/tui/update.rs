@@ -121,16 +121,22 @@ fn on_tick(model: &mut Model, now: i64) -> Vec<Effect> {
     model.now = now;
     if std::mem::take(&mut model.lists_stale) {
         model.stats_stale = false;
+        model.advisories_stale = false;
         model.stats_asked_at = now;
         return vec![Effect::Refresh];
     }
     let stats_due = model.stats_stale && now - model.stats_asked_at >= STATS_EVERY;
+    let mut effects = Vec::new();
     if stats_due || minute_turned {
         model.stats_stale = false;
         model.stats_asked_at = now;
-        return vec![Effect::RefreshStats];
+        effects.push(Effect::RefreshStats);
     }
-    vec![]
+    // Who is affected walks every download event: after downloads, once a minute at most.
+    if minute_turned && std::mem::take(&mut model.advisories_stale) {
+        effects.push(Effect::RefreshAdvisories);
+    }
+    effects
 }
 
 fn on_feed(model: &mut Model, item: FeedItem) {
@@ -146,8 +152,12 @@ fn on_feed(model: &mut Model, item: FeedItem) {
         ChangeEvent::DownloadsRecorded { events } => {
             events.iter().for_each(|event| live_download(model, event));
             model.stats_stale = true;
+            model.advisories_stale = true;
         }
-        ChangeEvent::DownloadsPruned { .. } => model.stats_stale = true,
+        ChangeEvent::DownloadsPruned { .. } => {
+            model.stats_stale = true;
+            model.advisories_stale = true;
+        }
         // The change it describes is announced on its own and reloads what it touched.
         ChangeEvent::Audited { entries } => live_audit(model, entries),
         // No screen shows publisher tokens.
@@ -228,6 +238,16 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         Loaded::Stats(stats) => data.stats = stats,
         Loaded::Report(report) => data.report = report,
         Loaded::Audit(rows) => loaded_audit(model, rows),
+        Loaded::Advisories(rows) => {
+            data.advisories = rows;
+            data.advisory_details.clear();
+            navigation::clamp_all(model);
+            return navigation::load_selected(model);
+        }
+        Loaded::Advisory(impact) => {
+            data.advisory_details
+                .insert(impact.advisory.id.clone(), impact);
+        }
     }
     navigation::clamp_all(model);
     vec![]

@@ -4,9 +4,10 @@
 use super::message::{Effect, Loaded, Msg};
 use super::model::LIVE_FEED_LEN;
 use crate::service::admin::{
-    Admin, AdminCommand, AuditLog, CustomerDelete, CustomerList, CustomerShow, DashboardStats,
-    DownloadStats, LicenceExpiring, LicenceList, LicencePreview, PackageList, PackageShow,
-    ProjectCheck, ProjectDelete, ProjectList, TokenCreate, TokenList, TokenRotate,
+    Admin, AdminCommand, AdvisoryImpact, AdvisoryOverview, AuditLog, CustomerDelete, CustomerList,
+    CustomerShow, DashboardStats, DownloadStats, LicenceExpiring, LicenceList, LicencePreview,
+    PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, TokenCreate, TokenList,
+    TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -79,6 +80,14 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                 };
                 send(Msg::TokenRotated(call(admin, request)?));
             }
+            Effect::RefreshAdvisories => send(Msg::Loaded(Loaded::Advisories(call(
+                admin,
+                AdvisoryOverview {},
+            )?))),
+            Effect::LoadAdvisory(id) => send(Msg::Loaded(Loaded::Advisory(call(
+                admin,
+                AdvisoryImpact { id },
+            )?))),
             Effect::LoadCustomer(slug) => send(Msg::Loaded(Loaded::Customer(call(
                 admin,
                 CustomerShow { slug },
@@ -147,6 +156,7 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
             filter: Default::default(),
         };
         send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
+        send(Loaded::Advisories(call(admin, AdvisoryOverview {})?));
     }
     send(Loaded::Stats(call(admin, DashboardStats {})?));
     send(Loaded::Report(call(admin, DownloadStats {})?));

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod advisory_impact;
 mod audit;
 mod backup;
 mod cli;

@@ -104,6 +104,8 @@ admin_protocol! {
         PublisherCreate(PublisherCreate),
         PublisherList(PublisherList),
         PublisherRevoke(PublisherRevoke),
+        AdvisoryImpact(AdvisoryImpact),
+        AdvisoryOverview(AdvisoryOverview),
         DashboardStats(DashboardStats),
         DownloadStats(DownloadStats),
         ServerStatus(ServerStatus),

@@ -251,6 +251,17 @@ request!(PublisherList {} -> Vec<PublisherSummary> = |_r, app| publishers::list(
 request!(PublisherRevoke { public_key: String }
     -> PublisherSummary = |r, app| publishers::revoke(app, &r.public_key));
 
+request!(
+    /// Every customer, project and token whose downloads include a version the advisory covers.
+    AdvisoryImpact { id: String }
+    -> crate::service::advisory_impact::AdvisoryImpact
+        = |r, app| crate::service::advisory_impact::impact(app, &r.id));
+request!(
+    /// Every advisory, newest first, with its affected and unresolved counts.
+    AdvisoryOverview {}
+    -> Vec<crate::service::advisory_impact::AdvisoryCounts>
+        = |_r, app| crate::service::advisory_impact::overview(app));
+
 request!(DashboardStats {}
     -> stats::DashboardStats = |_r, app| stats::dashboard(app, time::now_micros()));
 request!(DownloadStats {} -> DownloadReport = |_r, app| stats::downloads(app, time::now_micros()));

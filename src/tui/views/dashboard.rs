@@ -15,7 +15,6 @@ const TOKEN_ROWS: usize = 3;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let tokens = model.expiring_tokens();
-    let expiring_height = panel_height(model.data.expiring.len(), EXPIRING_ROWS);
     // A short terminal keeps one row of bars and the soonest token without a header, so the
     // latest downloads keep their room.
     let roomy = area.height >= 30;
@@ -25,29 +24,48 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         false => 3,
     };
     let spark_height = if roomy { 6 } else { 3 };
+    let shared_height = super::shared_tokens::height(model);
+    let advisories_height = super::advisories::open_height(model, token_rows);
+    let mut expiring_rows = EXPIRING_ROWS;
+    let mut server_height = 5;
+    // Open advisories take their room from the renewals' header and the server's details, in
+    // that order and only when needed: the latest download stays in view at 80×24.
+    let needed = |server: u16, expiring: usize| {
+        let expiring = expiring_height(model.data.expiring.len(), expiring);
+        server + 3 + shared_height + advisories_height + expiring + tokens_height + 4
+    };
+    if needed(server_height, expiring_rows) > area.height {
+        expiring_rows = 1;
+    }
+    if needed(server_height, expiring_rows) > area.height {
+        server_height = 3;
+    }
     let [
         server,
         counts,
         shared,
+        advisories,
         expiring,
         expiring_tokens,
         spark,
         latest,
     ] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(server_height),
         Constraint::Length(3),
-        Constraint::Length(super::shared_tokens::height(model)),
-        Constraint::Length(expiring_height),
+        Constraint::Length(shared_height),
+        Constraint::Length(advisories_height),
+        Constraint::Length(expiring_height(model.data.expiring.len(), expiring_rows)),
         Constraint::Length(tokens_height),
         // On a short screen the sparkline gives up rows first: the latest event stays in view.
         Constraint::Max(spark_height),
         Constraint::Min(4),
     ])
     .areas(area);
-    frame.render_widget(server_block(model), server);
+    frame.render_widget(server_block(model, server_height > 3), server);
     frame.render_widget(count_block(model), counts);
     super::shared_tokens::panel(frame, shared, model);
-    expiring_panel(frame, expiring, model);
+    super::advisories::open_panel(frame, advisories, model);
+    expiring_panel(frame, expiring, model, expiring_rows);
     tokens_panel(frame, expiring_tokens, model, (&tokens, token_rows));
     sparkline(frame, spark, model);
     latest_events(frame, latest, model);
@@ -56,6 +74,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
 /// Borders, a header row when there is a table, a placeholder line when there is none.
 fn panel_height(items: usize, most: usize) -> u16 {
     items.clamp(1, most) as u16 + 2 + u16::from(items > 0)
+}
+
+/// The renewals panel: one row and no header when squeezed.
+fn expiring_height(items: usize, most: usize) -> u16 {
+    match most {
+        1 => 3,
+        _ => panel_height(items, most),
+    }
 }
 
 fn in_days(at: i64, now: i64) -> String {
@@ -118,7 +144,7 @@ fn tokens_panel(
 }
 
 /// Subscriptions whose window closes in the next 30 days: the renewals to chase.
-fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model) {
+fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model, most: usize) {
     let expiring = &model.data.expiring;
     let title = format!(" Ending in the next 30 days ({}) ", expiring.len());
     let block = Block::bordered().title(Span::styled(title, bold()));
@@ -127,7 +153,7 @@ fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
-    let rows = expiring.iter().take(EXPIRING_ROWS).map(|e| {
+    let rows = expiring.iter().take(most).map(|e| {
         let customer = e.customer_name.as_deref().unwrap_or(&e.licence.customer);
         Row::new(vec![
             Cell::from(when(e.ends_at)[..10].to_string()),
@@ -145,14 +171,15 @@ fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(16),
     ];
     let titles = ["Ends", "", "Customer", "Packages", "Licence"];
-    let table = Table::new(rows, widths)
-        .header(Row::new(titles).style(header()))
-        .block(block)
-        .column_spacing(2);
+    let mut table = Table::new(rows, widths).block(block).column_spacing(2);
+    if most > 1 {
+        table = table.header(Row::new(titles).style(header()));
+    }
     frame.render_widget(table, area);
 }
 
-fn server_block(model: &Model) -> Paragraph<'static> {
+/// Listening, public URL and data folder; squeezed, the two addresses on one line.
+fn server_block(model: &Model, whole: bool) -> Paragraph<'static> {
     let info = &model.info;
     let field = |label: &str, value: String| {
         Line::from(vec![
@@ -164,12 +191,15 @@ fn server_block(model: &Model) -> Paragraph<'static> {
         .public_url
         .clone()
         .unwrap_or_else(|| "(from each request's Host header)".into());
-    Paragraph::new(vec![
-        field("Listening", info.listen.clone()),
-        field("Public URL", public),
-        field("Data", format!("{}  ({})", info.data_dir, info.mode)),
-    ])
-    .block(Block::bordered().title(Span::styled(" Server ", bold())))
+    let lines = match whole {
+        true => vec![
+            field("Listening", info.listen.clone()),
+            field("Public URL", public),
+            field("Data", format!("{}  ({})", info.data_dir, info.mode)),
+        ],
+        false => vec![field("Listening", format!("{}  ·  {public}", info.listen))],
+    };
+    Paragraph::new(lines).block(Block::bordered().title(Span::styled(" Server ", bold())))
 }
 
 fn count_block(model: &Model) -> Paragraph<'static> {

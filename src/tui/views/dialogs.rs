@@ -311,7 +311,7 @@ fn describe(reason: &Hidden) -> String {
 
 fn help() -> Text<'static> {
     let mut lines = vec![Line::from(Span::styled(
-        "Screens: Dashboard · Customers · Projects · Tokens · Licences · Packages · Downloads · Audit",
+        "Screens: Dashboard · Customers · Projects · Tokens · Licences · Packages · Downloads · Audit · Advisories",
         dim(),
     ))];
     for (keys, what) in KEY_MAP {

@@ -1,5 +1,6 @@
 //! Drawing the model. Nothing here changes state or does I/O.
 
+mod advisories;
 mod audit;
 mod customers;
 mod dashboard;
@@ -35,6 +36,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Tab::Packages => packages::render(frame, body, model),
         Tab::Downloads => downloads::render(frame, body, model),
         Tab::Audit => audit::render(frame, body, model),
+        Tab::Advisories => advisories::render(frame, body, model),
     }
     footer(frame, bottom, model);
     if let Some(dialog) = &model.dialog {
@@ -47,13 +49,19 @@ fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
     let titles = Tab::ALL.iter().map(|t| t.title());
     let names: u16 = Tab::ALL.iter().map(|t| t.title().len() as u16).sum();
     let screens = Tab::ALL.len() as u16;
-    // Dividers only where every name still fits whole with them (not at 80 columns).
+    // Dividers only where every name still fits whole with them; at 80 columns one space apart.
     let divided = area.width >= names + 3 * screens;
+    let padded = area.width >= names + 2 * screens;
+    let (divider, padding) = match (divided, padded) {
+        (true, _) => ("│", " "),
+        (false, true) => ("", " "),
+        (false, false) => (" ", ""),
+    };
     let tabs = Tabs::new(titles)
         .select(model.current().index())
         .highlight_style(selected().patch(bold()))
-        .divider(Span::styled(if divided { "│" } else { "" }, dim()))
-        .padding(" ", " ");
+        .divider(Span::styled(divider, dim()))
+        .padding(padding, padding);
     // The brand only where it leaves every screen's name whole.
     if area.width < names + 3 * screens + brand.len() as u16 {
         frame.render_widget(tabs, area);
@@ -175,6 +183,12 @@ fn hints(model: &Model) -> Line<'static> {
             Tab::Audit => &[
                 ("/", "target, action or actor"),
                 ("Esc", "clear"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Advisories => &[
+                ("↑↓", "who is affected"),
+                ("/", "id, package or title"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
