@@ -1,6 +1,7 @@
 //! The command line: the composition root. Parses, picks where admin requests run (the running
 //! server's socket, or the database directly), and prints for people or, with `--json`, machines.
 
+mod advisory;
 mod args;
 mod audit;
 mod backend;
@@ -100,6 +101,9 @@ pub enum Command {
     /// Credentials for CI uploads: may publish, cannot install
     #[command(subcommand)]
     Publisher(args::PublisherCommand),
+    /// Security advisories served to `composer audit`
+    #[command(subcommand)]
+    Advisory(args::AdvisoryCommand),
     /// The terminal UI, attached to a running server through its admin socket
     Tui,
     /// Write a consistent snapshot of the database and archives, even while serving
@@ -131,6 +135,10 @@ impl Command {
             }
             Command::Package(command) => matches!(command, P::List | P::Show { .. } | P::Log(_)),
             Command::Publisher(command) => matches!(command, args::PublisherCommand::List),
+            Command::Advisory(command) => matches!(
+                command,
+                args::AdvisoryCommand::List { .. } | args::AdvisoryCommand::Show { .. }
+            ),
             Command::Downloads(_)
             | Command::Audit(_)
             | Command::Config(_)
@@ -244,6 +252,7 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
         Command::Downloads(args) => downloads::run(admin, args, json),
         Command::Audit(args) => audit::run(admin, args, json),
         Command::Publisher(command) => publisher::run(admin, command, json),
+        Command::Advisory(command) => advisory::run(admin, command, json),
         Command::Backup(args) => backup::backup(admin, args, json),
         Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
             CliError::msg("serve, config, tui and restore do not run through the admin API"),

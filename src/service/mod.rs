@@ -2,6 +2,7 @@
 //! just carries `admin::AdminRequest`s to the server's `App`, so both paths run this same code.
 
 pub mod admin;
+pub mod advisories;
 pub mod analytics;
 pub mod archive;
 pub mod archive_cache;

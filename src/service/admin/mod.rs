@@ -108,6 +108,11 @@ admin_protocol! {
         DownloadStats(DownloadStats),
         ServerStatus(ServerStatus),
         Backup(Backup),
+        AdvisoryAdd(AdvisoryAdd),
+        AdvisoryList(AdvisoryList),
+        AdvisoryShow(AdvisoryShow),
+        AdvisoryEdit(AdvisoryEdit),
+        AdvisoryWithdraw(AdvisoryWithdraw),
     }
     listings {
         Downloads(Downloads),
