@@ -2,6 +2,7 @@
 
 mod common;
 
+mod advisories;
 mod audit;
 mod backup;
 mod cli;
