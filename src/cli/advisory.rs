@@ -123,7 +123,7 @@ fn print_list(advisories: &Vec<AdvisorySummary>) {
         println!(
             "{}  {:<30} {:<20} {:<8} {:<16} {}{withdrawn}",
             a.id,
-            a.package,
+            a.package.as_str(),
             a.affected.as_str(),
             a.severity.map(Severity::as_str).unwrap_or("-"),
             a.cve.as_deref().unwrap_or("-"),

@@ -59,46 +59,39 @@ pub struct NewAdvisory {
     pub yank: bool,
 }
 
+impl NewAdvisory {
+    /// The advisory as it will be stored, every value checked; its id is given on commit.
+    fn checked(&self, now: i64) -> Result<Advisory> {
+        let optional = |value: &Option<String>, parse: fn(&str) -> Result<String>| {
+            value.as_deref().map(parse).transpose()
+        };
+        Ok(Advisory {
+            id: String::new(),
+            package: PackageName::parse(&self.package).map_err(invalid)?,
+            affected: parse_affected(&self.affected)?,
+            title: parse_title(&self.title)?,
+            severity: (self.severity.as_deref().map(Severity::parse))
+                .transpose()
+                .map_err(invalid)?,
+            cve: optional(&self.cve, |cve| parse_cve(cve).map_err(invalid))?,
+            link: optional(&self.link, |link| parse_link(link).map_err(invalid))?,
+            reported_at: match &self.reported_at {
+                Some(date) => parse_reported_at(date)?,
+                None => now,
+            },
+            created_at: now,
+            updated_at: now,
+            withdrawn_at: None,
+        })
+    }
+}
+
 /// Longest title accepted: Composer prints it on one line per advisory.
 const MAX_TITLE: usize = 300;
 
 pub fn add(app: &App, new: NewAdvisory) -> Result<AdvisorySummary> {
-    let package = PackageName::parse(&new.package).map_err(invalid)?;
-    let affected = parse_affected(&new.affected)?;
     let now = time::now();
-    let mut advisory = Advisory {
-        id: String::new(),
-        package,
-        affected,
-        title: parse_title(&new.title)?,
-        severity: new
-            .severity
-            .as_deref()
-            .map(Severity::parse)
-            .transpose()
-            .map_err(invalid)?,
-        cve: new
-            .cve
-            .as_deref()
-            .map(parse_cve)
-            .transpose()
-            .map_err(invalid)?,
-        link: new
-            .link
-            .as_deref()
-            .map(parse_link)
-            .transpose()
-            .map_err(invalid)?,
-        reported_at: new
-            .reported_at
-            .as_deref()
-            .map(parse_reported_at)
-            .transpose()?
-            .unwrap_or(now),
-        created_at: now,
-        updated_at: now,
-        withdrawn_at: None,
-    };
+    let mut advisory = new.checked(now)?;
     let (summary, yanks) = app.change(|w| {
         let releases = releases_of(w, &advisory.package)?;
         let coverage = checked_coverage(&advisory, &releases, new.force)?;
@@ -191,15 +184,32 @@ fn releases_of(w: &Writer, package: &PackageName) -> Result<Vec<Release>> {
 fn checked_coverage(advisory: &Advisory, releases: &[Release], force: bool) -> Result<Coverage> {
     let coverage = coverage(&advisory.affected, releases);
     if coverage.covered.is_empty() && !force {
-        let published: Vec<&str> = releases.iter().map(|r| r.version.as_str()).collect();
         return Err(ServiceError::Invalid(format!(
             "{} matches no published version of {} (published: {}); check the constraint, or give --force to record it anyway",
             advisory.affected.as_str(),
             advisory.package,
-            published.join(", ")
+            some_versions(releases)
         )));
     }
     Ok(coverage)
+}
+
+/// The newest few versions, for a message that must stay one readable line.
+fn some_versions(releases: &[Release]) -> String {
+    const SHOWN: usize = 8;
+    let mut versions: Vec<(crate::domain::version::NormalizedVersion, &str)> = releases
+        .iter()
+        .filter_map(|r| {
+            let normalized = crate::domain::version::normalize(&r.version_normalized).ok()?;
+            Some((normalized, r.version.as_str()))
+        })
+        .collect();
+    versions.sort_by(|a, b| crate::domain::version::compare(&b.0, &a.0));
+    let newest: Vec<&str> = versions.iter().take(SHOWN).map(|(_, v)| *v).collect();
+    match versions.len() > SHOWN {
+        true => format!("{}, … ({} in all)", newest.join(", "), versions.len()),
+        false => newest.join(", "),
+    }
 }
 
 /// Ids count up within each UTC year; withdrawn advisories keep theirs, so none is reused.

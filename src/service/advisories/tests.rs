@@ -270,3 +270,14 @@ fn the_serving_snapshot_carries_an_advisory_from_its_commit_until_it_is_withdraw
     withdraw(&vendor.app, &added.advisory.id).unwrap();
     assert!(vendor.app.catalog().advisories.of(&core).is_none());
 }
+
+#[test]
+fn the_change_feed_event_reads_back_from_its_json_form() {
+    let vendor = Vendor::new();
+    let added = add(&vendor.app, new("<1.1")).unwrap();
+    let event = ChangeEvent::AdvisoryAdded { advisory: added };
+    let json = serde_json::to_string(&event).unwrap();
+    assert!(json.contains(r#""kind":"advisory_added""#), "{json}");
+    assert!(json.contains(r#""covered_versions":["1.0.0"]"#), "{json}");
+    assert_eq!(serde_json::from_str::<ChangeEvent>(&json).unwrap(), event);
+}
