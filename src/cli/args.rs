@@ -309,11 +309,93 @@ pub struct RecentArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum AdvisoryCommand {
+    /// Record a security advisory for a package; `composer audit` shows it to customers
+    Add(AdvisoryAddArgs),
+    /// List advisories in id order (withdrawn ones only with --all)
+    List {
+        /// Only this package's advisories
+        #[arg(long, value_name = "NAME")]
+        package: Option<String>,
+        /// Include withdrawn advisories (marked)
+        #[arg(long)]
+        all: bool,
+    },
+    /// An advisory in full, with the published versions it covers and the fix
+    Show { id: String },
+    /// Change an advisory at once; what is not given stays as it is
+    Edit(AdvisoryEditArgs),
+    /// Stop serving an advisory; it keeps its id and stays listed with --all
+    Withdraw { id: String },
     /// Who downloaded a version the advisory covers, and whether they moved to the fix
     Impact {
         /// The advisory's id, e.g. PKGA-2026-0001
         id: String,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct AdvisoryAddArgs {
+    /// The package (vendor/name), already published here
+    pub package: String,
+    /// The affected versions as a Composer constraint, e.g. '>=1.0,<1.2.3'
+    #[arg(long, value_name = "CONSTRAINT")]
+    pub affected: String,
+    /// One line saying what is wrong
+    #[arg(long, value_name = "TEXT")]
+    pub title: String,
+    /// low, medium, high or critical
+    #[arg(long, value_name = "LEVEL")]
+    pub severity: Option<String>,
+    /// The CVE id, e.g. CVE-2026-12345
+    #[arg(long, value_name = "CVE")]
+    pub cve: Option<String>,
+    /// Where the details are (an http:// or https:// URL)
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+    /// When the issue was reported (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC, or RFC 3339) [default: now]
+    #[arg(long, value_name = "DATE")]
+    pub reported_at: Option<String>,
+    /// Record it even though the constraint matches no published version
+    #[arg(long)]
+    pub force: bool,
+    /// Also yank every published version it covers, in the same step
+    #[arg(long)]
+    pub yank: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AdvisoryEditArgs {
+    pub id: String,
+    /// New affected versions (a Composer constraint)
+    #[arg(long, value_name = "CONSTRAINT")]
+    pub affected: Option<String>,
+    /// New title
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// low, medium, high or critical
+    #[arg(long, value_name = "LEVEL", conflicts_with = "no_severity")]
+    pub severity: Option<String>,
+    /// Remove the severity
+    #[arg(long)]
+    pub no_severity: bool,
+    /// New CVE id
+    #[arg(long, value_name = "CVE", conflicts_with = "no_cve")]
+    pub cve: Option<String>,
+    /// Remove the CVE id
+    #[arg(long)]
+    pub no_cve: bool,
+    /// New link
+    #[arg(long, value_name = "URL", conflicts_with = "no_link")]
+    pub link: Option<String>,
+    /// Remove the link
+    #[arg(long)]
+    pub no_link: bool,
+    /// New report date
+    #[arg(long, value_name = "DATE")]
+    pub reported_at: Option<String>,
+    /// Accept a new constraint that matches no published version
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,6 +1,7 @@
 //! The command line: the composition root. Parses, picks where admin requests run (the running
 //! server's socket, or the database directly), and prints for people or, with `--json`, machines.
 
+mod advisory;
 mod advisory_impact;
 mod args;
 mod audit;
@@ -95,7 +96,7 @@ pub enum Command {
     Downloads(args::RecentArgs),
     /// Who changed what: the audit log, newest first
     Audit(audit::AuditArgs),
-    /// Security advisories for packages, and who downloaded an affected version
+    /// Security advisories served to `composer audit`, and who downloaded an affected version
     #[command(subcommand)]
     Advisory(args::AdvisoryCommand),
     /// The effective configuration
@@ -248,7 +249,7 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
         Command::Package(command) => package::run(admin, command, json),
         Command::Downloads(args) => downloads::run(admin, args, json),
         Command::Audit(args) => audit::run(admin, args, json),
-        Command::Advisory(command) => advisory(admin, command, json),
+        Command::Advisory(command) => advisory::run(admin, command, json),
         Command::Publisher(command) => publisher::run(admin, command, json),
         Command::Backup(args) => backup::backup(admin, args, json),
         Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
@@ -257,14 +258,13 @@ fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError
     }
 }
 
-fn advisory(admin: &Admin, command: args::AdvisoryCommand, json: bool) -> Result<(), CliError> {
-    match command {
-        args::AdvisoryCommand::Impact { id } => advisory_impact::run(admin, id, json),
-    }
-}
-
 fn advisory_only_reads(command: &args::AdvisoryCommand) -> bool {
-    matches!(command, args::AdvisoryCommand::Impact { .. })
+    matches!(
+        command,
+        args::AdvisoryCommand::Impact { .. }
+            | args::AdvisoryCommand::List { .. }
+            | args::AdvisoryCommand::Show { .. }
+    )
 }
 
 fn serve_with(cli: &Cli, args: args::ServeArgs) -> Result<(), CliError> {

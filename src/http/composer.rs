@@ -27,7 +27,9 @@ pub fn routes(
         .unify()
         .or(dist(app.clone()))
         .unify()
-        .or(notify_batch(app))
+        .or(notify_batch(app.clone()))
+        .unify()
+        .or(super::advisories::route(app))
         .unify()
 }
 
@@ -45,7 +47,7 @@ pub struct RequestContext {
     pub is_head: bool,
 }
 
-fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
+pub(super) fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
     warp::header::headers_cloned()
         .and(warp::addr::remote())
         .and(warp::method())
@@ -72,7 +74,9 @@ fn authority() -> impl Filter<Extract = (Option<String>,), Error = Infallible> +
         .unify()
 }
 
-fn with_app(app: Arc<App>) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
+pub(super) fn with_app(
+    app: Arc<App>,
+) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
 }
 
@@ -128,7 +132,7 @@ fn notify_batch(
 
 /// The whole body, already bounded by the Content-Length limit. Read only after the caller is
 /// known, so a flood of large reports with bad credentials is answered without reading them.
-async fn read_body<S, B>(mut body: S) -> Result<Vec<u8>, ApiError>
+pub(super) async fn read_body<S, B>(mut body: S) -> Result<Vec<u8>, ApiError>
 where
     S: Stream<Item = Result<B, warp::Error>> + Unpin,
     B: Buf,
@@ -147,11 +151,11 @@ where
     Ok(bytes)
 }
 
-fn respond(result: Result<Response, ApiError>) -> Response {
+pub(super) fn respond(result: Result<Response, ApiError>) -> Response {
     result.unwrap_or_else(ApiError::into_composer_response)
 }
 
-async fn authenticate(
+pub(super) async fn authenticate(
     app: &App,
     catalog: &Catalog,
     ctx: &RequestContext,
@@ -179,7 +183,10 @@ async fn authenticate(
     Ok(caller)
 }
 
-fn view_for<'c>(catalog: &'c Catalog, caller: &Caller) -> Result<&'c ProjectView, ApiError> {
+pub(super) fn view_for<'c>(
+    catalog: &'c Catalog,
+    caller: &Caller,
+) -> Result<&'c ProjectView, ApiError> {
     // A token whose project vanished sees nothing, like any other unentitled request.
     catalog.view(&caller.project).ok_or(ApiError::NotFound)
 }
@@ -188,7 +195,10 @@ async fn serve_root(app: &App, ctx: &RequestContext) -> Result<Response, ApiErro
     let catalog = app.catalog();
     let caller = authenticate(app, &catalog, ctx).await?;
     let view = view_for(&catalog, &caller)?;
-    Ok(metadata_response(&view.root, "", &ctx.headers))
+    // The advisories api-url in it is absolute, like dist URLs. Without a usable Host it stays a
+    // bare path: Composer always sends one, and packages.json needs no Host otherwise.
+    let base = base_url(app, ctx).unwrap_or_default();
+    Ok(metadata_response(&view.root, &base, &ctx.headers))
 }
 
 async fn serve_p2(

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod admin_client;
+mod advisories;
 pub mod composer;
 pub mod connections;
 mod error;

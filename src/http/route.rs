@@ -11,6 +11,7 @@ pub(super) fn of_path(path: &str) -> Route {
         Some("p2") => Route::P2,
         Some("dist") => Route::Dist,
         Some("composer") => Route::Notify,
+        Some("api") => Route::Advisories,
         Some("healthz") => Route::Healthz,
         _ => Route::Other,
     }
@@ -24,6 +25,7 @@ mod tests {
     fn paths_map_to_a_fixed_set_of_routes() {
         assert_eq!(of_path("/p2/acme/x.json"), Route::P2);
         assert_eq!(of_path("/dist/acme/x/1.0.zip"), Route::Dist);
+        assert_eq!(of_path("/api/security-advisories"), Route::Advisories);
         assert_eq!(of_path("/wp-login.php"), Route::Other);
     }
 }

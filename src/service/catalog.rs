@@ -6,8 +6,11 @@
 //! stamps are kept per project: a project whose licences change moves to other content, and its
 //! stamp must move forward even if that content is older than what it saw before.
 
+mod advisories;
 mod render;
 mod views;
+
+pub use advisories::{ADVISORIES_PATH, PackageAdvisories, ServedAdvisories};
 
 pub use render::{Encoded, Rendered};
 
@@ -67,6 +70,8 @@ pub struct Catalog {
     pub packages: BTreeMap<PackageName, Vec<Arc<Release>>>,
     /// The same releases with what the visibility rules need of them (versions, requirements).
     pub index: Arc<CatalogIndex>,
+    /// The advisories served for each package (withdrawn ones left out).
+    pub advisories: Arc<ServedAdvisories>,
     /// Bodies by what they were rendered from, for the next rebuild to reuse.
     bodies: views::BodyCache,
 }
@@ -102,7 +107,8 @@ impl Catalog {
         let mut packages = with_releases(&previous.packages, added);
         without_releases(&mut packages, writer.removed_releases());
         let index = Arc::new(CatalogIndex::new(&packages, &previous.index));
-        let mut builder = views::ViewBuilder::new(writer, previous, &index)?;
+        let advisories = Arc::new(ServedAdvisories::new(writer.advisories()?));
+        let mut builder = views::ViewBuilder::new(writer, previous, &index, &advisories)?;
         let mut project_views = HashMap::new();
         for project in &access.projects {
             let grants = GrantSet::for_project(&project.slug, &access.licences);
@@ -122,6 +128,7 @@ impl Catalog {
             views: project_views,
             packages,
             index,
+            advisories,
             bodies,
         })
     }

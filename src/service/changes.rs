@@ -6,6 +6,7 @@
 //! reload instead of showing a view that silently skipped something. `close` ends every
 //! subscription: a server that shuts down must not be held open by an attached screen.
 
+use super::advisories::AdvisorySummary;
 use super::summaries::CustomerDeletion;
 use super::summaries::{
     LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,
@@ -102,6 +103,13 @@ pub enum ChangeEvent {
     /// Download events past the retention period were deleted.
     DownloadsPruned {
         removed: usize,
+    },
+    AdvisoryAdded {
+        advisory: AdvisorySummary,
+    },
+    /// Edited or withdrawn: the advisory as it is now.
+    AdvisoryChanged {
+        advisory: AdvisorySummary,
     },
     /// What a committed change wrote to the audit log, announced as soon as it commits.
     Audited {

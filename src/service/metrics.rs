@@ -17,6 +17,7 @@ pub enum Route {
     P2,
     Dist,
     Notify,
+    Advisories,
     Healthz,
     Other,
 }

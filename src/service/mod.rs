@@ -2,6 +2,7 @@
 //! just carries `admin::AdminRequest`s to the server's `App`, so both paths run this same code.
 
 pub mod admin;
+pub mod advisories;
 pub mod advisory_impact;
 pub mod analytics;
 pub mod archive;

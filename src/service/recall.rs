@@ -102,7 +102,7 @@ pub(super) fn delete_archive_if_unreferenced(app: &App, gone: &Release) -> Resul
     })
 }
 
-fn yank_record(release: &Release) -> AuditRecord {
+pub(super) fn yank_record(release: &Release) -> AuditRecord {
     let target = format!("{} {}", release.name, release.version);
     match &release.yanked {
         Some(Yank {

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod advisories;
 mod advisory_impact;
 mod audit;
 mod backup;

@@ -3,6 +3,7 @@
 //! temporary data folder, so no server is spawned.
 
 mod admin;
+mod advisories;
 mod composer;
 mod composer_auth;
 mod publish;

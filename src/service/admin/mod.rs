@@ -110,6 +110,11 @@ admin_protocol! {
         DownloadStats(DownloadStats),
         ServerStatus(ServerStatus),
         Backup(Backup),
+        AdvisoryAdd(AdvisoryAdd),
+        AdvisoryList(AdvisoryList),
+        AdvisoryShow(AdvisoryShow),
+        AdvisoryEdit(AdvisoryEdit),
+        AdvisoryWithdraw(AdvisoryWithdraw),
     }
     listings {
         Downloads(Downloads),

@@ -5,6 +5,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{Customer, DownloadEvent, Project};
 use crate::domain::time;
+use crate::service::advisories::{self, AdvisorySummary};
 use crate::service::audit_log::{self, AuditFilter};
 use crate::service::backup::BackupReport;
 use crate::service::customers::{self, CustomerDeletion, CustomerDetail, CustomerSummary};
@@ -279,6 +280,27 @@ request!(ServerStatus {} -> ServerReport = |_r, app| Ok(ServerReport {
     public_url: app.settings().public_url.clone(),
     data_dir: app.settings().data_dir.display().to_string(),
 }));
+
+request!(
+    /// Records an advisory; refused when its constraint matches no published version, unless
+    /// `force`. With `yank`, the covered versions are yanked in the same step.
+    AdvisoryAdd { #[serde(flatten)] advisory: advisories::NewAdvisory }
+    -> AdvisorySummary = |r, app| advisories::add(app, r.advisory));
+request!(
+    /// Advisories in id order, only one package's when `package` is given; withdrawn ones only
+    /// with `all`.
+    AdvisoryList { #[serde(default)] package: Option<String>, #[serde(default)] all: bool }
+    -> Vec<AdvisorySummary> = |r, app| advisories::list(app, r.package.as_deref(), r.all));
+request!(AdvisoryShow { id: String }
+    -> AdvisorySummary = |r, app| advisories::show(app, &r.id));
+request!(
+    /// Changes an advisory's fields at once; what is left out stays.
+    AdvisoryEdit { id: String, #[serde(flatten)] edit: advisories::AdvisoryChanges }
+    -> AdvisorySummary = |r, app| advisories::edit(app, &r.id, r.edit));
+request!(
+    /// Stops serving an advisory; it keeps its id and stays listed with `all`.
+    AdvisoryWithdraw { id: String }
+    -> AdvisorySummary = |r, app| advisories::withdraw(app, &r.id));
 
 request!(
     /// Writes a backup file; the path is absolute because the server's working folder is not

@@ -1,5 +1,6 @@
 //! Building each project's view: which releases it sees, their bodies, and their stamps.
 
+use super::advisories::{ADVISORIES_PATH, PackageAdvisories, ServedAdvisories};
 use super::render::{BASE_MARKER, Rendered};
 use super::{Catalog, PackageView, ProjectView, Resource, encode_path_segment, is_dev};
 use crate::domain::licence::GrantSet;
@@ -20,6 +21,7 @@ pub struct ViewBuilder<'w, 'p> {
     writer: &'w Writer<'w>,
     previous: &'p Catalog,
     index: &'p CatalogIndex,
+    advisories: &'p ServedAdvisories,
     /// Projects with equal grants see the same releases: worked out once per rebuild, not once
     /// per project, since following requirements walks the whole catalogue.
     visibility: HashMap<GrantSet, Arc<Visibility>>,
@@ -34,12 +36,14 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
         writer: &'w Writer<'w>,
         previous: &'p Catalog,
         index: &'p CatalogIndex,
+        advisories: &'p ServedAdvisories,
     ) -> Result<Self, StoreError> {
         let next_stamp = time::now().max(writer.stamp_clock()? + 1);
         Ok(Self {
             writer,
             previous,
             index,
+            advisories,
             visibility: HashMap::new(),
             bodies: HashMap::new(),
             next_stamp,
@@ -129,7 +133,8 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
         Ok(PackageView { tagged, dev, dists })
     }
 
-    /// Reuses the body rendered for the same grants and releases, by this or the last rebuild.
+    /// Reuses the body rendered for the same grants, releases and advisories, by this or the
+    /// last rebuild.
     fn body(
         &mut self,
         grants: &GrantSet,
@@ -137,7 +142,8 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
         name: &PackageName,
         list: &[&Arc<Release>],
     ) -> Arc<Rendered> {
-        let fingerprint = fingerprint(list);
+        let advisories = self.advisories.of(name);
+        let fingerprint = fingerprint(list, advisories);
         let key = (grants.clone(), path.to_string());
         if let Some((known, body)) = self.bodies.get(&key)
             && *known == fingerprint
@@ -146,7 +152,7 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
         }
         let body = match self.previous.bodies.get(&key) {
             Some((known, body)) if *known == fingerprint => Arc::clone(body),
-            _ => Arc::new(Rendered::new(p2_template(name, list))),
+            _ => Arc::new(Rendered::new(p2_template(name, list, advisories))),
         };
         self.bodies.insert(key, (fingerprint, Arc::clone(&body)));
         body
@@ -187,12 +193,13 @@ impl<'w, 'p> ViewBuilder<'w, 'p> {
     }
 }
 
-fn fingerprint(list: &[&Arc<Release>]) -> u64 {
+fn fingerprint(list: &[&Arc<Release>], advisories: Option<&PackageAdvisories>) -> u64 {
     let mut hasher = DefaultHasher::new();
     for release in list {
         release.version_normalized.hash(&mut hasher);
         release.sha256.hash(&mut hasher);
     }
+    advisories.map(|a| a.fingerprint).hash(&mut hasher);
     hasher.finish()
 }
 
@@ -202,11 +209,21 @@ fn root_json(available: &[&str]) -> String {
         "metadata-url": "/p2/%package%.json",
         "available-packages": available,
         "notify-batch": "/composer/downloads",
+        "security-advisories": {
+            "metadata": true,
+            "api-url": format!("{BASE_MARKER}{ADVISORIES_PATH}"),
+        },
     })
     .to_string()
 }
 
-fn p2_template(name: &PackageName, releases: &[&Arc<Release>]) -> String {
+/// A package with open advisories carries them in both its files; one without has no
+/// `security-advisories` key, which leaves Composer free to ask other repositories about it.
+fn p2_template(
+    name: &PackageName,
+    releases: &[&Arc<Release>],
+    advisories: Option<&PackageAdvisories>,
+) -> String {
     let entries: Vec<_> = releases
         .iter()
         .map(|release| {
@@ -226,9 +243,15 @@ fn p2_template(name: &PackageName, releases: &[&Arc<Release>]) -> String {
             release_entry(&release.composer_json, &facts)
         })
         .collect();
-    serde_json::json!({
+    let mut body = serde_json::json!({
         "packages": { name.as_str(): minify(&entries) },
         "minified": "composer/2.0",
-    })
-    .to_string()
+    });
+    if let (Some(advisories), Some(fields)) = (advisories, body.as_object_mut()) {
+        fields.insert(
+            "security-advisories".into(),
+            advisories.entries.clone().into(),
+        );
+    }
+    body.to_string()
 }
