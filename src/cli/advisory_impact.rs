@@ -2,7 +2,7 @@
 //! the advisory covers, grouped customer → project → token, and whether each moved to the fix.
 
 use super::CliError;
-use super::output::print_json;
+use super::output::{counted, print_json};
 use crate::domain::text::printable;
 use crate::domain::time::to_rfc3339;
 use crate::service::admin::{Admin, AdvisoryImpact};
@@ -43,8 +43,11 @@ fn print_impact(answer: &impact::AdvisoryImpact) {
     }
     let totals = &answer.totals;
     println!(
-        "{} customers, {} projects, {} tokens affected, {} resolved",
-        totals.customers, totals.projects, totals.tokens, totals.resolved_tokens
+        "{}, {}, {} affected, {} resolved",
+        counted(totals.customers, "customer"),
+        counted(totals.projects, "project"),
+        counted(totals.tokens, "token"),
+        totals.resolved_tokens
     );
 }
 

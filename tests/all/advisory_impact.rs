@@ -126,7 +126,7 @@ fn advisory_impact_lists_exactly_the_projects_that_downloaded_an_affected_versio
     let text = app.run(&["advisory", "impact", "PKGA-2026-0001"]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("1 customers, 2 projects, 2 tokens affected, 1 resolved"),
+        text.contains("1 customer, 2 projects, 2 tokens affected, 1 resolved"),
         "{text}"
     );
     assert!(text.contains("resolved: 1.2.0"), "{text}");
