@@ -27,9 +27,7 @@ pub fn routes(
         .unify()
         .or(dist(app.clone()))
         .unify()
-        .or(notify_batch(app.clone()))
-        .unify()
-        .or(super::advisories::route(app))
+        .or(notify_batch(app))
         .unify()
 }
 

@@ -43,6 +43,8 @@ fn public_routes(
 ) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone + Send + Sync + 'static
 {
     composer::routes(app.clone())
+        .or(advisories::route(app.clone()))
+        .unify()
         .or(publish::routes(app.clone()))
         .unify()
         .or(health::healthz(app))

@@ -5,6 +5,7 @@
 mod coverage;
 mod edit;
 
+pub use super::summaries::AdvisorySummary;
 pub use coverage::{Coverage, coverage};
 pub use edit::{AdvisoryChanges, edit, withdraw};
 
@@ -21,20 +22,6 @@ use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::store::Writer;
 use serde::{Deserialize, Serialize};
-
-/// An advisory with what it covers among the published versions, as every command answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AdvisorySummary {
-    #[serde(flatten)]
-    pub advisory: Advisory,
-    /// Published versions the constraint matches, oldest first.
-    pub covered_versions: Vec<String>,
-    /// The lowest published, unyanked version above every covered one that is not affected.
-    pub fixed_in: Option<String>,
-    /// The versions `add --yank` yanked in the same step.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub yanked: Vec<String>,
-}
 
 /// What `advisory add` is given, as typed.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! reload instead of showing a view that silently skipped something. `close` ends every
 //! subscription: a server that shuts down must not be held open by an attached screen.
 
-use super::advisories::AdvisorySummary;
+use super::summaries::AdvisorySummary;
 use super::summaries::CustomerDeletion;
 use super::summaries::{
     LicenceSummary, ProjectDeletion, PublisherSummary, RecallOutcome, RemoveOutcome, TokenSummary,

@@ -106,7 +106,7 @@ pub fn downloads(app: &App, now_micros: i64) -> Result<DownloadReport> {
         .read(|r| Ok((r.downloads_since(since)?, r.tokens()?)))?;
     under_current_keys(&mut events, &tokens);
     let mut report = report(&events, now_micros);
-    super::usage_report::alerts_today(app, &mut report.top_tokens, now_micros)?;
+    alerts_today(app, &mut report.top_tokens, now_micros)?;
     Ok(report)
 }
 
@@ -216,6 +216,21 @@ pub(super) fn count(counts: &mut KindCounts, kind: DownloadKind) {
 
 fn busiest(counts: &KindCounts) -> u64 {
     counts.dist + counts.notify
+}
+
+/// Sets each top token's `shared_alert` to the reason of today's alert under its key.
+pub fn alerts_today(app: &App, tokens: &mut [TokenTotals], now_micros: i64) -> Result<()> {
+    let today = crate::domain::time::utc_day(now_micros.div_euclid(1_000_000));
+    app.store().read(|r| {
+        for totals in tokens.iter_mut() {
+            if let Ok(key) = crate::domain::names::PublicKey::parse(&totals.public_key) {
+                let row = r.token_usage(&key, &today)?;
+                totals.shared_alert = row.and_then(|d| d.shared_alert).map(|a| a.reason);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]

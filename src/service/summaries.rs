@@ -202,3 +202,17 @@ pub struct RemoveOutcome {
     /// False when another release still uses the same bytes, so the file stays.
     pub archive_deleted: bool,
 }
+
+/// An advisory with what it covers among the published versions, as every command answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvisorySummary {
+    #[serde(flatten)]
+    pub advisory: crate::domain::advisory::Advisory,
+    /// Published versions the constraint matches, oldest first.
+    pub covered_versions: Vec<String>,
+    /// The lowest published, unyanked version above every covered one that is not affected.
+    pub fixed_in: Option<String>,
+    /// The versions `add --yank` yanked in the same step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yanked: Vec<String>,
+}

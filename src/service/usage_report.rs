@@ -3,7 +3,6 @@
 //!
 //! Usage is stored per public key; a token's history is that of all the keys it has had.
 
-use super::stats::TokenTotals;
 use super::summaries::TokenSummary;
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::names::PublicKey;
@@ -118,21 +117,6 @@ pub fn flag_recent(app: &App, summaries: &mut [TokenSummary], now: i64) -> Resul
             };
             if let Some(token) = r.token(&key)? {
                 summary.shared_alert = recent_flag(r, &token, now)?;
-            }
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
-/// Sets each top token's `shared_alert` to the reason of today's alert under its key.
-pub fn alerts_today(app: &App, tokens: &mut [TokenTotals], now_micros: i64) -> Result<()> {
-    let today = time::utc_day(now_micros.div_euclid(1_000_000));
-    app.store().read(|r| {
-        for totals in tokens.iter_mut() {
-            if let Ok(key) = PublicKey::parse(&totals.public_key) {
-                let row = r.token_usage(&key, &today)?;
-                totals.shared_alert = row.and_then(|d| d.shared_alert).map(|a| a.reason);
             }
         }
         Ok(())
