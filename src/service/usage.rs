@@ -21,20 +21,27 @@ pub struct PendingUsage {
     overlap: Option<(String, String)>,
 }
 
-/// What the request path adds to; the analytics flush takes it. Both maps are keyed by tokens
-/// that authenticated, so they hold at most a few entries per real token.
+/// What the request path adds to; the analytics flush takes it. Keyed by tokens that
+/// authenticated, so it holds at most a few entries per real token.
 pub struct UsageRecorder {
-    pending: Mutex<HashMap<(PublicKey, String), PendingUsage>>,
-    /// Per public key: installs in progress, for the overlap rule.
-    installs: Mutex<HashMap<PublicKey, Installs>>,
+    keys: Mutex<HashMap<PublicKey, KeyUsage>>,
     shared_token_ips: AtomicUsize,
 }
+
+/// One key's installs in progress (for the overlap rule) and its counts not yet written, per
+/// UTC day (usually one; two around midnight).
+#[derive(Default)]
+struct KeyUsage {
+    installs: Installs,
+    days: Vec<(i64, PendingUsage)>,
+}
+
+const SECONDS_PER_DAY: i64 = 86_400;
 
 impl Default for UsageRecorder {
     fn default() -> Self {
         Self {
-            pending: Mutex::new(HashMap::new()),
-            installs: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
             shared_token_ips: AtomicUsize::new(DEFAULT_SHARED_TOKEN_IPS),
         }
     }
@@ -46,54 +53,65 @@ impl UsageRecorder {
         self.shared_token_ips.store(limit, Ordering::Relaxed);
     }
 
-    /// Counts one authenticated request; cheap: two short locks, no I/O.
+    /// Counts one authenticated request; cheap: one short lock, no I/O, and once the key is
+    /// known no allocation unless it brings a new address or user agent.
     pub fn note(&self, key: &PublicKey, at_micros: i64, address: &str, user_agent: &str) {
         let at = at_micros.div_euclid(1_000_000);
-        let overlap = lock(&self.installs)
-            .entry(key.clone())
-            .or_default()
-            .note(address, at_micros.div_euclid(1_000));
-        let day = time::utc_day(at);
-        let mut pending = lock(&self.pending);
-        let entry = pending
-            .entry((key.clone(), day.clone()))
-            .or_insert_with(|| PendingUsage {
-                row: TokenUsageDay::new(key.clone(), day, at),
-                overlap: None,
-            });
-        entry.row.note(at, address, user_agent);
-        if entry.overlap.is_none() {
-            entry.overlap = overlap;
+        let mut keys = lock(&self.keys);
+        let usage = match keys.get_mut(key) {
+            Some(usage) => usage,
+            None => keys.entry(key.clone()).or_default(),
+        };
+        let overlap = usage.installs.note(address, at_micros.div_euclid(1_000));
+        let day_number = at.div_euclid(SECONDS_PER_DAY);
+        let index = match usage.days.iter().position(|(day, _)| *day == day_number) {
+            Some(index) => index,
+            None => {
+                let row = TokenUsageDay::new(key.clone(), time::utc_day(at), at);
+                usage
+                    .days
+                    .push((day_number, PendingUsage { row, overlap: None }));
+                usage.days.len() - 1
+            }
+        };
+        let pending = &mut usage.days[index].1;
+        pending.row.note(at, address, user_agent);
+        if pending.overlap.is_none() {
+            pending.overlap = overlap;
         }
     }
 
     /// Everything counted since the last take; installs that ended are forgotten meanwhile.
     pub fn take(&self) -> Vec<PendingUsage> {
         let now_millis = time::now_micros().div_euclid(1_000);
-        lock(&self.installs).retain(|_, installs| {
-            installs.forget_before(now_millis);
-            !installs.is_empty()
+        let mut keys = lock(&self.keys);
+        let mut taken = Vec::new();
+        keys.retain(|_, usage| {
+            taken.extend(usage.days.drain(..).map(|(_, pending)| pending));
+            usage.installs.forget_before(now_millis);
+            !usage.installs.is_empty()
         });
-        std::mem::take(&mut *lock(&self.pending))
-            .into_values()
-            .collect()
+        taken
     }
 
     /// Puts back what a failed write took, merged with what was counted meanwhile.
     pub fn put_back(&self, taken: Vec<PendingUsage>) {
-        let mut pending = lock(&self.pending);
+        let mut keys = lock(&self.keys);
         for usage in taken {
-            let key = (usage.row.public_key.clone(), usage.row.day.clone());
-            match pending.get_mut(&key) {
-                Some(current) => {
+            let day_number = usage.row.first_at.div_euclid(SECONDS_PER_DAY);
+            let key_usage = keys.entry(usage.row.public_key.clone()).or_default();
+            match key_usage
+                .days
+                .iter_mut()
+                .find(|(day, _)| *day == day_number)
+            {
+                Some((_, current)) => {
                     current.row.merge(&usage.row);
                     if current.overlap.is_none() {
                         current.overlap = usage.overlap;
                     }
                 }
-                None => {
-                    pending.insert(key, usage);
-                }
+                None => key_usage.days.push((day_number, usage)),
             }
         }
     }
@@ -254,5 +272,24 @@ mod tests {
         let again = recorder.take();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].row.requests, 2);
+    }
+
+    #[test]
+    fn requests_either_side_of_midnight_count_for_their_own_days() {
+        let recorder = UsageRecorder::default();
+        let key = PublicKey::parse(KEY).unwrap();
+        let midnight = NOON + 12 * 3_600_000_000;
+        recorder.note(&key, midnight - 1_000_000, "10.0.0.1", "Composer/2.8");
+        recorder.note(&key, midnight + 1_000_000, "10.0.0.1", "Composer/2.8");
+        recorder.note(&key, midnight + 2_000_000, "10.0.0.1", "Composer/2.8");
+        let mut taken = recorder.take();
+        taken.sort_by(|a, b| a.row.day.cmp(&b.row.day));
+        let days: Vec<(&str, u64)> = taken
+            .iter()
+            .map(|t| (t.row.day.as_str(), t.row.requests))
+            .collect();
+        assert_eq!(days, [("2026-11-27", 1), ("2026-11-28", 2)]);
+        recorder.put_back(taken);
+        assert_eq!(recorder.take().len(), 2, "put back to their own days");
     }
 }
