@@ -1,0 +1,60 @@
+//! Credentials name the host customers reach the server by, not the address it binds.
+
+use crate::common::Appliance;
+use serde_json::Value;
+
+fn created_token(appliance: &Appliance, auth_json: &std::path::Path) -> (Value, String) {
+    let output = appliance.run(&[
+        "token",
+        "create",
+        "--project",
+        "shop",
+        "--auth-json",
+        auth_json.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    let value = serde_json::from_slice(&output.stdout).unwrap();
+    (value, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn token_create_against_a_server_with_a_public_url_names_its_host() {
+    let mut appliance = Appliance::new();
+    appliance.start(&["--public-url", "https://packages.example.com"]);
+    appliance.project("shop");
+    let path = appliance.dir.path().join("auth.json");
+    let (created, stderr) = created_token(&appliance, &path);
+    assert_eq!(created["host"], "packages.example.com");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let keyed = &written["http-basic"]["packages.example.com"];
+    assert_eq!(keyed["username"], created["public_key"]);
+    let line = created["composer_config"].as_str().unwrap();
+    assert!(line.contains("http-basic.packages.example.com "), "{line}");
+    assert!(!stderr.contains("loopback"), "{stderr}");
+}
+
+#[test]
+fn publisher_create_names_the_public_url_for_uploads() {
+    let mut appliance = Appliance::new();
+    appliance.start(&["--public-url", "https://packages.example.com"]);
+    let output = appliance.run(&["publisher", "create"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("'https://packages.example.com/api/publish?version="),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_plain_listener_gives_its_real_port_and_a_loopback_warning() {
+    let appliance = Appliance::started();
+    appliance.project("shop");
+    let path = appliance.dir.path().join("auth.json");
+    let (created, stderr) = created_token(&appliance, &path);
+    assert_eq!(created["host"], appliance.addr());
+    assert!(appliance.addr().starts_with("127.0.0.1:"));
+    assert!(stderr.contains("loopback"), "{stderr}");
+    assert!(stderr.contains("--public-url"), "{stderr}");
+}
