@@ -1,4 +1,5 @@
-//! Credentials name the host customers reach the server by, not the address it binds.
+//! What commands learn from the running server: credentials name the host customers reach it
+//! by, not the address it binds, and `config show` describes the server, not the command.
 
 use crate::common::Appliance;
 use serde_json::Value;
@@ -57,4 +58,34 @@ fn a_plain_listener_gives_its_real_port_and_a_loopback_warning() {
     assert!(appliance.addr().starts_with("127.0.0.1:"));
     assert!(stderr.contains("loopback"), "{stderr}");
     assert!(stderr.contains("--public-url"), "{stderr}");
+}
+
+#[test]
+fn config_show_describes_the_running_server_not_the_invoking_command() {
+    let mut appliance = Appliance::new();
+    appliance.start(&[
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--trusted-proxy",
+        "10.9.0.0/16",
+    ]);
+    let output = appliance.run(&["config", "show"]);
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("running server"), "{text}");
+    assert!(text.contains("metrics_listen = \"127.0.0.1:0\""), "{text}");
+    assert!(text.contains("10.9.0.0/16"), "{text}");
+    let shown = appliance.json(&["config", "show"]);
+    assert_eq!(shown["metrics_listen"], "127.0.0.1:0");
+    assert_eq!(shown["listen"], serde_json::json!(["127.0.0.1:0"]));
+
+    appliance.stop();
+    let output = appliance.run(&["config", "show"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines().next().unwrap().contains("no server answers"),
+        "{text}"
+    );
+    assert!(!text.contains("metrics_listen"), "{text}");
 }
