@@ -89,3 +89,32 @@ fn config_show_describes_the_running_server_not_the_invoking_command() {
     );
     assert!(!text.contains("metrics_listen"), "{text}");
 }
+
+#[test]
+fn without_a_public_url_the_https_listener_is_preferred_for_credentials_and_uploads() {
+    let mut appliance = Appliance::new();
+    let ca = crate::common::tls::TestCa::new(&appliance.dir.path().join("tls"));
+    let urls = appliance.start_announcing(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            ca.cert_path.to_str().unwrap(),
+            "--tls-key",
+            ca.key_path.to_str().unwrap(),
+        ],
+        2,
+    );
+    let https = urls[1].strip_prefix("https://").unwrap().to_string();
+    appliance.project("shop");
+    let path = appliance.dir.path().join("auth.json");
+    let (created, _) = created_token(&appliance, &path);
+    assert_eq!(created["host"], https.as_str());
+    let publisher = appliance.json(&["publisher", "create"]);
+    assert_eq!(
+        publisher["publish_url"],
+        format!("https://{https}/api/publish")
+    );
+}
