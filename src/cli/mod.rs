@@ -14,6 +14,7 @@ mod downloads;
 mod git;
 mod git_import;
 mod git_watch;
+mod host;
 mod inbox;
 mod licence;
 mod listeners;
@@ -220,12 +221,13 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             backup::restore(loaded.settings(), args, cli.json)
         }
         Some(command) => {
-            let loaded = configure::load(&cli, None)?;
+            // The serve settings in the environment say which host credentials should name.
+            let loaded = configure::load(&cli, Some(&args::ServeArgs::from_env()))?;
             // An admin command only speaks up about problems.
             let level = cli.log_level.as_deref().unwrap_or("warn");
             logging::init(level, crate::config::LogFormat::Human)?;
             let admin = connect_for(&command, loaded.settings())?;
-            run_admin(&admin, command, cli.json)
+            run_admin(&admin, command, cli.json, &loaded.config)
         }
     }
 }
@@ -240,17 +242,22 @@ fn connect_for(command: &Command, settings: crate::service::Settings) -> Result<
     }
 }
 
-fn run_admin(admin: &Admin, command: Command, json: bool) -> Result<(), CliError> {
+fn run_admin(
+    admin: &Admin,
+    command: Command,
+    json: bool,
+    config: &crate::config::Config,
+) -> Result<(), CliError> {
     match command {
         Command::Customer(command) => customer::run(admin, command, json),
         Command::Project(command) => project::run(admin, command, json),
-        Command::Token(command) => token::run(admin, command, json),
+        Command::Token(command) => token::run(admin, command, json, config),
         Command::Licence(command) => licence::run(admin, command, json),
         Command::Package(command) => package::run(admin, command, json),
         Command::Downloads(args) => downloads::run(admin, args, json),
         Command::Audit(args) => audit::run(admin, args, json),
         Command::Advisory(command) => advisory::run(admin, command, json),
-        Command::Publisher(command) => publisher::run(admin, command, json),
+        Command::Publisher(command) => publisher::run(admin, command, json, config),
         Command::Backup(args) => backup::backup(admin, args, json),
         Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
             CliError::msg("serve, config, tui and restore do not run through the admin API"),

@@ -3,19 +3,29 @@
 use super::CliError;
 use super::args::PublisherCommand;
 use super::output::print_json;
+use crate::config::Config;
 use crate::domain::text::printable;
 use crate::service::admin::{Admin, PublisherCreate, PublisherList, PublisherRevoke};
 use crate::service::publishers::CreatedPublisher;
 use crate::service::summaries::PublisherSummary;
 
-pub fn run(admin: &Admin, command: PublisherCommand, json: bool) -> Result<(), CliError> {
+pub fn run(
+    admin: &Admin,
+    command: PublisherCommand,
+    json: bool,
+    config: &Config,
+) -> Result<(), CliError> {
     match command {
         PublisherCommand::Create { label, packages } => {
             let created: CreatedPublisher = admin.call(PublisherCreate { label, packages })?;
+            let publish_url = format!(
+                "{}/api/publish",
+                super::host::resolve(admin, config)?.base_url
+            );
             if json {
-                print_json(&created)
+                print_json(&with_publish_url(&created, &publish_url))
             } else {
-                print_created(&created)
+                print_created(&created, &publish_url)
             }
         }
         PublisherCommand::List => {
@@ -46,10 +56,16 @@ fn scope(packages: &[String]) -> String {
     }
 }
 
-fn print_created(created: &CreatedPublisher) {
-    let listen =
-        std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| super::serve::DEFAULT_LISTEN.into());
-    let host = listen.replace("0.0.0.0", "127.0.0.1");
+/// The created token's fields and where CI uploads to.
+fn with_publish_url(created: &CreatedPublisher, publish_url: &str) -> serde_json::Value {
+    let mut value = serde_json::to_value(created).unwrap_or_default();
+    if let Some(fields) = value.as_object_mut() {
+        fields.insert("publish_url".into(), publish_url.into());
+    }
+    value
+}
+
+fn print_created(created: &CreatedPublisher, publish_url: &str) {
     println!(
         "Publisher token created; it may publish {}.",
         scope(&created.packages)
@@ -62,7 +78,7 @@ fn print_created(created: &CreatedPublisher) {
     println!();
     println!("Upload a release (version from ?version= or composer.json):");
     println!(
-        "  curl --fail-with-body -u {}:{} --data-binary @release.zip 'http://{host}/api/publish?version=1.2.0'",
+        "  curl --fail-with-body -u {}:{} --data-binary @release.zip '{publish_url}?version=1.2.0'",
         created.public_key, created.private_key
     );
 }

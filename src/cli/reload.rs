@@ -67,6 +67,7 @@ fn apply_config_change(app: &App, loaded: &Loaded, running: &Mutex<Config>, log:
     running.analytics = next.analytics;
     running.alerts = next.alerts;
     running.audit = next.audit;
+    app.set_served_config(running.clone());
 }
 
 /// Notes in the audit log what the reload changed, when it changed anything.

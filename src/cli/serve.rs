@@ -79,6 +79,7 @@ async fn serve<F: std::future::Future<Output = ()>>(
         tracing::info!(%url, data = %data_dir.display(), "serving");
     }
     app.set_listening(listeners.urls.join(", "));
+    app.set_served_config(loaded.config.clone());
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {

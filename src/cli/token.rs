@@ -3,6 +3,7 @@
 use super::CliError;
 use super::args::TokenCommand;
 use super::output::{print_json, when};
+use crate::config::Config;
 use crate::domain::text::printable;
 use crate::domain::time;
 use crate::service::admin::{
@@ -14,7 +15,12 @@ use crate::service::tokens::{CreatedToken, RotatedToken};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliError> {
+pub fn run(
+    admin: &Admin,
+    command: TokenCommand,
+    json: bool,
+    config: &Config,
+) -> Result<(), CliError> {
     match command {
         TokenCommand::Create {
             project,
@@ -25,6 +31,7 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
             expires_in,
             allow_ip,
         } => {
+            let host = host_or_servers(admin, host, config)?;
             let delivery = Delivery::prepare(auth_json, host, "no token created")?;
             let request = TokenCreate {
                 project,
@@ -43,6 +50,7 @@ pub fn run(admin: &Admin, command: TokenCommand, json: bool) -> Result<(), CliEr
             auth_json,
             host,
         } => {
+            let host = host_or_servers(admin, host, config)?;
             let delivery = Delivery::prepare(auth_json, host, "the token was not rotated")?;
             let rotated = admin.call(TokenRotate {
                 public_key,
@@ -114,7 +122,7 @@ struct Delivery {
 }
 
 impl Delivery {
-    fn prepare(path: Option<PathBuf>, host: Option<String>, or: &str) -> Result<Self, CliError> {
+    fn prepare(path: Option<PathBuf>, host: String, or: &str) -> Result<Self, CliError> {
         let file = match path {
             Some(path) => {
                 let document =
@@ -123,7 +131,6 @@ impl Delivery {
             }
             None => None,
         };
-        let host = host.unwrap_or_else(default_host);
         Ok(Self { host, file })
     }
 
@@ -139,11 +146,16 @@ impl Delivery {
     }
 }
 
-/// The host[:port] Composer reaches this server by, as far as this machine can tell.
-fn default_host() -> String {
-    let listen =
-        std::env::var("PACKAGENTO_LISTEN").unwrap_or_else(|_| super::serve::DEFAULT_LISTEN.into());
-    listen.replace("0.0.0.0", "127.0.0.1")
+/// The host[:port] the auth.json is keyed by: `--host`, else where the server is reached.
+fn host_or_servers(
+    admin: &Admin,
+    host: Option<String>,
+    config: &Config,
+) -> Result<String, CliError> {
+    match host {
+        Some(host) => Ok(host),
+        None => Ok(super::host::resolve(admin, config)?.host),
+    }
 }
 
 /// The fields every answer carrying a new private key has, for `--json`.

@@ -2,6 +2,7 @@
 
 pub mod advisory;
 pub mod audit;
+pub mod endpoint;
 pub mod licence;
 pub mod metadata;
 pub mod names;

@@ -196,6 +196,8 @@ pub struct App {
     pub changes: Arc<changes::ChangeFeed>,
     /// The Composer listener's bound address, once a server runs; for status screens.
     listening: std::sync::OnceLock<String>,
+    /// The configuration a server in this process runs with, as applied; for `config show`.
+    served_config: arc_swap::ArcSwapOption<crate::config::Config>,
 }
 
 /// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
@@ -247,6 +249,7 @@ impl App {
             publish_log: publish_log::PublishLog::new(changes.clone()),
             changes,
             listening: std::sync::OnceLock::new(),
+            served_config: arc_swap::ArcSwapOption::empty(),
         }))
     }
 
@@ -282,6 +285,16 @@ impl App {
 
     pub fn listening(&self) -> Option<&str> {
         self.listening.get().map(String::as_str)
+    }
+
+    /// Records what the server runs with: at start-up, and after each live reload.
+    pub fn set_served_config(&self, config: crate::config::Config) {
+        self.served_config.store(Some(Arc::new(config)));
+    }
+
+    /// `None` unless a server runs in this process.
+    pub fn served_config(&self) -> Option<Arc<crate::config::Config>> {
+        self.served_config.load_full()
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {

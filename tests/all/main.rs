@@ -17,6 +17,7 @@ mod docs;
 mod feed;
 mod git_import;
 mod hostile_text;
+mod hosts;
 mod http;
 mod inbox;
 mod large_reads;

@@ -109,6 +109,7 @@ admin_protocol! {
         DashboardStats(DashboardStats),
         DownloadStats(DownloadStats),
         ServerStatus(ServerStatus),
+        ServerConfig(ServerConfig),
         Backup(Backup),
         AdvisoryAdd(AdvisoryAdd),
         AdvisoryList(AdvisoryList),

@@ -282,6 +282,14 @@ request!(ServerStatus {} -> ServerReport = |_r, app| Ok(ServerReport {
 }));
 
 request!(
+    /// The effective configuration the server runs with (live reloads applied); `None` when no
+    /// server runs in the answering process. It holds no secrets: key material stays in the
+    /// files its paths name.
+    ServerConfig {}
+    -> Option<crate::config::Config>
+        = |_r, app| Ok(app.served_config().map(|config| (*config).clone())));
+
+request!(
     /// Records an advisory; refused when its constraint matches no published version, unless
     /// `force`. With `yank`, the covered versions are yanked in the same step.
     AdvisoryAdd { #[serde(flatten)] advisory: advisories::NewAdvisory }
