@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub enum CustomerCommand {
     /// Create a customer (whom licences are sold to; owns projects and licences)
     Create {
+        /// The customer's slug: lowercase letters, digits and single dashes, 1 to 64 long
         slug: String,
         /// Display name [default: the slug]
         #[arg(long)]
@@ -22,12 +23,14 @@ pub enum CustomerCommand {
     Show { slug: String },
     /// Change a customer's display name
     Rename {
+        /// The customer's slug
         slug: String,
         #[arg(long)]
         name: String,
     },
     /// Delete a customer with its projects, their tokens, and its licences
     Delete {
+        /// The customer's slug
         slug: String,
         /// Really delete; without it, only show what would go
         #[arg(long)]
@@ -39,6 +42,7 @@ pub enum CustomerCommand {
 pub enum ProjectCommand {
     /// Create a project (a customer's environment)
     Create {
+        /// The project's slug: lowercase letters, digits and single dashes, 1 to 64 long
         slug: String,
         /// Display name [default: the slug]
         #[arg(long)]
@@ -55,12 +59,14 @@ pub enum ProjectCommand {
     },
     /// Change a project's display name
     Rename {
+        /// The project's slug
         slug: String,
         #[arg(long)]
         name: String,
     },
     /// Delete a project: its tokens are removed and its licence activations dropped
     Delete {
+        /// The project's slug
         slug: String,
         /// Really delete; without it, only show what would go
         #[arg(long)]
@@ -104,6 +110,7 @@ pub enum TokenCommand {
     },
     /// A token and its use per UTC day: requests, addresses and user agents
     Show {
+        /// The token's public key (its username in auth.json)
         public_key: String,
         /// Days of history, today included
         #[arg(long, value_name = "N", default_value_t = 30)]
@@ -113,6 +120,7 @@ pub enum TokenCommand {
     Revoke { public_key: String },
     /// Give a token a new key pair, shown once; the old pair works until the overlap ends
     Rotate {
+        /// The token's public key (its username in auth.json)
         public_key: String,
         /// How long the old key pair keeps working: 2s, 30m, 12h, 7d; default: not at all
         #[arg(long, value_name = "DURATION")]
@@ -127,6 +135,7 @@ pub enum TokenCommand {
     /// Set when a token stops working
     #[command(group = clap::ArgGroup::new("expiry").required(true).args(["expires", "expires_in", "never"]))]
     Extend {
+        /// The token's public key (its username in auth.json)
         public_key: String,
         /// The end of this day (UTC), or an RFC 3339 instant
         #[arg(long, value_name = "DATE")]
@@ -141,6 +150,7 @@ pub enum TokenCommand {
     /// Set the addresses a token may be used from
     #[command(group = clap::ArgGroup::new("where").required(true).args(["ip", "anywhere"]))]
     Allow {
+        /// The token's public key (its username in auth.json)
         public_key: String,
         /// An address or CIDR (repeatable); replaces the token's list
         #[arg(long, value_name = "CIDR")]

@@ -14,13 +14,7 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) {
     println!("{text}");
 }
 
-/// `1 project`, `2 projects`: a count with its noun, plural when it is not one.
-pub fn counted(count: usize, noun: &str) -> String {
-    match count {
-        1 => format!("1 {noun}"),
-        n => format!("{n} {noun}s"),
-    }
-}
+pub use crate::domain::text::counted;
 
 /// A Unix time in seconds as RFC 3339, or "never".
 pub fn when(unix: Option<i64>) -> String {

@@ -2,7 +2,7 @@
 
 use super::CliError;
 use super::args::PackageCommand;
-use super::output::print_json;
+use super::output::{counted, print_json};
 use crate::domain::text::printable;
 use crate::service::admin::{
     Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
@@ -141,9 +141,9 @@ fn print_packages(packages: &Vec<PackageSummary>) {
     }
     for package in packages {
         println!(
-            "{:<40} {:>4} versions  latest {}",
+            "{:<40} {:>13}  latest {}",
             package.name,
-            package.versions,
+            counted(package.versions, "version"),
             printable(package.latest.as_deref().unwrap_or("-"))
         );
     }

@@ -2,7 +2,7 @@
 
 use super::CliError;
 use super::args::ProjectCommand;
-use super::output::print_json;
+use super::output::{counted, print_json};
 use crate::domain::records::Project;
 use crate::domain::text::printable;
 use crate::service::admin::{
@@ -118,8 +118,9 @@ fn check(admin: &Admin, slug: String, json: bool) -> Result<(), CliError> {
             Ok(())
         }
         n => Err(CliError::msg(format!(
-            "project {}: {n} hosted requirement(s) cannot be met",
-            report.project
+            "project {}: {} cannot be met",
+            report.project,
+            counted(n, "hosted requirement")
         ))),
     }
 }

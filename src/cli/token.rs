@@ -268,9 +268,13 @@ fn print_tokens(tokens: &[TokenSummary]) {
             (None, false) => "active",
         };
         println!(
-            "{}  {:<20} {:<8} created {}  expires {}  last used {}{}{}",
+            "{}  {:<20} {:<16} {:<8} created {}  expires {}  last used {}{}{}",
             token.public_key,
             token.project,
+            match token.label.as_str() {
+                "" => "-".into(),
+                label => printable(label),
+            },
             state,
             when(Some(token.created_at)),
             when(token.expires_at),

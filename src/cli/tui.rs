@@ -23,6 +23,7 @@ pub fn desktop(loaded: Loaded) -> Result<(), CliError> {
             public_url: app.settings().public_url.clone(),
             data_dir: data_dir.display().to_string(),
             mode: "server in this process".into(),
+            in_process: true,
         };
         let (done_tx, done_rx) = tokio::sync::oneshot::channel();
         std::thread::spawn(move || {
@@ -56,6 +57,7 @@ pub fn attach(loaded: Loaded) -> Result<(), CliError> {
         public_url: status.public_url,
         data_dir: status.data_dir,
         mode,
+        in_process: false,
     };
     crate::tui::run(Arc::new(admin), info).map_err(CliError::msg)
 }

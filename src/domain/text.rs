@@ -9,6 +9,14 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+/// `1 project`, `2 projects`: a count with its noun, plural when it is not one.
+pub fn counted(count: usize, noun: &str) -> String {
+    match count {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
 /// C0, DEL and C1 controls, and the characters that change the direction text is shown in.
 pub fn is_hostile(c: char) -> bool {
     c.is_control()
@@ -75,6 +83,13 @@ pub fn printable_lines(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_is_counted_in_the_singular_and_every_other_count_in_the_plural() {
+        assert_eq!(counted(1, "version"), "1 version");
+        assert_eq!(counted(0, "version"), "0 versions");
+        assert_eq!(counted(2, "seat"), "2 seats");
+    }
 
     #[test]
     fn controls_and_direction_overrides_are_hostile() {

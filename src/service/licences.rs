@@ -9,7 +9,7 @@ use super::{App, Result, ServiceError, invalid};
 use crate::domain::licence::{Licence, PackagePattern, VersionBound};
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Customer, Project};
-use crate::domain::text::check_field;
+use crate::domain::text::{check_field, counted};
 use crate::domain::time;
 use crate::store::Writer;
 use serde::{Deserialize, Serialize};
@@ -254,8 +254,9 @@ pub(super) fn check_free_seat(licence: &Licence) -> Result<()> {
     }
     let active_on: Vec<String> = licence.projects.iter().map(|p| p.to_string()).collect();
     Err(ServiceError::Conflict(format!(
-        "licence {} has {seats} seat(s), all taken: it is active on {}. Deactivate it on one of them, or move it with `packagento licence move {} --from PROJECT --to PROJECT`",
+        "licence {} has {}, all taken: it is active on {}. Deactivate it on one of them, or move it with `packagento licence move {} --from PROJECT --to PROJECT`",
         licence.id,
+        counted(seats as usize, "seat"),
         active_on.join(", "),
         licence.id
     )))

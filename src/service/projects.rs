@@ -9,7 +9,7 @@ use crate::domain::audit::AuditRecord;
 use crate::domain::licence::Licence;
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::{Project, Token};
-use crate::domain::text::check_field;
+use crate::domain::text::{check_field, counted};
 
 fn parse(slug: &str) -> Result<ProjectSlug> {
     ProjectSlug::parse(slug).map_err(|e| ServiceError::Invalid(e.to_string()))
@@ -149,10 +149,10 @@ pub fn delete_project(app: &App, slug: &str, dry_run: bool) -> Result<ProjectDel
             "project.delete",
             slug.as_str(),
             format!(
-                "deleted with {} token(s){}, deactivated {} licence(s){}",
-                tokens.len(),
+                "deleted with {}{}, deactivated {}{}",
+                counted(tokens.len(), "token"),
                 listed(&deletion.tokens_removed),
-                licences.len(),
+                counted(licences.len(), "licence"),
                 listed(&deletion.licences_deactivated),
             ),
         ));

@@ -190,12 +190,21 @@ fn choose_version(
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
-    if normalize(stem).is_ok() {
-        return Ok(stem.to_string());
+    if let Some(version) = version_in_file_name(stem) {
+        return Ok(version.to_string());
     }
     Err(ServiceError::Invalid(format!(
-        "no version: pass --version (?version= when uploading), set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip); {stem:?} is not a valid version"
+        "no version: pass --version (?version= when uploading), set \"version\" in composer.json, or name the file after the version (e.g. 1.4.2.zip or acme-hello-1.4.2.zip); {stem:?} ends in no valid version"
     )))
+}
+
+/// `1.4.2`, or the version that ends a vendor-name-version name (`acme-hello-1.5.0`,
+/// `acme-hello-2.0.0-beta1`): the longest `-`-separated tail that is a version.
+fn version_in_file_name(stem: &str) -> Option<&str> {
+    let tails = std::iter::once(stem).chain(stem.match_indices('-').map(|(i, _)| &stem[i + 1..]));
+    tails
+        .filter(|tail| !tail.is_empty())
+        .find(|tail| normalize(tail).is_ok())
 }
 
 fn choose_release_time(
@@ -353,5 +362,17 @@ mod tests {
         assert_eq!(published.status, "published");
         assert_eq!(archives(&app).len(), 1);
         assert!(app.store().failure().is_none());
+    }
+
+    #[test]
+    fn the_version_is_read_from_a_file_named_after_it_alone_or_after_vendor_and_name() {
+        assert_eq!(version_in_file_name("1.4.2"), Some("1.4.2"));
+        assert_eq!(version_in_file_name("acme-hello-1.5.0"), Some("1.5.0"));
+        assert_eq!(
+            version_in_file_name("acme-hello-2.0.0-beta1"),
+            Some("2.0.0-beta1")
+        );
+        assert_eq!(version_in_file_name("acme-hello"), None);
+        assert_eq!(version_in_file_name("acme-hello-"), None);
     }
 }

@@ -8,11 +8,17 @@ use crate::service::tokens::CreatedToken;
 
 #[derive(Debug)]
 pub enum Dialog {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Form(Form),
     Confirm(Confirm),
     TokenCreated(Box<TokenCard>),
     Preview(Preview),
+    /// Quitting stops the server in this process; what was open returns if the operator stays.
+    Quit {
+        behind: Option<Box<Dialog>>,
+    },
 }
 
 /// What a form's fields become when submitted.

@@ -60,7 +60,7 @@ enum Context {
 fn context(model: &Model) -> Context {
     match &model.dialog {
         Some(Dialog::Form(_)) | Some(Dialog::TokenCreated(_)) => Context::Text,
-        Some(Dialog::Confirm(_)) => Context::Question,
+        Some(Dialog::Confirm(_)) | Some(Dialog::Quit { .. }) => Context::Question,
         Some(Dialog::Help { .. }) | Some(Dialog::Preview(_)) => Context::Reading,
         None if model.tab.editing_filter => Context::Text,
         None => Context::Lists,
@@ -174,7 +174,10 @@ pub const KEY_MAP: &[(&str, &str)] = &[
     ("p", "preview what a project sees"),
     ("r", "refresh now"),
     ("?", "this help"),
-    ("q, Ctrl-c", "quit"),
+    (
+        "q, Ctrl-c",
+        "quit; with the server in this process, y confirms stopping it",
+    ),
     (
         "In a field",
         "←/→ Home/End move, Backspace/Del, Ctrl-u clear, paste",

@@ -70,6 +70,8 @@ pub struct ServerInfo {
     pub data_dir: String,
     /// "in this process" or "attached through <socket>".
     pub mode: String,
+    /// The server stops when the UI quits, so quitting asks first.
+    pub in_process: bool,
 }
 
 impl ServerInfo {

@@ -4,6 +4,7 @@
 mod advisories;
 mod audit;
 mod customers;
+mod quit;
 mod tokens;
 
 use super::dialog::Dialog;
@@ -215,6 +216,7 @@ fn fixture() -> Model {
         public_url: Some("https://packages.example.com".into()),
         data_dir: "/var/lib/packagento".into(),
         mode: "server in this process".into(),
+        in_process: true,
     };
     let mut model = Model::new(info, NOW);
     let events = vec![
@@ -428,6 +430,7 @@ snapshots! {
     };
     new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
+    quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
 }
 
 /// Globex's view: a licence bound to ^2.0, a helper visible because a release requires it, and a
@@ -752,8 +755,9 @@ fn without_a_feed_a_change_reloads_by_hand() {
 }
 
 #[test]
-fn ctrl_c_quits_even_inside_a_form() {
+fn attached_ctrl_c_quits_even_inside_a_form() {
     let mut model = on_tab(Tab::Projects);
+    model.info.in_process = false;
     press(&mut model, "n");
     update(
         &mut model,

@@ -31,12 +31,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => on_tick(model, now),
         Msg::Loaded(loaded) => on_loaded(model, loaded),
         Msg::Done(text) => {
-            if matches!(
-                model.dialog,
-                Some(Dialog::Form(_)) | Some(Dialog::Confirm(_))
-            ) {
-                model.dialog = None;
-            }
+            close_finished(model);
             set_status(model, text, false);
             // The change comes back on the feed; without one, reload by hand.
             match model.live_error {
@@ -55,6 +50,29 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         other => on_result(model, other),
+    }
+}
+
+/// The form or question just answered closes, also when the quit question covers it.
+fn close_finished(model: &mut Model) {
+    let finished = |d: &Dialog| matches!(d, Dialog::Form(_) | Dialog::Confirm(_));
+    match &mut model.dialog {
+        Some(Dialog::Quit { behind }) if behind.as_deref().is_some_and(finished) => *behind = None,
+        Some(dialog) if finished(dialog) => model.dialog = None,
+        _ => {}
+    }
+}
+
+/// With the server in this process, quitting takes the repository offline: ask first. Asked
+/// again (Ctrl-c twice), it quits.
+fn quit(model: &mut Model) {
+    match model.dialog {
+        _ if !model.info.in_process => model.quit = true,
+        Some(Dialog::Quit { .. }) => model.quit = true,
+        _ => {
+            let behind = model.dialog.take().map(Box::new);
+            model.dialog = Some(Dialog::Quit { behind });
+        }
     }
 }
 
@@ -300,15 +318,20 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         return effects;
     }
     match action {
-        Action::Quit => model.quit = true,
+        Action::Quit => quit(model),
         Action::Help => model.dialog = Some(Dialog::Help { scroll: 0 }),
         Action::Filter => {
             model.tab.editing_filter = true;
             model.tab.filters.entry(model.current()).or_default().end();
         }
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Yes if matches!(model.dialog, Some(Dialog::Quit { .. })) => model.quit = true,
         Action::Yes => return forms::confirmed(model),
-        Action::No => model.dialog = None,
+        Action::No => {
+            if let Some(Dialog::Quit { behind }) = model.dialog.take() {
+                model.dialog = behind.map(|d| *d);
+            }
+        }
         Action::Back => back(model),
         Action::Open => return navigation::open(model),
         Action::NextTab | Action::PrevTab | Action::GoTab(_) => {

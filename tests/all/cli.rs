@@ -148,6 +148,28 @@ fn token_list_never_shows_private_keys_or_hashes() {
 }
 
 #[test]
+fn token_list_shows_each_tokens_label() {
+    let app = Appliance::new();
+    app.project("shop");
+    app.json(&[
+        "token",
+        "create",
+        "--project",
+        "shop",
+        "--label",
+        "deploy-bot",
+    ]);
+    let listing = app.run(&["token", "list"]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("shop"))
+        .unwrap_or_default();
+    assert!(line.contains(" deploy-bot "), "{text}");
+    assert!(line.contains("active"), "{text}");
+}
+
+#[test]
 fn token_create_merges_credentials_into_an_existing_auth_json() {
     let app = Appliance::new();
     app.project("shop");

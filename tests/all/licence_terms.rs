@@ -46,7 +46,7 @@ fn seats_hold_when_eight_activations_race_through_the_server() {
     assert_eq!(won, 2, "activations that succeeded: {outcomes:#?}");
     for lost in outcomes.iter().filter(|o| !o.status.success()) {
         let error = String::from_utf8_lossy(&lost.stderr);
-        assert!(error.contains("2 seat(s), all taken"), "{error}");
+        assert!(error.contains("2 seats, all taken"), "{error}");
     }
     let shown = app.json(&["licence", "show", &id]);
     assert_eq!(shown["projects"].as_array().unwrap().len(), 2, "{shown}");

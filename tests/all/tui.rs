@@ -100,13 +100,19 @@ impl Terminal {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    /// `q`, and `y` when asked: with the server in this process, quitting asks first.
     fn quit(mut self) {
         self.type_keys("q");
         let started = Instant::now();
+        let mut answered = false;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "packagento exited with {status:?}");
                 return;
+            }
+            if !answered && self.contents().contains("Quit and stop the server?") {
+                self.type_keys("y");
+                answered = true;
             }
             assert!(started.elapsed() < WAIT, "packagento did not quit");
             std::thread::sleep(Duration::from_millis(50));

@@ -91,8 +91,21 @@ fn open_zip(file: File) -> Result<ZipArchive<BufReader<File>>, ArchiveError> {
         ZipError::Io(io) if io.kind() != io::ErrorKind::UnexpectedEof => {
             ArchiveError::Unreadable(io.to_string())
         }
-        other => ArchiveError::NotAZip(other.to_string()),
+        other => ArchiveError::NotAZip(plain(&other)),
     })
+}
+
+/// The zip reader's "Could not find EOCD" (or an early end inside that record, a `Zip32CDEBlock`)
+/// means nothing to an operator.
+fn plain(error: &ZipError) -> String {
+    let text = error.to_string();
+    let eof = matches!(error, ZipError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof);
+    match eof || text.contains("EOCD") || text.contains("CDEBlock") {
+        true => {
+            "no end-of-central-directory record (the file is truncated, or not a zip at all)".into()
+        }
+        false => text,
+    }
 }
 
 /// Validates every central-directory record and returns the entry names.

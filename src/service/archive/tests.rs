@@ -148,6 +148,20 @@ fn not_a_zip() {
 }
 
 #[test]
+fn a_truncated_or_random_file_is_refused_in_plain_words() {
+    let bytes = zip_bytes(&[("composer.json", COMPOSER)]);
+    for broken in [&bytes[..bytes.len() - 10], b"not a zip".as_slice(), b""] {
+        let text = inspect_with(broken, &defaults()).unwrap_err().to_string();
+        assert!(!text.contains("EOCD"), "{text}");
+        assert!(
+            text.contains("no end-of-central-directory record"),
+            "{text}"
+        );
+        assert!(text.contains("truncated, or not a zip at all"), "{text}");
+    }
+}
+
+#[test]
 fn empty_file() {
     let err = inspect_with(b"", &defaults()).unwrap_err();
     assert!(matches!(err, ArchiveError::NotAZip(_)), "{err:?}");

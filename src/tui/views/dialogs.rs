@@ -6,7 +6,6 @@ use crate::service::check::RequirementGap;
 use crate::service::preview::{Hidden, PackagePreview, Visible};
 use crate::tui::dialog::{Choices, Confirm, Dialog, Form, Preview, TokenCard};
 use crate::tui::input::KEY_MAP;
-use crate::tui::model::Model;
 use crate::tui::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -14,12 +13,19 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-pub fn render(frame: &mut Frame, dialog: &Dialog, _model: &Model) {
+pub fn render(frame: &mut Frame, dialog: &Dialog) {
+    if let Dialog::Quit {
+        behind: Some(behind),
+    } = dialog
+    {
+        render(frame, behind);
+    }
     let area = frame.area();
     let (title, text, scroll): (String, Text, u16) = match dialog {
         Dialog::Help { scroll } => (" Keys ".into(), help(), *scroll),
         Dialog::Form(form) => (format!(" {} ", form.title), form_text(form), 0),
         Dialog::Confirm(confirm) => (format!(" {} ", confirm.title), confirm_text(confirm), 0),
+        Dialog::Quit { .. } => (" Quit ".into(), quit_text(), 0),
         Dialog::TokenCreated(card) => {
             let roomy = area.height >= 34;
             let title = match card.rotated {
@@ -165,6 +171,19 @@ fn confirm_text(confirm: &Confirm) -> Text<'static> {
         Span::raw(" / Esc cancel"),
     ]));
     Text::from(lines)
+}
+
+fn quit_text() -> Text<'static> {
+    Text::from(vec![
+        Line::raw("Quit and stop the server? Composer clients lose the repository."),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("y", bad()),
+            Span::raw(" quit and stop the server   "),
+            Span::styled("n", accent()),
+            Span::raw(" / Esc keep running"),
+        ]),
+    ])
 }
 
 /// Keys and the fields that act on them first, so they stay on screen at 80×24; the auth.json

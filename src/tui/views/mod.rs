@@ -40,7 +40,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
     }
     footer(frame, bottom, model);
     if let Some(dialog) = &model.dialog {
-        dialogs::render(frame, dialog, model);
+        dialogs::render(frame, dialog);
     }
 }
 
@@ -123,6 +123,7 @@ fn hints(model: &Model) -> Line<'static> {
             ("Esc", "close"),
         ],
         (Some(Dialog::Confirm(_)), _) => &[("y", "confirm"), ("n/Esc", "cancel")],
+        (Some(Dialog::Quit { .. }), _) => &[("y", "quit"), ("n/Esc", "keep running")],
         (Some(_), _) => &[("↑↓", "scroll"), ("Esc", "close")],
         (None, true) => &[("Enter", "keep filter"), ("Esc", "clear filter")],
         (None, false) => match model.current() {
