@@ -299,8 +299,17 @@ pub enum PackageCommand {
     },
     /// Restore a yanked version to the metadata
     Unyank { name: String, version: String },
-    /// Delete a version (and its archive, unless another version has the same bytes)
-    Remove { name: String, version: String },
+    /// Delete a version (and its archive, unless another version has the same bytes); lock files
+    /// that pin it stop installing, so consider `yank`
+    Remove {
+        /// The package (vendor/name)
+        name: String,
+        /// The version as published (e.g. 1.4.2)
+        version: String,
+        /// Really delete; without it, only show what would go
+        #[arg(long)]
+        yes: bool,
+    },
     /// Recent publish attempts (CLI, uploads, inbox) and their outcomes, newest first
     Log(RecentArgs),
     /// Publish a local git repository's version tags (and, with --branches, dev versions)

@@ -47,11 +47,7 @@ pub fn run(admin: &Admin, command: PackageCommand, json: bool) -> Result<(), Cli
             output(json, &outcome, print_recalled);
             Ok(())
         }
-        PackageCommand::Remove { name, version } => {
-            let outcome = admin.call(PackageRemove { name, version })?;
-            output(json, &outcome, print_removed);
-            Ok(())
-        }
+        PackageCommand::Remove { name, version, yes } => remove(admin, (name, version), yes, json),
         PackageCommand::Log(args) => super::publish_log::run(admin, args, json),
         PackageCommand::ImportGit(args) if args.watch => super::git_watch::run(admin, &args, json),
         PackageCommand::ImportGit(args) => super::git_import::run(admin, &args, json),
@@ -177,14 +173,46 @@ fn print_recalled(outcome: &RecallOutcome) {
     println!("{} {} {state}", outcome.name, printable(&outcome.version));
 }
 
+/// Destructive (lock files that pin the version stop installing), so it takes `--yes`; without
+/// it the command says what would go and changes nothing.
+fn remove(
+    admin: &Admin,
+    (name, version): (String, String),
+    yes: bool,
+    json: bool,
+) -> Result<(), CliError> {
+    let request = PackageRemove {
+        name: name.clone(),
+        version: version.clone(),
+        dry_run: !yes,
+    };
+    let outcome = admin.call(request)?;
+    output(json, &outcome, print_removed);
+    if yes {
+        return Ok(());
+    }
+    Err(CliError::msg(format!(
+        "nothing removed: lock files that pin {name} {version} will fail to install once it is \
+         gone (`packagento package yank` hides it from new resolutions and keeps it \
+         installable); run `packagento package remove {name} {version} --yes` to remove it"
+    )))
+}
+
 fn print_removed(outcome: &RemoveOutcome) {
-    let archive = if outcome.archive_deleted {
-        "archive deleted"
-    } else {
-        "archive kept (another version has the same bytes)"
+    let (done, archive) = match (outcome.dry_run, outcome.archive_deleted) {
+        (false, true) => ("removed", "archive deleted"),
+        (false, false) => (
+            "removed",
+            "archive kept (another version has the same bytes)",
+        ),
+        (true, true) => ("would be removed", "its archive would be deleted"),
+        (true, false) => (
+            "would be removed",
+            "its archive would stay (another version has the same bytes)",
+        ),
     };
     println!(
-        "{} {} removed; {archive}",
+        "{} {} {done}; {archive}",
         outcome.name,
         printable(&outcome.version)
     );

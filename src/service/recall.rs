@@ -72,11 +72,33 @@ pub fn remove(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
         version: removed.version,
         version_normalized: removed.version_normalized,
         archive_deleted,
+        dry_run: false,
     };
     app.changes.announce(ChangeEvent::VersionRemoved {
         outcome: outcome.clone(),
     });
     Ok(outcome)
+}
+
+/// What `remove` would do, changing nothing: the release it would delete and whether its
+/// archive would go with it.
+pub fn removal_preview(app: &App, name: &str, version: &str) -> Result<RemoveOutcome> {
+    let (name, version_normalized) = release_id(name, version)?;
+    app.store().read(|r| {
+        let Some(release) = r.release(&name, &version_normalized)? else {
+            return Ok(Err(no_such_release(&name, version)));
+        };
+        let shared = r.releases()?.iter().any(|other| {
+            other.sha256 == release.sha256 && other.version_normalized != release.version_normalized
+        });
+        Ok(Ok(RemoveOutcome {
+            name: release.name.to_string(),
+            version: release.version,
+            version_normalized: release.version_normalized,
+            archive_deleted: !shared,
+            dry_run: true,
+        }))
+    })?
 }
 
 /// Deletes the archive of a release no longer in the database, unless another release has the

@@ -201,6 +201,9 @@ pub struct RemoveOutcome {
     pub version_normalized: String,
     /// False when another release still uses the same bytes, so the file stays.
     pub archive_deleted: bool,
+    /// Only what would go was worked out; nothing was removed.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// An advisory with what it covers among the published versions, as every command answers it.

@@ -325,6 +325,7 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
         ),
         FormKind::RemoveVersion { package } => change(
             AdminRequest::PackageRemove(admin::PackageRemove {
+                dry_run: false,
                 name: package.clone(),
                 version: form.value(0),
             }),

@@ -130,7 +130,7 @@ fn the_audit_log_names_the_inbox_for_a_dropped_release_and_records_yanks_and_rem
         "broken",
     ]);
     app.json(&["package", "unyank", "acme/dropped", "1.0.0"]);
-    app.json(&["package", "remove", "acme/dropped", "1.0.0"]);
+    app.json(&["package", "remove", "acme/dropped", "1.0.0", "--yes"]);
     let actions: Vec<Value> = entries(&app, &["--target", "acme/dropped"])
         .iter()
         .map(|e| e["action"].clone())

@@ -107,7 +107,18 @@ fn removing_a_version_deletes_it_and_its_archive() {
             .count()
     };
     assert_eq!(archives(), 2);
-    let removed = app.json(&["package", "remove", "acme/foo", "1.1.0"]);
+    // Without --yes it only says what would go.
+    let refused = app.fails(&["package", "remove", "acme/foo", "1.1.0"]);
+    assert!(refused.contains("nothing removed"), "{refused}");
+    let preview = app.run(&["package", "remove", "acme/foo", "1.1.0"]);
+    let shown = String::from_utf8_lossy(&preview.stdout);
+    assert!(
+        shown.contains("acme/foo 1.1.0 would be removed; its archive would be deleted"),
+        "{shown}"
+    );
+    assert_eq!(archives(), 2);
+    assert_eq!(listed_versions(&app, &token), ["1.1.0", "1.0.0"]);
+    let removed = app.json(&["package", "remove", "acme/foo", "1.1.0", "--yes"]);
     assert_eq!(removed["archive_deleted"], true);
     assert_eq!(archives(), 1);
     assert_eq!(listed_versions(&app, &token), ["1.0.0"]);
@@ -115,7 +126,7 @@ fn removing_a_version_deletes_it_and_its_archive() {
         get_as(&app, &token, "/dist/acme/foo/1.1.0.zip", &[]).status,
         404
     );
-    let stderr = app.fails(&["package", "remove", "acme/foo", "1.1.0"]);
+    let stderr = app.fails(&["package", "remove", "acme/foo", "1.1.0", "--yes"]);
     assert!(stderr.contains("no version 1.1.0 of acme/foo"), "{stderr}");
 }
 
@@ -125,12 +136,16 @@ fn an_archive_shared_with_another_version_survives_the_removal() {
     let zip = library(app.dir.path(), "acme/twin", "1.0.0", json!({}), None);
     app.publish(&zip, &["--version", "1.0.0"]);
     app.publish(&zip, &["--version", "1.0.1"]);
-    let removed = app.json(&["package", "remove", "acme/twin", "1.0.0"]);
+    let preview = app.run(&["--json", "package", "remove", "acme/twin", "1.0.0"]);
+    let preview: serde_json::Value = serde_json::from_slice(&preview.stdout).unwrap();
+    assert_eq!(preview["dry_run"], true);
+    assert_eq!(preview["archive_deleted"], false);
+    let removed = app.json(&["package", "remove", "acme/twin", "1.0.0", "--yes"]);
     assert_eq!(removed["archive_deleted"], false);
     let shown = app.json(&["package", "show", "acme/twin"]);
     let sha = shown["versions"][0]["shasum"].as_str().unwrap().to_string();
     assert_eq!(shown["versions"].as_array().unwrap().len(), 1);
-    let removed = app.json(&["package", "remove", "acme/twin", "1.0.1"]);
+    let removed = app.json(&["package", "remove", "acme/twin", "1.0.1", "--yes"]);
     assert_eq!(removed["archive_deleted"], true, "last user of {sha} gone");
     assert_eq!(app.json(&["package", "list"]), json!([]));
 }

@@ -212,8 +212,13 @@ request!(
     -> RecallOutcome = |r, app| recall::set_yanked(app, &r.name, &r.version, Some(r.reason)));
 request!(PackageUnyank { name: String, version: String }
     -> RecallOutcome = |r, app| recall::set_yanked(app, &r.name, &r.version, None));
-request!(PackageRemove { name: String, version: String }
-    -> RemoveOutcome = |r, app| recall::remove(app, &r.name, &r.version));
+request!(
+/// `dry_run`: only say what would go.
+PackageRemove { name: String, version: String, #[serde(default)] dry_run: bool }
+-> RemoveOutcome = |r, app| match r.dry_run {
+    true => recall::removal_preview(app, &r.name, &r.version),
+    false => recall::remove(app, &r.name, &r.version),
+});
 
 /// Declares a listing request with the row type it answers and how its walk starts.
 macro_rules! listing {
