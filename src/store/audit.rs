@@ -3,9 +3,8 @@
 
 use super::downloads::{NewestFirst, PAGE_ROWS};
 use super::tables::AUDIT;
-use super::{Result, Store, StoreError, Writer};
+use super::{Result, Store, Writer};
 use crate::domain::audit::{AuditEntry, AuditRecord};
-use redb::ReadableTable;
 
 impl Writer<'_> {
     /// Notes what this change did; `App::change` stamps the actor and time and appends it to the
@@ -21,23 +20,7 @@ impl Writer<'_> {
 
     /// Keys are microsecond times nudged forward on collision, so order is commit order.
     pub fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        let mut table = self.txn.open_table(AUDIT)?;
-        let next_free = table.last()?.map(|(key, _)| key.value() + 1).unwrap_or(0);
-        let key = next_free.max(u64::try_from(entry.at_micros).unwrap_or(0));
-        let bytes = serde_json::to_vec(entry).map_err(|e| StoreError::Database(e.to_string()))?;
-        table.insert(key, bytes.as_slice())?;
-        Ok(())
-    }
-
-    /// Deletes the entries committed before `cutoff_micros`; returns how many went.
-    pub fn prune_audit_before(&self, cutoff_micros: u64) -> Result<u64> {
-        let mut table = self.txn.open_table(AUDIT)?;
-        let mut removed = 0;
-        table.retain_in(..cutoff_micros, |_, _| {
-            removed += 1;
-            false
-        })?;
-        Ok(removed)
+        self.append_events(AUDIT, [(entry.at_micros, entry)])
     }
 }
 

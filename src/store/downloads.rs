@@ -20,12 +20,23 @@ type EventTable = TableDefinition<'static, u64, &'static [u8]>;
 impl Writer<'_> {
     /// Keys are microsecond times nudged forward on collision, so order is arrival order.
     pub fn append_downloads(&self, events: &[DownloadEvent]) -> Result<()> {
-        let mut table = self.txn.open_table(DOWNLOADS)?;
+        let timed = events.iter().map(|event| (event.at_micros, event));
+        self.append_events(DOWNLOADS, timed)
+    }
+
+    /// Appends `(at_micros, row)` pairs to an event table, each keyed by its time nudged past
+    /// the last key, so keys stay unique and in arrival order.
+    pub(super) fn append_events<T: serde::Serialize>(
+        &self,
+        table: EventTable,
+        rows: impl IntoIterator<Item = (i64, T)>,
+    ) -> Result<()> {
+        let mut table = self.txn.open_table(table)?;
         let mut next_free = table.last()?.map(|(key, _)| key.value() + 1).unwrap_or(0);
-        for event in events {
-            let key = next_free.max(u64::try_from(event.at_micros).unwrap_or(0));
+        for (at_micros, row) in rows {
+            let key = next_free.max(u64::try_from(at_micros).unwrap_or(0));
             let bytes =
-                serde_json::to_vec(event).map_err(|e| StoreError::Database(e.to_string()))?;
+                serde_json::to_vec(&row).map_err(|e| StoreError::Database(e.to_string()))?;
             table.insert(key, bytes.as_slice())?;
             next_free = key + 1;
         }

@@ -3,19 +3,13 @@
 
 use super::downloads::{NewestFirst, PAGE_ROWS};
 use super::tables::PUBLISH_LOG;
-use super::{Result, Store, StoreError, Writer};
+use super::{Result, Store, Writer};
 use crate::domain::publish_log::PublishEvent;
-use redb::ReadableTable;
 
 impl Writer<'_> {
     /// Keys are microsecond times nudged forward on collision, so order is arrival order.
     pub fn append_publish_event(&self, event: &PublishEvent) -> Result<()> {
-        let mut table = self.txn.open_table(PUBLISH_LOG)?;
-        let next_free = table.last()?.map(|(key, _)| key.value() + 1).unwrap_or(0);
-        let key = next_free.max(u64::try_from(event.at_micros).unwrap_or(0));
-        let bytes = serde_json::to_vec(event).map_err(|e| StoreError::Database(e.to_string()))?;
-        table.insert(key, bytes.as_slice())?;
-        Ok(())
+        self.append_events(PUBLISH_LOG, [(event.at_micros, event)])
     }
 }
 
