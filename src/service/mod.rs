@@ -32,6 +32,7 @@ pub mod retention;
 pub mod secrets;
 pub mod stats;
 pub mod summaries;
+pub mod timeline;
 pub mod tokens;
 pub mod usage;
 pub mod usage_report;

@@ -3,6 +3,7 @@
 //! The aggregation is pure (events and a clock in, figures out) so it is tested without a store;
 //! the two entry points only gather what it needs.
 
+use super::timeline::Timeline;
 use super::{App, Result};
 use crate::domain::names::PublicKey;
 use crate::domain::records::{DownloadEvent, DownloadKind, Token};
@@ -46,6 +47,9 @@ pub struct PackageTotals {
     pub package: String,
     pub today: KindCounts,
     pub last_30_days: KindCounts,
+    /// This package's downloads per hour and per day, for the charts.
+    #[serde(default)]
+    pub timeline: Timeline,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +70,24 @@ pub struct DownloadReport {
     pub top_tokens: Vec<TokenTotals>,
     pub today: KindCounts,
     pub last_30_days: KindCounts,
+    /// Every package's downloads per hour and per day, for the charts.
+    #[serde(default)]
+    pub timeline: Timeline,
+}
+
+impl DownloadReport {
+    /// A download the change feed brought, counted in the charts' current buckets until the
+    /// next reload replaces them.
+    pub fn record(&mut self, event: &DownloadEvent) {
+        self.timeline.record(event.at_micros);
+        if let Some(package) = self
+            .packages
+            .iter_mut()
+            .find(|p| p.package == event.package)
+        {
+            package.timeline.record(event.at_micros);
+        }
+    }
 }
 
 pub fn dashboard(app: &App, now_micros: i64) -> Result<DashboardStats> {
@@ -162,15 +184,21 @@ pub fn report(events: &[DownloadEvent], now_micros: i64) -> DownloadReport {
     let window_start = today_start - 29 * MICROS_PER_DAY;
     let mut packages: BTreeMap<&str, PackageTotals> = BTreeMap::new();
     let mut tokens: HashMap<&str, (TokenTotals, BTreeSet<&str>)> = HashMap::new();
-    let mut totals = DownloadReport::default();
+    let mut totals = DownloadReport {
+        timeline: Timeline::new(now_micros),
+        ..Default::default()
+    };
     for event in events.iter().filter(|e| e.at_micros >= window_start) {
         let today = event.at_micros >= today_start;
         let package = packages
             .entry(event.package.as_str())
             .or_insert_with(|| PackageTotals {
                 package: event.package.clone(),
+                timeline: Timeline::new(now_micros),
                 ..Default::default()
             });
+        package.timeline.record(event.at_micros);
+        totals.timeline.record(event.at_micros);
         count(&mut package.last_30_days, event.kind);
         count(&mut totals.last_30_days, event.kind);
         if today {
@@ -346,5 +374,48 @@ mod tests {
         assert_eq!(report.top_tokens.len(), 1);
         assert_eq!(report.top_tokens[0].public_key, KEY_B);
         assert_eq!(report.top_tokens[0].last_30_days, 2);
+    }
+
+    #[test]
+    fn report_charts_downloads_per_hour_and_day_overall_and_per_package() {
+        let hour = 60;
+        let events = [
+            event(1, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1"),
+            event(2, DownloadKind::Notify, "acme/a", KEY_A, "10.0.0.1"),
+            event(3 * hour, DownloadKind::Dist, "acme/b", KEY_A, "10.0.0.1"),
+            event(
+                3 * 24 * hour,
+                DownloadKind::Dist,
+                "acme/b",
+                KEY_A,
+                "10.0.0.1",
+            ),
+        ];
+        let report = report(&events, NOW);
+        let overall = &report.timeline;
+        assert_eq!(overall.per_hour[47], 2);
+        assert_eq!(overall.per_hour[44], 1);
+        assert_eq!(overall.per_hour.iter().sum::<u64>(), 3);
+        assert_eq!(overall.per_day[29], 3);
+        assert_eq!(overall.per_day[26], 1);
+        let b = report
+            .packages
+            .iter()
+            .find(|p| p.package == "acme/b")
+            .unwrap();
+        assert_eq!(b.timeline.per_hour.iter().sum::<u64>(), 1);
+        assert_eq!(b.timeline.per_day.iter().sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn a_live_download_grows_the_current_hour_overall_and_for_its_package() {
+        let mut report = report(
+            &[event(5, DownloadKind::Dist, "acme/a", KEY_A, "10.0.0.1")],
+            NOW,
+        );
+        report.record(&event(0, DownloadKind::Notify, "acme/a", KEY_A, "10.0.0.1"));
+        assert_eq!(report.timeline.per_hour[47], 2);
+        assert_eq!(report.packages[0].timeline.per_hour[47], 2);
+        assert_eq!(report.packages[0].timeline.per_day[29], 2);
     }
 }

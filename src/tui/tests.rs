@@ -313,8 +313,8 @@ fn fixture() -> Model {
         }),
         Loaded::Report(DownloadReport {
             packages: vec![
-                PackageTotals { package: "acme/payments".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 41, notify: 96 } },
-                PackageTotals { package: "acme/shipping".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 12, notify: 30 } },
+                PackageTotals { package: "acme/payments".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 41, notify: 96 }, ..Default::default() },
+                PackageTotals { package: "acme/shipping".into(), today: KindCounts { dist: 1, notify: 1 }, last_30_days: KindCounts { dist: 12, notify: 30 }, ..Default::default() },
             ],
             top_tokens: vec![
                 TokenTotals { public_key: KEY_CI.into(), project: "acme-production".into(), last_30_days: 160, distinct_ips_today: 6, shared_alert: Some("used from 6 addresses on 2025-06-15 (limit 5)".into()) },
@@ -322,6 +322,7 @@ fn fixture() -> Model {
             ],
             today: KindCounts { dist: 2, notify: 2 },
             last_30_days: KindCounts { dist: 53, notify: 126 },
+            ..Default::default()
         }),
     ];
     for loaded in loads {
