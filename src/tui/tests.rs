@@ -3,6 +3,7 @@
 
 mod advisories;
 mod audit;
+mod charts;
 mod customers;
 mod quit;
 mod tokens;

@@ -191,6 +191,7 @@ fn live_download(model: &mut Model, event: &DownloadEvent) {
     }
     stats.latest.insert(0, event.clone());
     stats.latest.truncate(12);
+    model.data.report.record(event);
     model.data.live.push_front(event.clone());
     model.data.live.truncate(LIVE_FEED_LEN);
     if model.current() == Tab::Downloads && model.selected(Tab::Downloads) > 0 {

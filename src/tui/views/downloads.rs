@@ -18,14 +18,18 @@ pub fn kind(kind: DownloadKind) -> Span<'static> {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let [summary, feed, totals] = Layout::vertical([
+    // The charts take a fixed height; the feed and the totals share the rest.
+    let [summary, feed, charts, totals] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Percentage(45),
-        Constraint::Min(6),
+        Constraint::Min(5),
+        Constraint::Length(super::charts::chart_height(area.height)),
+        Constraint::Percentage(25),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(summary_line(model)), summary);
     live_feed(frame, feed, model);
+    let timeline = &model.data.report.timeline;
+    super::charts::pair(frame, charts, "Downloads", timeline, true);
     let [packages, tokens] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(totals);
     package_totals(frame, packages, model);

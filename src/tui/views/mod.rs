@@ -2,6 +2,7 @@
 
 mod advisories;
 mod audit;
+mod charts;
 mod customers;
 mod dashboard;
 mod dialogs;

@@ -3,6 +3,7 @@
 use super::lists::table;
 use super::style::{bold, dim, shown, size};
 use super::{empty, filter_line};
+use crate::service::timeline::Timeline;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -50,7 +51,27 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Packages)));
     frame.render_stateful_widget(table, left, &mut state);
+    let [right, charts] = Layout::vertical([
+        Constraint::Min(4),
+        Constraint::Length(super::charts::stacked_height(area.height)),
+    ])
+    .areas(right);
     versions(frame, right, model);
+    package_charts(frame, charts, model);
+}
+
+/// The selected package's downloads over time; none in the report is none in 30 days.
+fn package_charts(frame: &mut Frame, area: Rect, model: &Model) {
+    let Some(package) = model.selected_package() else {
+        return;
+    };
+    let report = &model.data.report.packages;
+    let none = Timeline::default();
+    let timeline = report
+        .iter()
+        .find(|p| p.package == package.name)
+        .map_or(&none, |p| &p.timeline);
+    super::charts::pair(frame, area, "Downloads", timeline, false);
 }
 
 fn versions(frame: &mut Frame, area: Rect, model: &Model) {
