@@ -56,38 +56,60 @@ pub fn pair(frame: &mut Frame, area: Rect, subject: &str, timeline: &Timeline, s
     chart(frame, days, subject, timeline, Unit::Days);
 }
 
-fn chart(frame: &mut Frame, area: Rect, subject: &str, timeline: &Timeline, span: Unit) {
-    let (all, kept) = match span {
-        Unit::Hours => (&timeline.per_hour, HOURS_KEPT),
-        Unit::Days => (&timeline.per_day, DAYS_KEPT),
-    };
-    let peak = all.iter().copied().max().unwrap_or(0);
-    let top = nice_top(peak);
-    let y_labels: Vec<String> = y_ticks(top, area.height)
+/// How one chart is laid out: its count axis and how many buckets fit beside it.
+struct Plan {
+    /// The count at the top of the y axis.
+    top: u64,
+    /// The y labels, bottom first, padded to one width.
+    y_labels: Vec<String>,
+    /// Columns right of the y axis.
+    width: usize,
+    /// Buckets shown: all kept where each gets a column, else the most recent few.
+    shown: usize,
+    /// Index into the timeline's buckets of the first one shown.
+    first: usize,
+}
+
+fn plan(area: Rect, all: &[u64], unit: Unit) -> Plan {
+    let top = nice_top(all.iter().copied().max().unwrap_or(0));
+    let ticks = y_ticks(top, area.height);
+    let y_width = ticks
         .iter()
-        .map(|v| v.to_string())
-        .collect();
-    let y_width = y_labels
-        .iter()
-        .map(String::len)
+        .map(|v| v.to_string().len())
         .max()
         .unwrap_or(0)
         .max(MIN_Y_LABEL_WIDTH);
-    let graph_width = usize::from(area.width.saturating_sub(2)).saturating_sub(y_width + 1);
-    let shown = match (span, graph_width >= kept) {
-        (_, true) => kept,
-        (Unit::Hours, false) => HOURS_NARROW,
-        (Unit::Days, false) => DAYS_NARROW,
+    let width = usize::from(area.width.saturating_sub(2)).saturating_sub(y_width + 1);
+    let shown = match unit {
+        Unit::Hours if width >= HOURS_KEPT => HOURS_KEPT,
+        Unit::Hours => HOURS_NARROW,
+        Unit::Days if width >= DAYS_KEPT => DAYS_KEPT,
+        Unit::Days => DAYS_NARROW,
     };
-    let counts = &all[all.len().saturating_sub(shown)..];
-    let total: u64 = counts.iter().sum();
-    let title = match span {
+    Plan {
+        top,
+        y_labels: ticks.iter().map(|v| format!("{v:>y_width$}")).collect(),
+        width,
+        shown,
+        first: all.len().saturating_sub(shown),
+    }
+}
+
+fn chart(frame: &mut Frame, area: Rect, subject: &str, timeline: &Timeline, unit: Unit) {
+    let all = match unit {
+        Unit::Hours => &timeline.per_hour,
+        Unit::Days => &timeline.per_day,
+    };
+    let plan = plan(area, all, unit);
+    let counts = &all[plan.first..];
+    let (shown, total) = (plan.shown, counts.iter().sum::<u64>());
+    let title = match unit {
         Unit::Hours => format!(" {subject} per hour, {shown} hours: {total} "),
         Unit::Days => format!(" {subject} per day, {shown} days: {total} "),
     };
     let block = Block::bordered().title(Span::styled(title, bold()));
     if total == 0 {
-        let text = match span {
+        let text = match unit {
             Unit::Hours => format!("No downloads in the last {shown} hours."),
             Unit::Days => format!("No downloads in the last {shown} days."),
         };
@@ -97,37 +119,40 @@ fn chart(frame: &mut Frame, area: Rect, subject: &str, timeline: &Timeline, span
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Too small for a plot, an axis and labels: the title above still says the total.
-    if inner.height < 4 || graph_width < shown {
-        return;
+    if inner.height >= 4 && plan.width >= counts.len() {
+        plot(frame, inner, counts, &plan);
+        let labels = time_labels(timeline, unit, plan.first, counts.len(), plan.width);
+        let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+        let y_width = plan.y_labels.first().map_or(0, String::len);
+        let line = format!("{:>y_width$} {labels}", "UTC");
+        frame.render_widget(Paragraph::new(Span::styled(line, dim())), row);
     }
-    let first = all.len() - counts.len();
-    let points = bars(counts, graph_width);
-    let y_labels: Vec<Line> = y_labels
-        .into_iter()
-        .map(|l| Line::from(format!("{l:>y_width$}")))
-        .collect();
+}
+
+/// The bars and both axes; the x axis' labels are left blank for `time_labels` to fill.
+fn plot(frame: &mut Frame, area: Rect, counts: &[u64], plan: &Plan) {
+    let points = bars(counts, plan.width);
     let dataset = Dataset::default()
         .graph_type(GraphType::Bar)
         .marker(Marker::HalfBlock)
         .style(accent())
         .data(&points);
     let x_axis = Axis::default()
-        .bounds([0.0, (graph_width - 1) as f64])
+        .bounds([0.0, plan.width.saturating_sub(1) as f64])
         .labels(["", ""])
         .style(dim());
+    let y_labels: Vec<Line> = plan
+        .y_labels
+        .iter()
+        .map(|l| Line::from(l.clone()))
+        .collect();
     let y_axis = Axis::default()
-        .bounds([0.0, top as f64])
+        .bounds([0.0, plan.top as f64])
         .labels(y_labels)
         .labels_alignment(Alignment::Right)
         .style(dim());
-    frame.render_widget(
-        Chart::new(vec![dataset]).x_axis(x_axis).y_axis(y_axis),
-        inner,
-    );
-    let labels = time_labels(timeline, span, first, counts.len(), graph_width);
-    let row = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-    let line = format!("{:>w$} {labels}", "UTC", w = y_width);
-    frame.render_widget(Paragraph::new(Span::styled(line, dim())), row);
+    let chart = Chart::new(vec![dataset]).x_axis(x_axis).y_axis(y_axis);
+    frame.render_widget(chart, area);
 }
 
 /// The columns of bucket `index` when `buckets` share `width` columns: all equally wide,
