@@ -332,6 +332,7 @@ fn fixture() -> Model {
     for event in events.into_iter().rev() {
         model.data.live.push_front(event);
     }
+    charts::add_traffic(&mut model);
     model
 }
 

@@ -30,18 +30,16 @@ fn office_hours(scale: u64) -> Timeline {
     timeline
 }
 
-/// The fixture with a month of traffic behind its report.
-fn with_traffic() -> Model {
-    let mut model = fixture();
+/// A month of traffic behind the fixture's report, so every screen shows charts with a shape.
+pub(super) fn add_traffic(model: &mut Model) {
     let report = &mut model.data.report;
     report.timeline = office_hours(3);
     report.packages[0].timeline = office_hours(2);
     report.packages[1].timeline = office_hours(1);
-    model
 }
 
 fn on(tab: Tab) -> Model {
-    let mut model = with_traffic();
+    let mut model = fixture();
     update(
         &mut model,
         key(KeyCode::Char(char::from(b'1' + tab.index() as u8))),
@@ -49,18 +47,22 @@ fn on(tab: Tab) -> Model {
     model
 }
 
+// With traffic, the Downloads and Packages screens' own snapshots show the charts.
+
 #[test]
-fn downloads_screen_charts_every_package_per_hour_and_per_day() {
-    let model = on(Tab::Downloads);
-    insta::assert_snapshot!("downloads_charts_80x24", draw(&model, 80, 24));
-    insta::assert_snapshot!("downloads_charts_120x40", draw(&model, 120, 40));
+fn without_downloads_the_downloads_screen_says_so_instead_of_empty_charts() {
+    let mut model = on(Tab::Downloads);
+    model.data.report.timeline = Timeline::default();
+    insta::assert_snapshot!("downloads_no_traffic_80x24", draw(&model, 80, 24));
+    insta::assert_snapshot!("downloads_no_traffic_120x40", draw(&model, 120, 40));
 }
 
 #[test]
-fn packages_screen_charts_the_selected_package() {
-    let model = on(Tab::Packages);
-    insta::assert_snapshot!("package_charts_80x24", draw(&model, 80, 24));
-    insta::assert_snapshot!("package_charts_120x40", draw(&model, 120, 40));
+fn the_second_package_selected_shows_its_own_charts() {
+    let mut model = on(Tab::Packages);
+    update(&mut model, key(KeyCode::Down));
+    insta::assert_snapshot!("second_package_charts_80x24", draw(&model, 80, 24));
+    insta::assert_snapshot!("second_package_charts_120x40", draw(&model, 120, 40));
 }
 
 #[test]
@@ -85,7 +87,7 @@ fn the_charts_follow_the_selected_package() {
 
 #[test]
 fn a_live_download_grows_the_current_hour_and_day_overall_and_for_its_package() {
-    let mut model = with_traffic();
+    let mut model = fixture();
     let hour = *model.data.report.timeline.per_hour.last().unwrap();
     let day = *model.data.report.timeline.per_day.last().unwrap();
     let package = *model.data.report.packages[1]
