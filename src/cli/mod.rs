@@ -226,15 +226,26 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             // An admin command only speaks up about problems.
             let level = cli.log_level.as_deref().unwrap_or("warn");
             logging::init(level, crate::config::LogFormat::Human)?;
-            let admin = connect_for(&command, loaded.settings())?;
-            run_admin(&admin, command, cli.json, &loaded.config)
+            let admin = connect_for(&command, loaded.settings(), loaded.default_data_dir)?;
+            if !cli.json {
+                output::say_origin();
+            }
+            run_admin(&admin, command, cli.json, &loaded.config)?;
+            if cli.json {
+                output::say_origin_json();
+            }
+            Ok(())
         }
     }
 }
 
 /// Following needs a server whatever the data folder: say that rather than that it is missing.
-fn connect_for(command: &Command, settings: crate::service::Settings) -> Result<Admin, CliError> {
-    match backend::connect(settings, command.only_reads()) {
+fn connect_for(
+    command: &Command,
+    settings: crate::service::Settings,
+    default_data_dir: bool,
+) -> Result<Admin, CliError> {
+    match backend::connect(settings, command.only_reads(), default_data_dir) {
         Err(CliError::Service { code, .. }) if code == "not_found" && command.follows() => {
             Err(CliError::msg(output::FOLLOW_NEEDS_SERVER))
         }

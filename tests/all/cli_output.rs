@@ -1,0 +1,91 @@
+//! What every admin command says besides its result: where it ran, its help, its timestamps and
+//! its progress.
+
+use crate::common::Appliance;
+use serde_json::{Value, json};
+
+fn stderr_of(app: &Appliance, args: &[&str]) -> String {
+    let output = app.run(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "packagento {args:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn a_command_without_a_server_names_its_data_folder_and_says_no_server_answered() {
+    let app = Appliance::new();
+    let stderr = stderr_of(&app, &["project", "create", "shop"]);
+    let folder = app.data_dir().display().to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("data folder {folder} ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no server answered"), "{stderr}");
+    assert!(stderr.contains("admin.sock"), "{stderr}");
+}
+
+#[test]
+fn a_command_with_a_running_server_says_the_server_answered() {
+    let app = Appliance::started();
+    let stderr = stderr_of(&app, &["project", "create", "shop"]);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&app.data_dir().display().to_string()),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the server answered"), "{stderr}");
+    assert!(!stderr.contains("no server"), "{stderr}");
+}
+
+#[test]
+fn the_per_user_default_data_folder_is_called_the_default() {
+    let app = Appliance::new();
+    let home = app.dir.path().join("home");
+    let output = app
+        .command()
+        .env_remove("PACKAGENTO_DATA_DIR")
+        .env("XDG_DATA_HOME", &home)
+        .env("HOME", &home)
+        .args(["project", "create", "shop"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let folder = home.join("packagento").display().to_string();
+    assert!(
+        stderr.starts_with(&format!("default data folder {folder} ")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_objects_carry_the_data_folder_and_whether_a_server_answered() {
+    let mut app = Appliance::new();
+    let folder = app.data_dir().display().to_string();
+    let created = app.json(&["project", "create", "shop"]);
+    assert_eq!(created["data_dir"], json!(folder));
+    assert_eq!(created["server"], json!(false));
+    app.start(&[]);
+    let shown = app.json(&["project", "check", "shop"]);
+    assert_eq!(shown["data_dir"], json!(folder));
+    assert_eq!(shown["server"], json!(true));
+}
+
+#[test]
+fn json_listings_stay_arrays_and_say_where_they_ran_on_stderr() {
+    let app = Appliance::new();
+    app.project("shop");
+    let output = app.run(&["project", "list", "--json"]);
+    assert!(output.status.success());
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(list.is_array(), "{list}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let origin: Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(
+        origin,
+        json!({"data_dir": app.data_dir().display().to_string(), "server": false})
+    );
+}
+
