@@ -39,7 +39,12 @@ use std::path::PathBuf;
 #[command(
     name = "packagento",
     version,
-    about = "Sell and serve private PHP packages to Composer"
+    about = "Sell and serve private PHP packages to Composer",
+    long_about = "Sell and serve private PHP packages to Composer.\n\n\
+        `packagento` with no command runs the server and the terminal UI in one process; \
+        `packagento serve` runs the server alone (headless), and admin commands such as \
+        `packagento project create` go through a running server or, without one, change the \
+        data folder directly."
 )]
 pub struct Cli {
     /// Where the database, archives and admin socket live [default: the per-user data folder]
@@ -77,6 +82,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the Composer server (headless)
+    // Serving prints no JSON: an argument of its own named `json` keeps the global flag out of
+    // its help (clap does not propagate a global argument a subcommand already has).
+    #[command(arg(clap::Arg::new("json").long("json").action(clap::ArgAction::SetTrue).hide(true)))]
     Serve(args::ServeArgs),
     /// Whom licences are sold to: owners of projects and licences
     #[command(subcommand)]

@@ -89,3 +89,18 @@ fn json_listings_stay_arrays_and_say_where_they_ran_on_stderr() {
     );
 }
 
+#[test]
+fn serve_help_does_not_offer_json_and_the_top_level_help_says_what_a_bare_run_does() {
+    let app = Appliance::new();
+    let serve = String::from_utf8(app.run(&["serve", "--help"]).stdout).unwrap();
+    assert!(serve.contains("--listen"), "{serve}");
+    assert!(!serve.contains("--json"), "{serve}");
+    let top = String::from_utf8(app.run(&["--help"]).stdout).unwrap();
+    assert!(
+        top.contains("with no command runs the server and the terminal UI"),
+        "{top}"
+    );
+    let project = String::from_utf8(app.run(&["project", "list", "--help"]).stdout).unwrap();
+    assert!(project.contains("--json"), "{project}");
+}
+
