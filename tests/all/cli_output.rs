@@ -2,6 +2,7 @@
 //! its progress.
 
 use crate::common::Appliance;
+use crate::common::zips::library;
 use serde_json::{Value, json};
 
 fn stderr_of(app: &Appliance, args: &[&str]) -> String {
@@ -104,3 +105,29 @@ fn serve_help_does_not_offer_json_and_the_top_level_help_says_what_a_bare_run_do
     assert!(project.contains("--json"), "{project}");
 }
 
+#[test]
+fn backup_and_restore_into_a_pipe_write_whole_progress_lines() {
+    let app = Appliance::new();
+    let zips = app.dir.path().join("zips");
+    for version in ["1.0.0", "1.1.0", "1.2.0"] {
+        app.publish(&library(&zips, "acme/foo", version, json!({}), None), &[]);
+    }
+    let file = app.dir.path().join("shop.backup");
+    let backup = stderr_of(&app, &["backup", file.to_str().unwrap()]);
+    let restored = app.dir.path().join("restored");
+    let output = app
+        .command()
+        .env("PACKAGENTO_DATA_DIR", &restored)
+        .args(["restore", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let restore = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{restore}");
+    for stderr in [backup.as_str(), &restore] {
+        assert!(!stderr.contains('\r'), "{stderr:?}");
+    }
+    assert!(
+        restore.lines().any(|line| line == "archives: 3/3"),
+        "{restore}"
+    );
+}
