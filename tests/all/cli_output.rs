@@ -1,8 +1,8 @@
 //! What every admin command says besides its result: where it ran, its help, its timestamps and
-//! its progress.
+//! its progress; and the version a vendor-name-version file name gives.
 
 use crate::common::Appliance;
-use crate::common::zips::library;
+use crate::common::zips::{library, package_zip};
 use serde_json::{Value, json};
 
 fn stderr_of(app: &Appliance, args: &[&str]) -> String {
@@ -131,3 +131,27 @@ fn backup_and_restore_into_a_pipe_write_whole_progress_lines() {
         "{restore}"
     );
 }
+
+#[test]
+fn a_zip_named_vendor_name_version_is_published_and_served_as_that_version() {
+    let app = Appliance::started();
+    let dir = app.dir.path().join("zips");
+    let zip = package_zip(
+        &dir,
+        "acme-hello-1.5.0.zip",
+        &json!({"name": "acme/hello"}),
+        &[],
+    );
+    let published = app.publish(&zip, &[]);
+    assert_eq!(published[0]["version"], "1.5.0", "{published}");
+    let token = app.customer("shop");
+    let metadata = app.get_as(&token, "/p2/acme/hello.json", &[]).json();
+    let versions: Vec<&str> = metadata["packages"]["acme/hello"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|release| release["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.5.0"]);
+}
+
