@@ -2,7 +2,7 @@
 //! and archives while the server keeps serving, and its verified return into an empty data folder.
 
 use super::CliError;
-use super::output::print_json;
+use super::output::{print_json, when};
 use crate::http::admin_client;
 use crate::service::Settings;
 use crate::service::admin::{self, Admin};
@@ -68,7 +68,7 @@ pub fn restore(settings: Settings, args: RestoreArgs, json: bool) -> Result<(), 
         println!(
             "restored {} (taken {}) into {}",
             file.display(),
-            report.created_at,
+            when(Some(report.created_at)),
             report.data_dir
         );
         print_counts(&report.counts);

@@ -155,3 +155,92 @@ fn a_zip_named_vendor_name_version_is_published_and_served_as_that_version() {
     assert_eq!(versions, ["1.5.0"]);
 }
 
+/// Every key ending in `_at` in `value`, with its value, wherever it is nested.
+fn times<'v>(value: &'v Value, found: &mut Vec<(String, &'v Value)>) {
+    match value {
+        Value::Object(object) => {
+            for (key, inner) in object {
+                if key.ends_with("_at") {
+                    found.push((key.clone(), inner));
+                }
+                times(inner, found);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| times(item, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_json_time_ending_in_at_is_unix_seconds_or_null() {
+    let app = Appliance::new();
+    let zips = app.dir.path().join("zips");
+    app.publish(&library(&zips, "acme/foo", "1.0.0", json!({}), None), &[]);
+    app.json(&["customer", "create", "acme-corp"]);
+    let backup = app.dir.path().join("times.backup");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["project", "create", "shop", "--customer", "acme-corp"],
+        vec![
+            "token",
+            "create",
+            "--project",
+            "shop",
+            "--expires-in",
+            "30d",
+        ],
+        vec!["token", "list"],
+        vec![
+            "licence",
+            "create",
+            "--customer",
+            "acme-corp",
+            "--package",
+            "acme/*",
+            "--access-until",
+            "2030-01-01",
+        ],
+        vec!["licence", "list", "--expiring", "10y"],
+        vec!["licence", "preview", "--project", "shop"],
+        vec!["customer", "show", "acme-corp"],
+        vec!["package", "show", "acme/foo"],
+        vec!["package", "yank", "acme/foo", "1.0.0"],
+        vec!["publisher", "create"],
+        vec![
+            "advisory",
+            "add",
+            "acme/foo",
+            "--affected",
+            "<2.0",
+            "--title",
+            "Broken",
+        ],
+        vec!["backup", backup.to_str().unwrap()],
+    ];
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut seen = std::collections::BTreeSet::new();
+    for command in &commands {
+        let output = app.json(command);
+        let mut found = Vec::new();
+        times(&output, &mut found);
+        for (key, value) in found {
+            let seconds = value.as_i64();
+            let plausible =
+                seconds.is_some_and(|s| (1_000_000_000..now + 20 * 365 * 86_400).contains(&s));
+            assert!(value.is_null() || plausible, "{command:?}: {key} = {value}");
+            seen.insert(key);
+        }
+    }
+    for key in [
+        "created_at",
+        "released_at",
+        "expires_at",
+        "yanked_at",
+        "ends_at",
+        "reported_at",
+    ] {
+        assert!(seen.contains(key), "no {key} among {seen:?}");
+    }
+}
