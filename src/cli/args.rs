@@ -20,11 +20,15 @@ pub enum CustomerCommand {
     /// List customers, with how many projects and licences each has
     List,
     /// A customer's projects, licences, tokens and downloads in the last 30 days
-    Show { slug: String },
+    Show {
+        /// The customer's slug (see `customer list`)
+        slug: String,
+    },
     /// Change a customer's display name
     Rename {
         /// The customer's slug
         slug: String,
+        /// The new display name
         #[arg(long)]
         name: String,
     },
@@ -61,6 +65,7 @@ pub enum ProjectCommand {
     Rename {
         /// The project's slug
         slug: String,
+        /// The new display name
         #[arg(long)]
         name: String,
     },
@@ -73,16 +78,21 @@ pub enum ProjectCommand {
         yes: bool,
     },
     /// List visible releases whose hosted requirements no visible version satisfies (exit 1 if any)
-    Check { slug: String },
+    Check {
+        /// The project's slug (see `project list`)
+        slug: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Issue a token; the private key is shown this one time only
     Create {
-        #[arg(long)]
+        /// The slug of the project the token belongs to (see `project list`)
+        #[arg(long, value_name = "SLUG")]
         project: String,
-        #[arg(long)]
+        /// Who or what uses it, e.g. "CI" (shown in `token list`)
+        #[arg(long, value_name = "TEXT")]
         label: Option<String>,
         /// Write (or merge into) this auth.json
         #[arg(long, value_name = "PATH")]
@@ -102,7 +112,8 @@ pub enum TokenCommand {
     },
     /// List tokens (never shows private keys)
     List {
-        #[arg(long)]
+        /// Only this project's tokens (its slug)
+        #[arg(long, value_name = "SLUG")]
         project: Option<String>,
         /// Only tokens expiring within this period (30d), soonest first, expired ones included
         #[arg(long, value_name = "PERIOD")]
@@ -117,7 +128,10 @@ pub enum TokenCommand {
         days: u32,
     },
     /// Revoke a token (and a key it replaced that is still in its overlap); its next request fails
-    Revoke { public_key: String },
+    Revoke {
+        /// The token's public key (its username in auth.json)
+        public_key: String,
+    },
     /// Give a token a new key pair, shown once; the old pair works until the overlap ends
     Rotate {
         /// The token's public key (its username in auth.json)
@@ -172,6 +186,7 @@ pub enum LicenceCommand {
         /// The customer by display name; created when no customer has that name
         #[arg(long, value_name = "NAME")]
         holder: Option<String>,
+        /// What it grants: package names (vendor/name) or globs (vendor/*); one or more
         #[arg(long = "package", value_name = "PATTERN", num_args = 1.., required = true)]
         packages: Vec<String>,
         /// End of the access window (YYYY-MM-DD = end of that day, UTC; or RFC 3339); perpetual without
@@ -192,18 +207,25 @@ pub enum LicenceCommand {
     },
     /// Let a project's tokens see what the licence grants
     Activate {
+        /// The licence's id (see `licence list`)
         id: String,
-        #[arg(long)]
+        /// The project's slug
+        #[arg(long, value_name = "SLUG")]
         project: String,
     },
     /// Stop a project's tokens seeing what the licence grants
     Deactivate {
+        /// The licence's id (see `licence list`)
         id: String,
-        #[arg(long)]
+        /// The project's slug
+        #[arg(long, value_name = "SLUG")]
         project: String,
     },
     /// Revoke a licence everywhere
-    Revoke { id: String },
+    Revoke {
+        /// The licence's id (see `licence list`)
+        id: String,
+    },
     /// List licences, oldest first; with --expiring, the subscriptions that end soon
     List {
         /// Only unrevoked subscriptions whose window closes within this period, soonest first (30d, 2w, 3m, 1y)
@@ -215,12 +237,14 @@ pub enum LicenceCommand {
     },
     /// What a project's tokens see, version by version, and why the rest is hidden
     Preview {
-        #[arg(long)]
+        /// The project's slug
+        #[arg(long, value_name = "SLUG")]
         project: String,
     },
     /// Renew a subscription: a new end for its access window, or a period added to the current end
     #[command(group = clap::ArgGroup::new("end").required(true).args(["access_until", "by"]))]
     Extend {
+        /// The licence's id (see `licence list`)
         id: String,
         /// The new end of the window (YYYY-MM-DD = end of that day, UTC; or RFC 3339)
         #[arg(long, value_name = "DATE")]
@@ -231,6 +255,7 @@ pub enum LicenceCommand {
     },
     /// Change a licence's terms at once; what is not given stays as it is
     Edit {
+        /// The licence's id (see `licence list`)
         id: String,
         /// Also grant these names or globs
         #[arg(long = "add-package", value_name = "PATTERN")]
@@ -261,12 +286,18 @@ pub enum LicenceCommand {
         note: Option<String>,
     },
     /// Show a licence in full, with the projects it is active on
-    Show { id: String },
+    Show {
+        /// The licence's id (see `licence list`)
+        id: String,
+    },
     /// Move one activation from a project to another at once (keeps within the seats)
     Move {
+        /// The licence's id (see `licence list`)
         id: String,
+        /// The slug of the project it is active on now
         #[arg(long, value_name = "PROJECT")]
         from: String,
+        /// The slug of the project to activate it on instead
         #[arg(long, value_name = "PROJECT")]
         to: String,
     },
@@ -276,7 +307,8 @@ pub enum LicenceCommand {
 pub enum PackageCommand {
     /// Publish release zips (a file, or a folder searched for zips)
     Publish {
-        #[arg(required = true)]
+        /// Zip files, or folders searched for zips
+        #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Version [default: composer.json "version", else the file name, e.g. 1.4.2.zip]
         #[arg(long)]
@@ -288,17 +320,27 @@ pub enum PackageCommand {
     /// List packages
     List,
     /// Show a package's versions
-    Show { name: String },
+    Show {
+        /// The package (vendor/name)
+        name: String,
+    },
     /// Hide a version from metadata; lock files that pin it still install it
     Yank {
+        /// The package (vendor/name)
         name: String,
+        /// The version as published (e.g. 1.4.2)
         version: String,
         /// Shown in `package show`
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
     /// Restore a yanked version to the metadata
-    Unyank { name: String, version: String },
+    Unyank {
+        /// The package (vendor/name)
+        name: String,
+        /// The version as published (e.g. 1.4.2)
+        version: String,
+    },
     /// Delete a version (and its archive, unless another version has the same bytes); lock files
     /// that pin it stop installing, so consider `yank`
     Remove {
@@ -340,11 +382,17 @@ pub enum AdvisoryCommand {
         all: bool,
     },
     /// An advisory in full, with the published versions it covers and the fix
-    Show { id: String },
+    Show {
+        /// The advisory's id, e.g. PKGA-2026-0001
+        id: String,
+    },
     /// Change an advisory at once; what is not given stays as it is
     Edit(AdvisoryEditArgs),
     /// Stop serving an advisory; it keeps its id and stays listed with --all
-    Withdraw { id: String },
+    Withdraw {
+        /// The advisory's id, e.g. PKGA-2026-0001
+        id: String,
+    },
     /// Who downloaded a version the advisory covers, and whether they moved to the fix
     Impact {
         /// The advisory's id, e.g. PKGA-2026-0001
@@ -384,6 +432,7 @@ pub struct AdvisoryAddArgs {
 
 #[derive(Args, Debug)]
 pub struct AdvisoryEditArgs {
+    /// The advisory's id, e.g. PKGA-2026-0001
     pub id: String,
     /// New affected versions (a Composer constraint)
     #[arg(long, value_name = "CONSTRAINT")]
@@ -421,7 +470,8 @@ pub struct AdvisoryEditArgs {
 pub enum PublisherCommand {
     /// Issue a publisher token; the private key is shown this one time only
     Create {
-        #[arg(long)]
+        /// Who or what uploads with it, e.g. "release CI" (shown in `publisher list`)
+        #[arg(long, value_name = "TEXT")]
         label: Option<String>,
         /// Only these names or globs (e.g. 'acme/*') [default: any package]
         #[arg(long = "package", value_name = "PATTERN", num_args = 1..)]
@@ -430,7 +480,10 @@ pub enum PublisherCommand {
     /// List publisher tokens (never shows private keys)
     List,
     /// Revoke a publisher token; its next upload fails
-    Revoke { public_key: String },
+    Revoke {
+        /// The publisher token's public key
+        public_key: String,
+    },
 }
 
 /// Each flag overrides the environment variable beside it, which overrides the config file.
@@ -490,5 +543,30 @@ impl ServeArgs {
             .ok()
             .and_then(|matches| ServeArgs::from_arg_matches(&matches).ok())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every visible argument of `command` and its subcommands that has no help text.
+    fn undocumented(command: &clap::Command, path: &str, found: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+            if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                found.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            undocumented(sub, &format!("{path} {}", sub.get_name()), found);
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_command_has_help_text() {
+        let mut found = Vec::new();
+        undocumented(&super::super::Cli::command(), "packagento", &mut found);
+        assert!(found.is_empty(), "arguments without help: {found:#?}");
     }
 }

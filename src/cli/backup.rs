@@ -2,13 +2,13 @@
 //! and archives while the server keeps serving, and its verified return into an empty data folder.
 
 use super::CliError;
-use super::output::print_json;
+use super::output::{print_json, when};
 use crate::http::admin_client;
 use crate::service::Settings;
 use crate::service::admin::{self, Admin};
 use crate::service::backup::{self, BackupReport, Progress, RestoreReport, manifest::Counts};
 use clap::Args;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -68,7 +68,7 @@ pub fn restore(settings: Settings, args: RestoreArgs, json: bool) -> Result<(), 
         println!(
             "restored {} (taken {}) into {}",
             file.display(),
-            report.created_at,
+            when(Some(report.created_at)),
             report.data_dir
         );
         print_counts(&report.counts);
@@ -98,13 +98,22 @@ fn print_counts(counts: &Counts) {
 
 static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
 
-/// One line on stderr, rewritten in place, so large backups show they are moving.
+/// Progress on stderr, so large backups show they are moving: on a terminal one line rewritten
+/// in place; into a log or a pipe, where `\r` would run the counts together, whole lines, about
+/// one per tenth of the work.
 fn print_progress(progress: Progress) {
-    let step = (progress.total / 100).max(1);
-    if progress.done.is_multiple_of(step) || progress.done == progress.total {
+    let on_terminal = std::io::stderr().is_terminal();
+    let parts = if on_terminal { 100 } else { 10 };
+    let step = (progress.total / parts).max(1);
+    if !progress.done.is_multiple_of(step) && progress.done != progress.total {
+        return;
+    }
+    if on_terminal {
         PROGRESS_SHOWN.store(true, Ordering::Relaxed);
         eprint!("\r{}: {}/{}", progress.stage, progress.done, progress.total);
         let _ = std::io::stderr().flush();
+    } else {
+        eprintln!("{}: {}/{}", progress.stage, progress.done, progress.total);
     }
 }
 

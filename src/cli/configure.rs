@@ -16,6 +16,9 @@ pub struct Loaded {
     pub config: Config,
     pub path: PathBuf,
     pub file_exists: bool,
+    /// No flag, environment variable or config file named the data folder: the per-user default
+    /// was taken, which is worth saying (a server started elsewhere will not see it).
+    pub default_data_dir: bool,
     explicit_path: bool,
     overrides: Overrides,
 }
@@ -35,11 +38,12 @@ pub fn load(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Loaded, CliError> {
     let mut loaded = Loaded {
         config: Config::default(),
         file_exists: false,
+        default_data_dir: false,
         path,
         explicit_path,
         overrides,
     };
-    loaded.config = loaded.read()?;
+    (loaded.config, loaded.default_data_dir) = loaded.read_noting_default()?;
     loaded.file_exists = loaded.path.exists();
     Ok(loaded)
 }
@@ -47,16 +51,22 @@ pub fn load(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Loaded, CliError> {
 impl Loaded {
     /// Reads the file again and checks the result as at start-up.
     pub fn read(&self) -> Result<Config, CliError> {
+        self.read_noting_default().map(|(config, _)| config)
+    }
+
+    /// The configuration, and whether its data folder is the per-user default.
+    fn read_noting_default(&self) -> Result<(Config, bool), CliError> {
         let mut config = Config::from_file(&self.path, self.explicit_path)
             .map_err(|e| CliError::msg(e.to_string()))?;
         config.apply(self.overrides.clone());
-        if config.data_dir.is_none() {
+        let defaulted = config.data_dir.is_none();
+        if defaulted {
             config.data_dir = Some(default_data_dir()?);
         }
         config
             .validate()
             .map_err(|e| CliError::msg(e.to_string()))?;
-        Ok(config)
+        Ok((config, defaulted))
     }
 
     pub fn data_dir(&self) -> PathBuf {

@@ -39,7 +39,12 @@ use std::path::PathBuf;
 #[command(
     name = "packagento",
     version,
-    about = "Sell and serve private PHP packages to Composer"
+    about = "Sell and serve private PHP packages to Composer",
+    long_about = "Sell and serve private PHP packages to Composer.\n\n\
+        `packagento` with no command runs the server and the terminal UI in one process; \
+        `packagento serve` runs the server alone (headless), and admin commands such as \
+        `packagento project create` go through a running server or, without one, change the \
+        data folder directly."
 )]
 pub struct Cli {
     /// Where the database, archives and admin socket live [default: the per-user data folder]
@@ -77,6 +82,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the Composer server (headless)
+    // Serving prints no JSON: an argument of its own named `json` keeps the global flag out of
+    // its help (clap does not propagate a global argument a subcommand already has).
+    #[command(arg(clap::Arg::new("json").long("json").action(clap::ArgAction::SetTrue).hide(true)))]
     Serve(args::ServeArgs),
     /// Whom licences are sold to: owners of projects and licences
     #[command(subcommand)]
@@ -226,15 +234,26 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             // An admin command only speaks up about problems.
             let level = cli.log_level.as_deref().unwrap_or("warn");
             logging::init(level, crate::config::LogFormat::Human)?;
-            let admin = connect_for(&command, loaded.settings())?;
-            run_admin(&admin, command, cli.json, &loaded.config)
+            let admin = connect_for(&command, loaded.settings(), loaded.default_data_dir)?;
+            if !cli.json {
+                output::say_origin();
+            }
+            run_admin(&admin, command, cli.json, &loaded.config)?;
+            if cli.json {
+                output::say_origin_json();
+            }
+            Ok(())
         }
     }
 }
 
 /// Following needs a server whatever the data folder: say that rather than that it is missing.
-fn connect_for(command: &Command, settings: crate::service::Settings) -> Result<Admin, CliError> {
-    match backend::connect(settings, command.only_reads()) {
+fn connect_for(
+    command: &Command,
+    settings: crate::service::Settings,
+    default_data_dir: bool,
+) -> Result<Admin, CliError> {
+    match backend::connect(settings, command.only_reads(), default_data_dir) {
         Err(CliError::Service { code, .. }) if code == "not_found" && command.follows() => {
             Err(CliError::msg(output::FOLLOW_NEEDS_SERVER))
         }

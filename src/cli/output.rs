@@ -7,10 +7,78 @@ use crate::service::admin::{Admin, AdminListing};
 use crate::service::changes::{Change, ChangeEvent, FeedItem};
 use serde::Serialize;
 use std::io::Write;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
+/// Which data folder an admin command used and whether a running server answered: an admin
+/// command run in the wrong terminal otherwise changes a folder no server reads, silently.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub data_dir: PathBuf,
+    /// Taken because nothing named a folder (no flag, environment variable or config value).
+    pub default_data_dir: bool,
+    pub socket: PathBuf,
+    pub server: bool,
+}
+
+static ORIGIN: OnceLock<Origin> = OnceLock::new();
+/// Set once the origin has gone out with the JSON, so it is said once per command.
+static ORIGIN_SAID: AtomicBool = AtomicBool::new(false);
+
+/// Records where this command runs; set once, by `backend::connect`.
+pub fn record_origin(origin: Origin) {
+    let _ = ORIGIN.set(origin);
+}
+
+/// One line on stderr for people: the folder (and that it is the default), and whether a server
+/// answered.
+pub fn say_origin() {
+    let Some(origin) = ORIGIN.get() else { return };
+    let folder = match origin.default_data_dir {
+        true => "default data folder",
+        false => "data folder",
+    };
+    let path = origin.data_dir.display();
+    match origin.server {
+        true => eprintln!("{folder} {path} · the server answered on its admin socket"),
+        false => eprintln!(
+            "{folder} {path} · no server answered on {}: used the database directly",
+            origin.socket.display()
+        ),
+    }
+}
+
+/// The origin as JSON fields, unless a JSON object on stdout already carried them: on stderr,
+/// as one object line, so arrays and JSON lines on stdout keep their shape.
+pub fn say_origin_json() {
+    let Some(origin) = ORIGIN.get() else { return };
+    if !ORIGIN_SAID.swap(true, Ordering::Relaxed) {
+        let mut fields = serde_json::Map::new();
+        add_origin(&mut fields, origin);
+        eprintln!("{}", serde_json::Value::Object(fields));
+    }
+}
+
+fn add_origin(object: &mut serde_json::Map<String, serde_json::Value>, origin: &Origin) {
+    let path = origin.data_dir.display().to_string();
+    object.entry("data_dir").or_insert(path.into());
+    object.entry("server").or_insert(origin.server.into());
+}
+
+/// Pretty JSON on stdout; an object from an admin command also says where it ran (`data_dir`,
+/// `server`), anything else leaves that to a line on stderr.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) {
-    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+    let mut value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+    match (&mut value, ORIGIN.get()) {
+        (serde_json::Value::Object(object), Some(origin)) => {
+            add_origin(object, origin);
+            ORIGIN_SAID.store(true, Ordering::Relaxed);
+        }
+        (_, Some(_)) => say_origin_json(),
+        (_, None) => {}
+    }
+    let text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "null".into());
     println!("{text}");
 }
 
@@ -35,6 +103,9 @@ pub fn list_or_follow<L: AdminListing + Clone>(
 where
     L::Row: PartialEq,
 {
+    if json {
+        say_origin_json();
+    }
     if !follow {
         if json {
             return print_json_rows(admin, listing);

@@ -2,7 +2,7 @@
 
 use super::CliError;
 use super::args::PackageCommand;
-use super::output::{counted, print_json};
+use super::output::{counted, print_json, when};
 use crate::domain::text::printable;
 use crate::service::admin::{
     Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
@@ -151,7 +151,7 @@ fn print_package(package: &PackageDetail) {
         println!(
             "  {:<20} released {}  {:>9} bytes  sha1 {}",
             printable(&version.version),
-            version.released_at,
+            when(Some(version.released_at)),
             version.size,
             version.shasum
         );

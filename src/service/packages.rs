@@ -3,7 +3,6 @@
 use super::{App, Result, ServiceError, invalid};
 use crate::domain::names::PackageName;
 use crate::domain::records::DownloadEvent;
-use crate::domain::time;
 use serde::{Deserialize, Serialize};
 
 /// One line of `package list`.
@@ -26,8 +25,8 @@ pub struct PackageDetail {
 pub struct VersionDetail {
     pub version: String,
     pub version_normalized: String,
-    /// RFC 3339.
-    pub released_at: String,
+    /// Unix seconds, like every `*_at` field.
+    pub released_at: i64,
     pub size: u64,
     pub shasum: String,
     pub yanked: bool,
@@ -61,7 +60,7 @@ pub fn show(app: &App, name: &str) -> Result<PackageDetail> {
         .map(|r| VersionDetail {
             version: r.version.clone(),
             version_normalized: r.version_normalized.clone(),
-            released_at: time::to_rfc3339(r.released_at),
+            released_at: r.released_at,
             size: r.size,
             shasum: r.shasum.clone(),
             yanked: r.yanked.is_some(),

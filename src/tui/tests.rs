@@ -289,9 +289,9 @@ fn fixture() -> Model {
             {"name": "acme/shipping", "versions": 2, "latest": "1.4.2"},
         ])).unwrap()),
         Loaded::Package(serde_json::from_value(serde_json::json!({"name": "acme/payments", "versions": [
-            {"version": "2.1.0", "version_normalized": "2.1.0.0", "yanked": false, "released_at": "2025-06-01T09:00:00+00:00", "size": 48_213, "shasum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
-            {"version": "2.0.0", "version_normalized": "2.0.0.0", "yanked": false, "released_at": "2025-03-14T09:00:00+00:00", "size": 47_001, "shasum": "2c26b46b68ffc68ff99b453c1d30413413422d70"},
-            {"version": "1.9.3", "version_normalized": "1.9.3.0", "yanked": false, "released_at": "2024-11-02T09:00:00+00:00", "size": 39_870, "shasum": "fcde2b2edba56bf408601fb721fe9b5c338d10ee"},
+            {"version": "2.1.0", "version_normalized": "2.1.0.0", "yanked": false, "released_at": 1_748_768_400, "size": 48_213, "shasum": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"},
+            {"version": "2.0.0", "version_normalized": "2.0.0.0", "yanked": false, "released_at": 1_741_942_800, "size": 47_001, "shasum": "2c26b46b68ffc68ff99b453c1d30413413422d70"},
+            {"version": "1.9.3", "version_normalized": "1.9.3.0", "yanked": false, "released_at": 1_730_538_000, "size": 39_870, "shasum": "fcde2b2edba56bf408601fb721fe9b5c338d10ee"},
         ]})).unwrap()),
         Loaded::Stats(DashboardStats {
             projects: 3,

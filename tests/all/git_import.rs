@@ -97,14 +97,14 @@ fn reason<'a>(report: &'a Value, reference: &str) -> &'a str {
         .unwrap()
 }
 
-/// (version, released_at, shasum), newest first.
+/// (version, released_at as RFC 3339, shasum), newest first.
 fn versions(appliance: &Appliance) -> Vec<(String, String, String)> {
     let shown = appliance.json(&["package", "show", "acme/gitpkg"]);
     let list = shown["versions"].as_array().unwrap().iter();
     list.map(|v| {
         (
             v["version"].as_str().unwrap().to_string(),
-            v["released_at"].as_str().unwrap().to_string(),
+            packagento::domain::time::to_rfc3339(v["released_at"].as_i64().unwrap()),
             v["shasum"].as_str().unwrap().to_string(),
         )
     })

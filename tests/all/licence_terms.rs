@@ -1,7 +1,7 @@
 //! Licences after the sale, through a running server: renewals, edits, moves, the seat limit
 //! under concurrent activations, and the subscriptions that end soon.
 
-use crate::common::Appliance;
+use crate::common::{Appliance, without_origin};
 use crate::feed::{subscribe, until_kind};
 use serde_json::Value;
 use std::sync::{Arc, Barrier};
@@ -64,7 +64,7 @@ fn a_renewal_an_edit_and_a_move_are_each_announced_and_a_refused_edit_changes_no
     let feed = subscribe(&app);
     let mut seen = Vec::new();
 
-    let renewed = app.json(&["licence", "extend", &id, "--by", "12m"]);
+    let renewed = without_origin(app.json(&["licence", "extend", &id, "--by", "12m"]));
     assert_eq!(renewed["access_until"], "2026-03-31T23:59:59+00:00");
     let change = until_kind(&feed, "licence_changed", &mut seen);
     assert_eq!(change["event"]["licence"], renewed);
@@ -92,7 +92,7 @@ fn a_renewal_an_edit_and_a_move_are_each_announced_and_a_refused_edit_changes_no
         serde_json::json!(["acme/*"])
     );
 
-    let edited = app.json(&[
+    let edited = without_origin(app.json(&[
         "licence",
         "edit",
         &id,
@@ -103,7 +103,7 @@ fn a_renewal_an_edit_and_a_move_are_each_announced_and_a_refused_edit_changes_no
         "--note",
         "order 7",
         "--no-dependencies",
-    ]);
+    ]));
     assert_eq!(edited["seats"], 2);
     assert_eq!(edited["versions"], "^2.0");
     assert_eq!(edited["dependencies"], false);
@@ -114,9 +114,9 @@ fn a_renewal_an_edit_and_a_move_are_each_announced_and_a_refused_edit_changes_no
 
     let full = app.fails(&["licence", "activate", &id, "--project", "new-shop"]);
     assert!(full.contains("active on shop, staging"), "{full}");
-    let moved = app.json(&[
+    let moved = without_origin(app.json(&[
         "licence", "move", &id, "--from", "staging", "--to", "new-shop",
-    ]);
+    ]));
     assert_eq!(moved["projects"], serde_json::json!(["new-shop", "shop"]));
     assert_eq!(
         until_kind(&feed, "licence_changed", &mut seen)["event"]["licence"],

@@ -7,6 +7,7 @@ mod advisory_impact;
 mod audit;
 mod backup;
 mod cli;
+mod cli_output;
 mod composer;
 mod connections;
 mod customers;

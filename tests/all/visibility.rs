@@ -125,7 +125,7 @@ fn project_check_json_lists_each_gap_and_exits_1() {
         report,
         json!({"project": "shop", "gaps": [
             {"package": "corp/pro", "version": "3.0.0", "requires": "corp/core", "constraint": "^3.0"}
-        ]})
+        ], "data_dir": app.data_dir().display().to_string(), "server": false})
     );
     let missing = app.fails(&["project", "check", "nowhere"]);
     assert!(missing.contains("no project"), "{missing}");

@@ -21,7 +21,8 @@ pub struct BackupReport {
     pub file: String,
     pub bytes: u64,
     pub schema_version: u32,
-    pub created_at: String,
+    /// Unix seconds, like every `*_at` field (the manifest keeps RFC 3339 text).
+    pub created_at: i64,
     pub counts: Counts,
 }
 
@@ -50,11 +51,12 @@ pub fn create(app: &App, target: &Path, progress: OnProgress) -> Result<BackupRe
     // Download events still in memory belong in the backup too.
     app.analytics.flush(app.store())?;
     let dump = dump_records(app, target)?;
+    let created_at = time::now();
     let manifest = Manifest {
         format: manifest::FORMAT.to_string(),
         format_version: manifest::FORMAT_VERSION,
         schema_version: dump.schema_version,
-        created_at: time::to_rfc3339(time::now()),
+        created_at: time::to_rfc3339(created_at),
         counts: Counts::from_rows(&dump.rows, &dump.archives),
         database: DatabaseEntry {
             sha256: dump.digests.sha256.clone(),
@@ -85,7 +87,7 @@ pub fn create(app: &App, target: &Path, progress: OnProgress) -> Result<BackupRe
         file: target.display().to_string(),
         bytes,
         schema_version: manifest.schema_version,
-        created_at: manifest.created_at,
+        created_at,
         counts: manifest.counts,
     })
 }

@@ -22,7 +22,8 @@ use std::path::Path;
 pub struct RestoreReport {
     pub data_dir: String,
     pub schema_version: u32,
-    pub created_at: String,
+    /// When the backup was taken: Unix seconds, like every `*_at` field.
+    pub created_at: i64,
     pub counts: Counts,
 }
 
@@ -51,6 +52,7 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
     }
     let records = staging.path().join(manifest::DATABASE_ENTRY);
     let (manifest, archives) = unpack(file, &staged, &records, progress)?;
+    let taken = time::parse_release_time(&manifest.created_at).map_err(|e| damaged(file, e))?;
     rebuild_database(file, &staged, &records, &manifest, &archives)?;
     record_restore(&staged, file, &manifest)?;
     std::fs::remove_file(&records).map_err(|e| io_error("cannot tidy the restore", e))?;
@@ -69,7 +71,7 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
     Ok(RestoreReport {
         data_dir: target.display().to_string(),
         schema_version: manifest.schema_version,
-        created_at: manifest.created_at,
+        created_at: taken,
         counts: manifest.counts,
     })
 }

@@ -109,12 +109,7 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         };
         Row::new(vec![
             Cell::from(version),
-            Cell::from(
-                v.released_at
-                    .get(..10)
-                    .unwrap_or(&v.released_at)
-                    .to_string(),
-            ),
+            Cell::from(crate::domain::time::utc_day(v.released_at)),
             Cell::from(size(v.size)),
             Cell::from(Span::styled(v.shasum.clone(), dim())),
         ])

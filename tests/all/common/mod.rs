@@ -290,3 +290,16 @@ impl Token {
         )
     }
 }
+
+/// A command's JSON object without the `data_dir` and `server` fields every admin command adds
+/// (checked present), to compare it with the same value from elsewhere (the change feed).
+pub fn without_origin(mut value: Value) -> Value {
+    let object = value.as_object_mut().expect("a JSON object");
+    assert!(object.remove("data_dir").is_some_and(|dir| dir.is_string()));
+    assert!(
+        object
+            .remove("server")
+            .is_some_and(|server| server.is_boolean())
+    );
+    value
+}
