@@ -9,12 +9,16 @@ use super::{customer_forms, forms, navigation};
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
-use crate::service::changes::{ChangeEvent, FeedItem};
+use crate::service::changes::{ChangeEvent, FeedItem, TokenUsed};
+use crate::service::summaries::TokenSummary;
 use crate::service::tokens::CreatedToken;
 
 /// While downloads arrive, statistics are re-read at most this often (seconds); live events
 /// update the sparkline in between.
 const STATS_EVERY: i64 = 5;
+
+/// The audit action of a shared-token alert, which changes a token row without its own event.
+const SHARED_ALERT: &str = "token.shared_alert";
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -143,18 +147,74 @@ fn on_tick(model: &mut Model, now: i64) -> Vec<Effect> {
         model.stats_asked_at = now;
         return vec![Effect::Refresh];
     }
-    let stats_due = model.stats_stale && now - model.stats_asked_at >= STATS_EVERY;
+    // A screen that shows download figures keeps them within a second of the feed.
+    let every = match model.current() {
+        Tab::Dashboard | Tab::Downloads | Tab::Customers => 1,
+        _ => STATS_EVERY,
+    };
+    let stats_due = model.stats_stale && now - model.stats_asked_at >= every;
     let mut effects = Vec::new();
     if stats_due || minute_turned {
         model.stats_stale = false;
         model.stats_asked_at = now;
         effects.push(Effect::RefreshStats);
+        // A customer's downloads and licence states move with the traffic and the clock.
+        effects.extend(reload_customer_details(model));
     }
-    // Who is affected walks every download event: after downloads, once a minute at most.
-    if minute_turned && std::mem::take(&mut model.advisories_stale) {
+    // Who is affected walks every download event: after downloads, once a minute at most unless
+    // the screen that shows it is open.
+    let advisories_due = minute_turned || model.current() == Tab::Advisories;
+    if advisories_due && std::mem::take(&mut model.advisories_stale) {
         effects.push(Effect::RefreshAdvisories);
     }
     effects
+}
+
+/// Drops every cached customer but the one under the cursor, which is read again in place (no
+/// "loading" flash) when its screen is open.
+fn reload_customer_details(model: &mut Model) -> Vec<Effect> {
+    let open = model.current() == Tab::Customers;
+    let slug = model
+        .selected_customer()
+        .filter(|_| open)
+        .map(|c| c.customer.slug.to_string());
+    let details = &mut model.data.customer_details;
+    details.retain(|cached, _| Some(cached) == slug.as_ref());
+    slug.map(Effect::LoadCustomer).into_iter().collect()
+}
+
+/// Patches the tokens' last use in place: it arrives every second while Composer is busy, and a
+/// reload of every list for it would cost far more than it shows.
+fn tokens_used(model: &mut Model, uses: &[TokenUsed]) {
+    let details = model.data.customer_details.values_mut();
+    let cached = details.flat_map(|detail| detail.tokens.iter_mut());
+    for token in model.data.tokens.iter_mut().chain(cached) {
+        if let Some(used) = uses.iter().find(|u| u.public_key == token.public_key) {
+            let last = &used.last_used;
+            token.last_used_at = Some(last.at);
+            token.last_ip = Some(last.ip.clone());
+            token.last_user_agent = Some(last.user_agent.clone());
+        }
+    }
+}
+
+/// A reload read before the latest use was written must not put "never" back.
+fn loaded_tokens(model: &mut Model, mut rows: Vec<TokenSummary>) {
+    for row in &mut rows {
+        let known = model
+            .data
+            .tokens
+            .iter()
+            .find(|t| t.public_key == row.public_key);
+        if let Some(known) = known
+            && known.last_used_at > row.last_used_at
+        {
+            row.last_used_at = known.last_used_at;
+            row.last_ip = known.last_ip.clone();
+            row.last_user_agent = known.last_user_agent.clone();
+        }
+    }
+    model.data.tokens = rows;
 }
 
 fn on_feed(model: &mut Model, item: FeedItem) {
@@ -176,8 +236,15 @@ fn on_feed(model: &mut Model, item: FeedItem) {
             model.stats_stale = true;
             model.advisories_stale = true;
         }
-        // The change it describes is announced on its own and reloads what it touched.
-        ChangeEvent::Audited { entries } => live_audit(model, entries),
+        ChangeEvent::TokensUsed { uses } => tokens_used(model, uses),
+        // The change it describes is announced on its own and reloads what it touched, except a
+        // shared-token alert, written with the downloads and announced only here.
+        ChangeEvent::Audited { entries } => {
+            if entries.iter().any(|e| e.action == SHARED_ALERT) {
+                model.lists_stale = true;
+            }
+            live_audit(model, entries)
+        }
         // No screen shows publisher tokens.
         ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
         _ => model.lists_stale = true,
@@ -231,7 +298,7 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
     let data = &mut model.data;
     match loaded {
         Loaded::Projects(rows) => data.projects = rows,
-        Loaded::Tokens(rows) => data.tokens = rows,
+        Loaded::Tokens(rows) => loaded_tokens(model, rows),
         Loaded::Licences(rows) => data.licences = rows,
         Loaded::Expiring(rows) => data.expiring = rows,
         Loaded::Customers(rows) => {

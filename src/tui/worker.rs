@@ -141,12 +141,6 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
     };
     if everything {
         send(Loaded::Customers(call(admin, CustomerList {})?));
-        let within = "30d".to_string();
-        let expiring = LicenceExpiring {
-            within,
-            customer: None,
-        };
-        send(Loaded::Expiring(call(admin, expiring)?));
         send(Loaded::Projects(call(admin, ProjectList::default())?));
         send(Loaded::Tokens(call(admin, TokenList::default())?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
@@ -158,6 +152,13 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
         send(Loaded::Advisories(call(admin, AdvisoryOverview {})?));
     }
+    // What expires within 30 days changes with the clock alone, so it comes with the statistics.
+    let within = "30d".to_string();
+    let expiring = LicenceExpiring {
+        within,
+        customer: None,
+    };
+    send(Loaded::Expiring(call(admin, expiring)?));
     send(Loaded::Stats(call(admin, DashboardStats {})?));
     send(Loaded::Report(call(admin, DownloadStats {})?));
     Ok(())
