@@ -6,6 +6,7 @@ mod audit;
 mod customers;
 mod live;
 mod quit;
+mod refusals;
 mod tokens;
 
 use super::dialog::Dialog;
