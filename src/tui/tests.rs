@@ -3,6 +3,7 @@
 
 mod advisories;
 mod audit;
+mod created;
 mod customers;
 mod live;
 mod quit;

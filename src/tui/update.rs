@@ -43,6 +43,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 None => vec![],
             }
         }
+        Msg::Created { tab, key } => {
+            model.created = Some((tab, key));
+            select_created(model);
+            navigation::load_selected(model)
+        }
         Msg::Failed(error) => {
             match &mut model.dialog {
                 Some(Dialog::Form(form)) if form.waiting => {
@@ -82,6 +87,7 @@ fn quit(model: &mut Model) {
 
 /// A new private key, shown this once with a way to write it into an auth.json.
 fn token_card(model: &mut Model, token: CreatedToken, rotated: Option<String>) -> Vec<Effect> {
+    model.created = Some((Tab::Tokens, token.public_key.clone()));
     model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
         host: TextInput::with_text(&model.info.default_host()),
         path: TextInput::default(),
@@ -304,6 +310,7 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         Loaded::Customers(rows) => {
             data.customers = rows;
             data.customer_details.clear();
+            select_created(model);
             navigation::clamp_all(model);
             return navigation::load_selected(model);
         }
@@ -334,8 +341,37 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
                 .insert(impact.advisory.id.clone(), impact);
         }
     }
+    select_created(model);
     navigation::clamp_all(model);
     vec![]
+}
+
+/// Moves the cursor to the row just created once a reload has brought it; until then the
+/// cursor stays where it was.
+fn select_created(model: &mut Model) {
+    let Some((tab, key)) = &model.created else {
+        return;
+    };
+    let index = match tab {
+        Tab::Customers => model
+            .visible_customers()
+            .iter()
+            .position(|c| c.customer.slug.as_str() == key),
+        Tab::Projects => model
+            .visible_projects()
+            .iter()
+            .position(|p| p.slug.as_str() == key),
+        Tab::Tokens => model
+            .visible_tokens()
+            .iter()
+            .position(|t| &t.public_key == key),
+        Tab::Licences => model.visible_licences().iter().position(|l| &l.id == key),
+        _ => None,
+    };
+    if let Some(index) = index {
+        model.tab.selected.insert(*tab, index);
+        model.created = None;
+    }
 }
 
 pub fn set_status(model: &mut Model, text: String, is_error: bool) {
