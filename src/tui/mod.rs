@@ -18,6 +18,7 @@ mod terminal;
 mod text_input;
 mod update;
 mod views;
+mod wording;
 mod worker;
 
 #[cfg(test)]

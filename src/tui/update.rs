@@ -49,6 +49,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             navigation::load_selected(model)
         }
         Msg::Failed(error) => {
+            let error = super::wording::for_tui(&error);
             match &mut model.dialog {
                 Some(Dialog::Form(form)) if form.waiting => {
                     form.waiting = false;

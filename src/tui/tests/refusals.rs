@@ -101,3 +101,17 @@ fn restoring_a_version_of_a_package_with_none_yanked_is_refused() {
         "{text}"
     );
 }
+
+#[test]
+fn an_error_from_the_server_names_the_key_rather_than_the_cli_command() {
+    let mut model = on_tab(Tab::Licences);
+    let full = "licence lic_0a1b2c3d4e5f has 1 seat, all taken: it is active on globex. \
+                Deactivate it on one of them, or move it with `packagento licence move \
+                lic_0a1b2c3d4e5f --from PROJECT --to PROJECT`";
+    crate::tui::update::update(&mut model, crate::tui::message::Msg::Failed(full.into()));
+    let error = model.status.map(|s| s.text).unwrap_or_default();
+    assert!(
+        error.ends_with("move it with m on the Licences screen, 5"),
+        "{error}"
+    );
+}
