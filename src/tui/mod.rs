@@ -8,6 +8,7 @@
 mod customer_forms;
 mod dialog;
 mod forms;
+mod freshness;
 mod input;
 mod licence_forms;
 mod message;
