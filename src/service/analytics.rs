@@ -2,7 +2,7 @@
 //! While the database cannot be written (a full disk), events wait in memory, up to
 //! `PENDING_EVENTS_CAP`, and go in with the first flush that succeeds.
 
-use super::changes::{ChangeEvent, ChangeFeed};
+use super::changes::{ChangeEvent, ChangeFeed, TokenUsed};
 use super::metrics::DroppedEvents;
 use super::usage::UsageRecorder;
 use crate::domain::names::PublicKey;
@@ -149,6 +149,7 @@ impl Analytics {
             store.retry_writes()?;
             return Ok(0);
         }
+        let mut used = Vec::new();
         let written = store.write(|w| {
             w.append_downloads(&events)?;
             for (key, use_) in &uses {
@@ -158,6 +159,10 @@ impl Analytics {
                 if let Some(mut token) = w.token(&public_key)? {
                     token.last_used = Some(use_.clone());
                     w.put_token(&token)?;
+                    used.push(TokenUsed {
+                        public_key: token.public_key.to_string(),
+                        last_used: use_.clone(),
+                    });
                 }
             }
             self.usage.write(w, &usage)
@@ -165,6 +170,11 @@ impl Analytics {
         match written {
             Ok(alerts) => {
                 super::usage::announce(&self.changes, alerts);
+                // Live views show a token's last use; without this they would wait for a reload.
+                if !used.is_empty() {
+                    self.changes
+                        .announce(ChangeEvent::TokensUsed { uses: used });
+                }
                 for (key, use_) in uses {
                     self.token_use
                         .remove_if(&key, |_, current| *current == use_);
@@ -273,6 +283,53 @@ mod tests {
         assert_eq!(nothing_stored, 0);
         assert!(analytics.notify_budget_spent(flooder));
         assert!(!analytics.notify_budget_spent("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"));
+    }
+
+    #[test]
+    fn a_flush_announces_each_token_use_it_wrote_and_nothing_when_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _disk) = store(&dir.path().join("db.redb"));
+        let key = PublicKey::parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa").unwrap();
+        let token = crate::domain::records::Token {
+            public_key: key.clone(),
+            project: ProjectSlug::parse("acme-prod").unwrap(),
+            label: String::new(),
+            secret_hash: String::new(),
+            created_at: 1,
+            revoked_at: None,
+            last_used: None,
+            expires_at: None,
+            previous: None,
+            former_keys: vec![],
+            allowed_ips: vec![],
+        };
+        store.write(|w| w.put_token(&token)).unwrap();
+        let feed = Arc::new(ChangeFeed::new());
+        let mut subscription = super::super::changes::Subscription::local(&feed);
+        let analytics = Analytics::new(feed.clone(), DroppedEvents::default());
+        analytics.note_token_use(key.as_str(), 42, "10.0.0.7", "Composer/2.8");
+        analytics.note_token_use("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 42, "10.0.0.8", "x");
+        analytics.flush(&store).unwrap();
+        analytics.flush(&store).unwrap();
+        feed.close();
+        let events: Vec<ChangeEvent> = subscription
+            .by_ref()
+            .filter_map(|item| match item {
+                super::super::changes::FeedItem::Change(change) => Some(change.event.clone()),
+                _ => None,
+            })
+            .collect();
+        let expected = ChangeEvent::TokensUsed {
+            uses: vec![TokenUsed {
+                public_key: key.to_string(),
+                last_used: TokenUse {
+                    at: 42,
+                    ip: "10.0.0.7".into(),
+                    user_agent: "Composer/2.8".into(),
+                },
+            }],
+        };
+        assert_eq!(events, vec![expected], "an unknown key is not announced");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::summaries::{
 };
 use crate::domain::audit::AuditEntry;
 use crate::domain::publish_log::PublishEvent;
-use crate::domain::records::{Customer, DownloadEvent, Project};
+use crate::domain::records::{Customer, DownloadEvent, Project, TokenUse};
 use crate::domain::time;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
@@ -104,6 +104,11 @@ pub enum ChangeEvent {
     DownloadsPruned {
         removed: usize,
     },
+    /// Tokens that authenticated since the last analytics write (at most one event a second),
+    /// each with its latest use; no audit entry goes with it.
+    TokensUsed {
+        uses: Vec<TokenUsed>,
+    },
     AdvisoryAdded {
         advisory: AdvisorySummary,
     },
@@ -115,6 +120,13 @@ pub enum ChangeEvent {
     Audited {
         entries: Vec<AuditEntry>,
     },
+}
+
+/// A token's latest use, under the token's current public key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenUsed {
+    pub public_key: String,
+    pub last_used: TokenUse,
 }
 
 /// What a subscriber receives.

@@ -11,6 +11,10 @@ use crate::service::tokens::CreatedToken;
 
 /// The form or question an action opens on the current screen, or the request it makes at once.
 pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(why) = super::refusals::refusal(model, action) {
+        super::update::set_status(model, why, true);
+        return vec![];
+    }
     let tab = model.current();
     let dialog = match (tab, action) {
         (Tab::Customers, _) => {

@@ -1,6 +1,7 @@
 //! What flows into `update` (keys, clock ticks, answers from the background) and what flows out
 //! of it (work for the background). Neither side blocks the other.
 
+use super::model::Tab;
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
@@ -27,6 +28,11 @@ pub enum Msg {
     Loaded(Loaded),
     /// A change went through; the text goes to the status line.
     Done(String),
+    /// A create went through: the row it made, on its screen, to select once a reload brings it.
+    Created {
+        tab: Tab,
+        key: String,
+    },
     /// A request failed; the full message is shown.
     Failed(String),
     TokenCreated(CreatedToken),

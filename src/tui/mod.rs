@@ -8,15 +8,18 @@
 mod customer_forms;
 mod dialog;
 mod forms;
+mod freshness;
 mod input;
 mod licence_forms;
 mod message;
 mod model;
 mod navigation;
+mod refusals;
 mod terminal;
 mod text_input;
 mod update;
 mod views;
+mod wording;
 mod worker;
 
 #[cfg(test)]

@@ -144,6 +144,8 @@ pub struct Model {
     pub advisories_stale: bool,
     /// When the statistics were last asked for (Unix seconds).
     pub stats_asked_at: i64,
+    /// The row a create from this screen made (its screen and key), selected once it is loaded.
+    pub created: Option<(Tab, String)>,
 }
 
 #[derive(Debug, Default)]

@@ -1,6 +1,7 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
 use super::dialog::{Choices, Dialog, Preview, TokenCard};
+use super::freshness::{loaded_tokens, reload_customer_details, select_created, tokens_used};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
@@ -15,6 +16,9 @@ use crate::service::tokens::CreatedToken;
 /// While downloads arrive, statistics are re-read at most this often (seconds); live events
 /// update the sparkline in between.
 const STATS_EVERY: i64 = 5;
+
+/// The audit action of a shared-token alert, which changes a token row without its own event.
+const SHARED_ALERT: &str = "token.shared_alert";
 
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -39,7 +43,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 None => vec![],
             }
         }
+        Msg::Created { tab, key } => {
+            model.created = Some((tab, key));
+            select_created(model);
+            navigation::load_selected(model)
+        }
         Msg::Failed(error) => {
+            let error = super::wording::for_tui(&error);
             match &mut model.dialog {
                 Some(Dialog::Form(form)) if form.waiting => {
                     form.waiting = false;
@@ -78,6 +88,7 @@ fn quit(model: &mut Model) {
 
 /// A new private key, shown this once with a way to write it into an auth.json.
 fn token_card(model: &mut Model, token: CreatedToken, rotated: Option<String>) -> Vec<Effect> {
+    model.created = Some((Tab::Tokens, token.public_key.clone()));
     model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
         host: TextInput::with_text(&model.info.default_host()),
         path: TextInput::default(),
@@ -143,15 +154,24 @@ fn on_tick(model: &mut Model, now: i64) -> Vec<Effect> {
         model.stats_asked_at = now;
         return vec![Effect::Refresh];
     }
-    let stats_due = model.stats_stale && now - model.stats_asked_at >= STATS_EVERY;
+    // A screen that shows download figures keeps them within a second of the feed.
+    let every = match model.current() {
+        Tab::Dashboard | Tab::Downloads | Tab::Customers => 1,
+        _ => STATS_EVERY,
+    };
+    let stats_due = model.stats_stale && now - model.stats_asked_at >= every;
     let mut effects = Vec::new();
     if stats_due || minute_turned {
         model.stats_stale = false;
         model.stats_asked_at = now;
         effects.push(Effect::RefreshStats);
+        // A customer's downloads and licence states move with the traffic and the clock.
+        effects.extend(reload_customer_details(model));
     }
-    // Who is affected walks every download event: after downloads, once a minute at most.
-    if minute_turned && std::mem::take(&mut model.advisories_stale) {
+    // Who is affected walks every download event: after downloads, once a minute at most unless
+    // the screen that shows it is open.
+    let advisories_due = minute_turned || model.current() == Tab::Advisories;
+    if advisories_due && std::mem::take(&mut model.advisories_stale) {
         effects.push(Effect::RefreshAdvisories);
     }
     effects
@@ -176,8 +196,15 @@ fn on_feed(model: &mut Model, item: FeedItem) {
             model.stats_stale = true;
             model.advisories_stale = true;
         }
-        // The change it describes is announced on its own and reloads what it touched.
-        ChangeEvent::Audited { entries } => live_audit(model, entries),
+        ChangeEvent::TokensUsed { uses } => tokens_used(model, uses),
+        // The change it describes is announced on its own and reloads what it touched, except a
+        // shared-token alert, written with the downloads and announced only here.
+        ChangeEvent::Audited { entries } => {
+            if entries.iter().any(|e| e.action == SHARED_ALERT) {
+                model.lists_stale = true;
+            }
+            live_audit(model, entries)
+        }
         // No screen shows publisher tokens.
         ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
         _ => model.lists_stale = true,
@@ -232,12 +259,13 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
     let data = &mut model.data;
     match loaded {
         Loaded::Projects(rows) => data.projects = rows,
-        Loaded::Tokens(rows) => data.tokens = rows,
+        Loaded::Tokens(rows) => loaded_tokens(model, rows),
         Loaded::Licences(rows) => data.licences = rows,
         Loaded::Expiring(rows) => data.expiring = rows,
         Loaded::Customers(rows) => {
             data.customers = rows;
             data.customer_details.clear();
+            select_created(model);
             navigation::clamp_all(model);
             return navigation::load_selected(model);
         }
@@ -268,6 +296,7 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
                 .insert(impact.advisory.id.clone(), impact);
         }
     }
+    select_created(model);
     navigation::clamp_all(model);
     vec![]
 }

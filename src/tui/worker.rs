@@ -2,12 +2,12 @@
 //! drawing and taking keys while the server works (a slow publish, a big statistics query).
 
 use super::message::{Effect, Loaded, Msg};
-use super::model::LIVE_FEED_LEN;
+use super::model::{LIVE_FEED_LEN, Tab};
 use crate::service::admin::{
-    Admin, AdminCommand, AdvisoryImpact, AdvisoryOverview, AuditLog, CustomerDelete, CustomerList,
-    CustomerShow, DashboardStats, DownloadStats, LicenceExpiring, LicenceList, LicencePreview,
-    PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, TokenCreate, TokenList,
-    TokenRotate,
+    Admin, AdminCommand, AdminRequest, AdvisoryImpact, AdvisoryOverview, AuditLog, CustomerDelete,
+    CustomerList, CustomerShow, DashboardStats, DownloadStats, LicenceExpiring, LicenceList,
+    LicencePreview, PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList,
+    TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -57,7 +57,9 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                 PackageShow { name },
             )?))),
             Effect::Change { request, done } => {
-                admin.send(request).map_err(|e| e.to_string())?;
+                if let Some((tab, key)) = change(admin, request)? {
+                    send(Msg::Created { tab, key });
+                }
                 send(Msg::Done(done));
             }
             Effect::CreateToken { project, label } => {
@@ -123,6 +125,24 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
     }
 }
 
+/// Runs a change; a create also answers with the screen and key of the row it made.
+fn change(admin: &Admin, request: AdminRequest) -> Result<Option<(Tab, String)>, String> {
+    let created = match request {
+        AdminRequest::ProjectCreate(create) => {
+            (Tab::Projects, call(admin, create)?.slug.to_string())
+        }
+        AdminRequest::CustomerCreate(create) => {
+            (Tab::Customers, call(admin, create)?.slug.to_string())
+        }
+        AdminRequest::LicenceCreate(create) => (Tab::Licences, call(admin, create)?.id),
+        other => {
+            admin.send(other).map_err(|e| e.to_string())?;
+            return Ok(None);
+        }
+    };
+    Ok(Some(created))
+}
+
 fn preview(admin: &Admin, project: String) -> Result<Msg, String> {
     let slug = project.clone();
     let packages = call(admin, LicencePreview { project: slug })?;
@@ -141,12 +161,6 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
     };
     if everything {
         send(Loaded::Customers(call(admin, CustomerList {})?));
-        let within = "30d".to_string();
-        let expiring = LicenceExpiring {
-            within,
-            customer: None,
-        };
-        send(Loaded::Expiring(call(admin, expiring)?));
         send(Loaded::Projects(call(admin, ProjectList::default())?));
         send(Loaded::Tokens(call(admin, TokenList::default())?));
         send(Loaded::Licences(call(admin, LicenceList::default())?));
@@ -158,6 +172,13 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
         send(Loaded::Advisories(call(admin, AdvisoryOverview {})?));
     }
+    // What expires within 30 days changes with the clock alone, so it comes with the statistics.
+    let within = "30d".to_string();
+    let expiring = LicenceExpiring {
+        within,
+        customer: None,
+    };
+    send(Loaded::Expiring(call(admin, expiring)?));
     send(Loaded::Stats(call(admin, DashboardStats {})?));
     send(Loaded::Report(call(admin, DownloadStats {})?));
     Ok(())

@@ -84,6 +84,16 @@ impl Terminal {
         }
     }
 
+    /// Waits for `text` with no key pressed, failing unless it shows within `bound` of `since`.
+    fn shows_within(&self, text: &str, since: Instant, bound: Duration) {
+        let contents = self.wait_for(text);
+        let took = since.elapsed();
+        assert!(
+            took < bound,
+            "{text:?} took {took:?} to appear (bound {bound:?}):\n{contents}"
+        );
+    }
+
     /// Types `text` a key at a time, as a person would.
     fn type_keys(&mut self, text: &str) {
         for byte in text.bytes() {
@@ -258,5 +268,50 @@ fn an_attached_screen_follows_changes_from_elsewhere_and_lets_the_server_stop() 
         stopping.elapsed()
     );
     tui.wait_for("live updates stopped: the server stopped");
+    tui.quit();
+}
+
+/// What "current" means for the screen: a change shows within this of the command returning.
+const LIVE: Duration = Duration::from_secs(1);
+
+#[test]
+fn a_project_made_with_the_cli_shows_on_an_attached_screen_within_a_second() {
+    let app = Appliance::started();
+    let mut tui = Terminal::start_with(&app, &["tui"]);
+    tui.wait_for("attached through");
+    tui.type_keys("3");
+    tui.wait_for("No projects yet");
+    app.run(&["project", "create", "made-elsewhere"]);
+    tui.shows_within("made-elsewhere", Instant::now(), LIVE);
+    tui.quit();
+}
+
+#[test]
+fn a_project_made_with_the_cli_shows_on_the_in_process_screen_within_a_second() {
+    let app = Appliance::new();
+    let mut tui = Terminal::start(&app);
+    tui.listening();
+    tui.type_keys("3");
+    tui.wait_for("No projects yet");
+    app.run(&["project", "create", "made-elsewhere"]);
+    tui.shows_within("made-elsewhere", Instant::now(), LIVE);
+    tui.quit();
+}
+
+#[test]
+fn a_tokens_last_use_shows_on_an_attached_screen_with_no_key_pressed() {
+    let app = Appliance::started();
+    let token = app.customer("shop");
+    let mut tui = Terminal::start_with(&app, &["tui"]);
+    tui.wait_for("attached through");
+    tui.type_keys("4");
+    tui.wait_for("Last used   never");
+    let response = app.get_as(&token, "/packages.json", &[]);
+    assert_eq!(response.status, 200);
+    // The server writes token uses once a second (off the request path), so a use may wait up
+    // to a second before it is announced; the screen then has the same second as any change.
+    tui.shows_within("from 127.0.0.1", Instant::now(), LIVE * 2);
+    let screen = tui.contents();
+    assert!(screen.contains("just now"), "{screen}");
     tui.quit();
 }
