@@ -13,6 +13,7 @@ mod licence_forms;
 mod message;
 mod model;
 mod navigation;
+mod publishing;
 mod terminal;
 mod text_input;
 mod update;

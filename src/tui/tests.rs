@@ -4,6 +4,8 @@
 mod advisories;
 mod audit;
 mod customers;
+mod publish_log;
+mod publishers;
 mod quit;
 mod tokens;
 
@@ -431,6 +433,10 @@ snapshots! {
     new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
     quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
+    publishers_screen: publishers::on_publishers();
+    publisher_created_card: publishers::created_card();
+    publish_log_screen: publish_log::on_publish_log();
+    publish_attempt_details: publish_log::failure_details();
 }
 
 /// Globex's view: a licence bound to ^2.0, a helper visible because a release requires it, and a

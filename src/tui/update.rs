@@ -1,11 +1,11 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
-use super::dialog::{Choices, Dialog, Preview, TokenCard};
+use super::dialog::{Choices, Dialog, Preview, PublisherCard, TokenCard};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
-use super::{customer_forms, forms, navigation};
+use super::{customer_forms, forms, navigation, publishing};
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
@@ -101,6 +101,14 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
             };
             return token_card(model, rotated.token, Some(note));
         }
+        Msg::PublisherCreated(publisher) => {
+            let publish_url = format!("{}/api/publish", model.info.base_url());
+            let card = PublisherCard {
+                publisher,
+                publish_url,
+            };
+            model.dialog = Some(Dialog::PublisherCreated(Box::new(card)));
+        }
         Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
         Msg::CustomerDeletePlan(plan) => model.dialog = Some(customer_forms::confirm_delete(plan)),
         Msg::Preview {
@@ -178,8 +186,11 @@ fn on_feed(model: &mut Model, item: FeedItem) {
         }
         // The change it describes is announced on its own and reloads what it touched.
         ChangeEvent::Audited { entries } => live_audit(model, entries),
-        // No screen shows publisher tokens.
-        ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
+        ChangeEvent::PublisherCreated { publisher }
+        | ChangeEvent::PublisherRevoked { publisher } => {
+            publishing::publisher_changed(model, publisher)
+        }
+        ChangeEvent::PublishAttempted { entry } => publishing::publish_attempted(model, entry),
         _ => model.lists_stale = true,
     }
 }
@@ -256,6 +267,8 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         Loaded::Stats(stats) => data.stats = stats,
         Loaded::Report(report) => data.report = report,
         Loaded::Audit(rows) => loaded_audit(model, rows),
+        Loaded::Publishers(rows) => data.publishers = rows,
+        Loaded::PublishLog(rows) => publishing::loaded_publish_log(model, rows),
         Loaded::Advisories(rows) => {
             data.advisories = rows;
             data.advisory_details.clear();

@@ -6,8 +6,8 @@ use super::model::LIVE_FEED_LEN;
 use crate::service::admin::{
     Admin, AdminCommand, AdvisoryImpact, AdvisoryOverview, AuditLog, CustomerDelete, CustomerList,
     CustomerShow, DashboardStats, DownloadStats, LicenceExpiring, LicenceList, LicencePreview,
-    PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, TokenCreate, TokenList,
-    TokenRotate,
+    PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, PublishLog,
+    PublisherCreate, PublisherList, TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -79,6 +79,10 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                     overlap,
                 };
                 send(Msg::TokenRotated(call(admin, request)?));
+            }
+            Effect::CreatePublisher { label, packages } => {
+                let request = PublisherCreate { label, packages };
+                send(Msg::PublisherCreated(call(admin, request)?));
             }
             Effect::RefreshAdvisories => send(Msg::Loaded(Loaded::Advisories(call(
                 admin,
@@ -157,6 +161,13 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         };
         send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
         send(Loaded::Advisories(call(admin, AdvisoryOverview {})?));
+        send(Loaded::Publishers(call(admin, PublisherList {})?));
+        let log = PublishLog {
+            limit: LIVE_FEED_LEN,
+        };
+        send(Loaded::PublishLog(
+            admin.rows(log).map_err(|e| e.to_string())?,
+        ));
     }
     send(Loaded::Stats(call(admin, DashboardStats {})?));
     send(Loaded::Report(call(admin, DownloadStats {})?));

@@ -6,6 +6,7 @@ use crate::service::check::RequirementGap;
 use crate::service::preview::{Hidden, PackagePreview, Visible};
 use crate::tui::dialog::{Choices, Confirm, Dialog, Form, Preview, TokenCard};
 use crate::tui::input::KEY_MAP;
+use crate::tui::model::Tab;
 use crate::tui::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -38,6 +39,16 @@ pub fn render(frame: &mut Frame, dialog: &Dialog) {
             format!(" What {} sees ", preview.project),
             preview_text(preview),
             preview.scroll,
+        ),
+        Dialog::PublisherCreated(card) => (
+            " Publisher token created ".into(),
+            super::publishers::card_text(card),
+            0,
+        ),
+        Dialog::Details(details) => (
+            format!(" {} ", details.title),
+            super::publish_log::details_text(details),
+            details.scroll,
         ),
     };
     let width = (area.width.saturating_sub(2)).min(100);
@@ -329,8 +340,9 @@ fn describe(reason: &Hidden) -> String {
 }
 
 fn help() -> Text<'static> {
+    let screens: Vec<&str> = Tab::ALL.iter().map(|t| t.title()).collect();
     let mut lines = vec![Line::from(Span::styled(
-        "Screens: Dashboard · Customers · Projects · Tokens · Licences · Packages · Downloads · Audit · Advisories",
+        format!("Screens: {}", screens.join(" · ")),
         dim(),
     ))];
     for (keys, what) in KEY_MAP {
