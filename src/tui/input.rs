@@ -32,6 +32,7 @@ pub enum Action {
     Extend,
     Move,
     Rotate,
+    Sort,
     // In a text field.
     Type(char),
     Backspace,
@@ -150,6 +151,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('t') => Action::Extend,
         KeyCode::Char('m') => Action::Move,
         KeyCode::Char('o') => Action::Rotate,
+        KeyCode::Char('s') => Action::Sort,
         _ => Action::Nothing,
     }
 }
@@ -184,6 +186,10 @@ pub const KEY_MAP: &[(&str, &str)] = &[
         "rotate a token: a new key pair, the old one kept for an overlap",
     ),
     ("p", "preview what a project sees"),
+    (
+        "s",
+        "sort the Licences: created, expiry, customer, project, package, state",
+    ),
     ("r", "refresh now"),
     ("?", "this help"),
     (

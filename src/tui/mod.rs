@@ -10,6 +10,7 @@ mod dialog;
 mod forms;
 mod input;
 mod licence_forms;
+mod licence_order;
 mod message;
 mod model;
 mod navigation;

@@ -1,6 +1,7 @@
 //! Everything the screen shows, as plain data. Views only read it; `update` alone changes it.
 
 use super::dialog::Dialog;
+use super::licence_order::{self, LicenceSort};
 use super::text_input::TextInput;
 use crate::domain::audit::{Actor, AuditEntry};
 use crate::domain::publish_log::PublishEvent;
@@ -176,6 +177,8 @@ pub struct TabState {
     pub filters: HashMap<Tab, TextInput>,
     /// The filter being typed, when `/` was pressed.
     pub editing_filter: bool,
+    /// The column the Licences screen is sorted by (`s` cycles it).
+    pub licence_sort: LicenceSort,
 }
 
 impl Model {
@@ -234,14 +237,21 @@ impl Model {
             .collect()
     }
 
+    /// Licences narrowed by id, customer, package, project, kind or state, in the chosen order.
     pub fn visible_licences(&self) -> Vec<&LicenceSummary> {
         let rows = self.data.licences.iter();
-        rows.filter(|l| {
-            let text = [l.packages.join(" "), l.projects.join(" ")];
-            let fields = [&l.id, &l.customer, &l.holder, &text[0], &text[1]];
-            self.matches(Tab::Licences, &fields.map(String::as_str))
-        })
-        .collect()
+        let mut rows: Vec<&LicenceSummary> = rows
+            .filter(|l| {
+                let text = [l.packages.join(" "), l.projects.join(" ")];
+                let state = licence_order::state(l, self.now).as_str();
+                let fields = [&l.id, &l.customer, &l.holder, &text[0], &text[1], &l.kind];
+                let mut fields = fields.map(String::as_str).to_vec();
+                fields.push(state);
+                self.matches(Tab::Licences, &fields)
+            })
+            .collect();
+        self.tab.licence_sort.sort(&mut rows, self.now);
+        rows
     }
 
     pub fn visible_packages(&self) -> Vec<&PackageSummary> {

@@ -4,6 +4,7 @@
 mod advisories;
 mod audit;
 mod customers;
+mod licences;
 mod publish_log;
 mod publishers;
 mod quit;
@@ -433,6 +434,7 @@ snapshots! {
     new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
     quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
+    licences_sorted_by_expiry: licences::on_licences(1);
     publishers_screen: publishers::on_publishers();
     publisher_created_card: publishers::created_card();
     publish_log_screen: publish_log::on_publish_log();

@@ -338,6 +338,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             model.tab.filters.entry(model.current()).or_default().end();
         }
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Sort if model.current() == Tab::Licences => sort_licences(model),
         Action::Yes if matches!(model.dialog, Some(Dialog::Quit { .. })) => model.quit = true,
         Action::Yes => return forms::confirmed(model),
         Action::No => {
@@ -357,6 +358,15 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         _ => return forms::open(model, action),
     }
     vec![]
+}
+
+/// The next sort column; the cursor stays on the licence it was on.
+fn sort_licences(model: &mut Model) {
+    let id = model.selected_licence().map(|l| l.id.clone());
+    model.tab.licence_sort = model.tab.licence_sort.next();
+    let visible = model.visible_licences();
+    let index = visible.iter().position(|l| Some(&l.id) == id.as_ref());
+    model.tab.selected.insert(Tab::Licences, index.unwrap_or(0));
 }
 
 fn back(model: &mut Model) {

@@ -206,9 +206,10 @@ fn hints(model: &Model) -> Line<'static> {
                 ("a/u", "(de)activate"),
                 ("t", "extend"),
                 ("e", "edit"),
-                ("m", "move"),
                 ("x", "revoke"),
-                ("p", "preview"),
+                ("/", "filter"),
+                ("s", "sort"),
+                ("?", "help"),
             ],
             Tab::Packages => &[
                 ("n", "publish"),
