@@ -1,5 +1,6 @@
 //! Dialogs over the current screen: forms, confirmations, the new-token card, previews, help.
 
+use super::model::Tab;
 use super::text_input::TextInput;
 use crate::service::admin::AdminRequest;
 use crate::service::check::RequirementGap;
@@ -9,8 +10,10 @@ use crate::service::tokens::CreatedToken;
 
 #[derive(Debug)]
 pub enum Dialog {
+    /// Help for the screen it was asked on.
     Help {
         scroll: u16,
+        tab: Tab,
     },
     Form(Form),
     Confirm(Confirm),

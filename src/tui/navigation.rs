@@ -60,7 +60,7 @@ pub fn move_cursor(model: &mut Model, action: Action) -> Vec<Effect> {
 
 fn dialog_scroll(model: &mut Model) -> Option<&mut u16> {
     match &mut model.dialog {
-        Some(Dialog::Help { scroll }) => Some(scroll),
+        Some(Dialog::Help { scroll, .. }) => Some(scroll),
         Some(Dialog::Preview(preview)) => Some(&mut preview.scroll),
         Some(Dialog::Details(details)) => Some(&mut details.scroll),
         _ => None,

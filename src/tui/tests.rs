@@ -4,6 +4,7 @@
 mod advisories;
 mod audit;
 mod customers;
+mod help;
 mod licences;
 mod publish_log;
 mod publishers;
@@ -435,6 +436,8 @@ snapshots! {
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
     quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
     licences_sorted_by_expiry: licences::on_licences(1);
+    help_on_licences: help::help_on(Tab::Licences);
+    help_on_publish_log: help::help_on(Tab::PublishLog);
     publishers_screen: publishers::on_publishers();
     publisher_created_card: publishers::created_card();
     publish_log_screen: publish_log::on_publish_log();

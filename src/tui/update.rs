@@ -332,7 +332,10 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => quit(model),
-        Action::Help => model.dialog = Some(Dialog::Help { scroll: 0 }),
+        Action::Help => {
+            let tab = model.current();
+            model.dialog = Some(Dialog::Help { scroll: 0, tab });
+        }
         Action::Filter => {
             model.tab.editing_filter = true;
             model.tab.filters.entry(model.current()).or_default().end();

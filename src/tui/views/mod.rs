@@ -6,6 +6,7 @@ mod customers;
 mod dashboard;
 mod dialogs;
 mod downloads;
+pub mod help;
 mod lists;
 mod packages;
 mod publish_log;
