@@ -108,6 +108,10 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 publish_url,
             };
             model.dialog = Some(Dialog::PublisherCreated(Box::new(card)));
+            // The new row comes on the feed; without one, reload by hand.
+            if model.live_error.is_some() {
+                return vec![Effect::Refresh];
+            }
         }
         Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
         Msg::CustomerDeletePlan(plan) => model.dialog = Some(customer_forms::confirm_delete(plan)),

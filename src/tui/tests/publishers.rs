@@ -146,6 +146,19 @@ fn a_created_publisher_shows_its_private_key_once_with_the_upload_command() {
 }
 
 #[test]
+fn without_a_feed_a_created_publisher_reloads_the_list_by_hand() {
+    let mut model = on_publishers();
+    assert!(update(&mut model, Msg::PublisherCreated(created())).is_empty());
+    update(&mut model, key(KeyCode::Esc));
+    update(&mut model, Msg::LiveEnded("the server stopped".into()));
+    let effects = update(&mut model, Msg::PublisherCreated(created()));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Refresh]),
+        "{effects:?}"
+    );
+}
+
+#[test]
 fn revoking_a_publisher_asks_first_and_sends_the_same_request_as_the_cli() {
     let mut model = on_publishers();
     press(&mut model, "j");
