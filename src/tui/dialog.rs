@@ -1,20 +1,28 @@
 //! Dialogs over the current screen: forms, confirmations, the new-token card, previews, help.
 
+use super::model::Tab;
 use super::text_input::TextInput;
 use crate::service::admin::AdminRequest;
 use crate::service::check::RequirementGap;
 use crate::service::preview::PackagePreview;
+use crate::service::publishers::CreatedPublisher;
 use crate::service::tokens::CreatedToken;
 
 #[derive(Debug)]
 pub enum Dialog {
+    /// Help for the screen it was asked on.
     Help {
         scroll: u16,
+        tab: Tab,
     },
     Form(Form),
     Confirm(Confirm),
     TokenCreated(Box<TokenCard>),
     Preview(Preview),
+    /// A new publisher token, its private key shown this once.
+    PublisherCreated(Box<PublisherCard>),
+    /// A text too long for its row, in full (a publish failure's error).
+    Details(Details),
     /// Quitting stops the server in this process; what was open returns if the operator stays.
     Quit {
         behind: Option<Box<Dialog>>,
@@ -29,6 +37,7 @@ pub enum FormKind {
         slug: String,
     },
     NewToken,
+    NewPublisher,
     /// The overlap is asked for; submitting it is the confirmation.
     RotateToken {
         public_key: String,
@@ -260,5 +269,24 @@ pub struct Preview {
     pub packages: Vec<PackagePreview>,
     /// Hosted requirements nothing visible satisfies: `composer install` would fail.
     pub gaps: Vec<RequirementGap>,
+    pub scroll: u16,
+}
+
+#[derive(Debug)]
+pub struct PublisherCard {
+    pub publisher: CreatedPublisher,
+    /// Where CI uploads releases with it.
+    pub publish_url: String,
+}
+
+#[derive(Debug)]
+pub struct Details {
+    pub title: String,
+    /// (label, value), one a line.
+    pub fields: Vec<(&'static str, String)>,
+    /// What to do about it, when there is something.
+    pub note: Option<String>,
+    /// The long text itself, as many lines as it has.
+    pub body: String,
     pub scroll: u16,
 }

@@ -4,7 +4,7 @@ use super::dialog::{Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
-use super::{customer_forms, licence_forms};
+use super::{customer_forms, licence_forms, publishing};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::summaries::ProjectDeletion;
 use crate::service::tokens::CreatedToken;
@@ -65,6 +65,7 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             form(kind, title, vec![Field::new("Overlap", hint, "")])
         }),
         (Tab::Licences, _) => licence_forms::dialog(model, action),
+        (Tab::Publishers, _) => publishing::dialog(model, action),
         (Tab::Packages, Action::Revoke | Action::Deactivate | Action::Delete) => {
             version_dialog(model, action)
         }
@@ -336,5 +337,6 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
             format!("removed {package} {}", form.value(0)),
         ),
         FormKind::Publish => Effect::Publish(form.value(0)),
+        FormKind::NewPublisher => publishing::submit(form),
     })
 }

@@ -32,6 +32,7 @@ pub enum Action {
     Extend,
     Move,
     Rotate,
+    Sort,
     // In a text field.
     Type(char),
     Backspace,
@@ -62,6 +63,7 @@ fn context(model: &Model) -> Context {
         Some(Dialog::Form(_)) | Some(Dialog::TokenCreated(_)) => Context::Text,
         Some(Dialog::Confirm(_)) | Some(Dialog::Quit { .. }) => Context::Question,
         Some(Dialog::Help { .. }) | Some(Dialog::Preview(_)) => Context::Reading,
+        Some(Dialog::PublisherCreated(_)) | Some(Dialog::Details(_)) => Context::Reading,
         None if model.tab.editing_filter => Context::Text,
         None => Context::Lists,
     }
@@ -132,6 +134,8 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Tab | KeyCode::Right | KeyCode::Char('l') => Action::NextTab,
         KeyCode::BackTab | KeyCode::Left | KeyCode::Char('h') => Action::PrevTab,
         KeyCode::Char(c @ '1'..='9') => Action::GoTab(c as usize - '1' as usize),
+        // The screens after the ninth share 0: pressed again, it moves on to the next of them.
+        KeyCode::Char('0') => Action::GoTab(9),
         KeyCode::Enter => Action::Open,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('?') => Action::Help,
@@ -147,6 +151,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('t') => Action::Extend,
         KeyCode::Char('m') => Action::Move,
         KeyCode::Char('o') => Action::Rotate,
+        KeyCode::Char('s') => Action::Sort,
         _ => Action::Nothing,
     }
 }
@@ -154,17 +159,26 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
 /// Every key, for the help screen and the README: (keys, what they do).
 pub const KEY_MAP: &[(&str, &str)] = &[
     ("Tab / Shift-Tab, ←/→, h/l", "next / previous screen"),
-    ("1 … 9", "go to a screen"),
+    (
+        "1 … 9, 0",
+        "go to a screen; 0: Publishers, pressed again: Publish log",
+    ),
     ("↑/↓, k/j", "move in a list"),
     ("g/G, Home/End", "first / last row"),
     ("PgUp/PgDn, Ctrl-u/Ctrl-d", "a page up / down"),
-    ("Enter", "open: a project's tokens, a package's versions"),
+    (
+        "Enter",
+        "open: a project's tokens, a publish attempt in full",
+    ),
     ("Esc", "back: close a dialog, clear the filter"),
     ("/", "filter the list (Downloads: by project or package)"),
-    ("n", "new customer / project / token / licence / release"),
+    (
+        "n",
+        "new customer / project / token / licence / release / publisher",
+    ),
     ("e", "rename a customer or project / edit a licence's terms"),
     ("d", "delete a customer or project / remove a version"),
-    ("x", "revoke a token or licence / yank a version"),
+    ("x", "revoke a token, licence or publisher / yank a version"),
     ("a / u", "(de)activate a licence; u: unyank a version"),
     ("t / m", "extend a licence / move it to another project"),
     (
@@ -172,6 +186,10 @@ pub const KEY_MAP: &[(&str, &str)] = &[
         "rotate a token: a new key pair, the old one kept for an overlap",
     ),
     ("p", "preview what a project sees"),
+    (
+        "s",
+        "sort the Licences: created, expiry, customer, project, package, state",
+    ),
     ("r", "refresh now"),
     ("?", "this help"),
     (

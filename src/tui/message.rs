@@ -3,6 +3,7 @@
 
 use super::model::Tab;
 use crate::domain::audit::AuditEntry;
+use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::Project;
 use crate::service::admin::AdminRequest;
 use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
@@ -12,9 +13,11 @@ use crate::service::customers::{CustomerDeletion, CustomerDetail, CustomerSummar
 use crate::service::licences::ExpiringLicence;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::preview::PackagePreview;
+use crate::service::publishers::CreatedPublisher;
 use crate::service::stats::{DashboardStats, DownloadReport};
 use crate::service::summaries::LicenceSummary;
 use crate::service::summaries::ProjectDeletion;
+use crate::service::summaries::PublisherSummary;
 use crate::service::summaries::TokenSummary;
 use crate::service::tokens::{CreatedToken, RotatedToken};
 use ratatui::crossterm::event::KeyEvent;
@@ -37,6 +40,7 @@ pub enum Msg {
     Failed(String),
     TokenCreated(CreatedToken),
     TokenRotated(RotatedToken),
+    PublisherCreated(CreatedPublisher),
     DeletePlan(ProjectDeletion),
     CustomerDeletePlan(CustomerDeletion),
     Preview {
@@ -71,6 +75,9 @@ pub enum Loaded {
     /// Every advisory, newest first, with its counts.
     Advisories(Vec<AdvisoryCounts>),
     Advisory(AdvisoryImpact),
+    Publishers(Vec<PublisherSummary>),
+    /// The latest publish attempts, newest first.
+    PublishLog(Vec<PublishEvent>),
 }
 
 #[derive(Debug)]
@@ -95,6 +102,11 @@ pub enum Effect {
     RotateToken {
         public_key: String,
         overlap: Option<String>,
+    },
+    /// A publisher token for CI uploads; empty `packages` may publish any package.
+    CreatePublisher {
+        label: Option<String>,
+        packages: Vec<String>,
     },
     PlanDelete(String),
     PlanDeleteCustomer(String),

@@ -1,8 +1,10 @@
 //! Everything the screen shows, as plain data. Views only read it; `update` alone changes it.
 
 use super::dialog::Dialog;
+use super::licence_order::{self, LicenceSort};
 use super::text_input::TextInput;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{Actor, AuditEntry};
+use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
 use crate::service::customers::{CustomerDetail, CustomerSummary};
@@ -10,6 +12,7 @@ use crate::service::licences::ExpiringLicence;
 use crate::service::packages::{PackageDetail, PackageSummary};
 use crate::service::stats::{DashboardStats, DownloadReport};
 use crate::service::summaries::LicenceSummary;
+use crate::service::summaries::PublisherSummary;
 use crate::service::summaries::TokenSummary;
 use std::collections::{HashMap, VecDeque};
 
@@ -28,10 +31,12 @@ pub enum Tab {
     Downloads,
     Audit,
     Advisories,
+    Publishers,
+    PublishLog,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 11] = [
         Tab::Dashboard,
         Tab::Customers,
         Tab::Projects,
@@ -41,6 +46,8 @@ impl Tab {
         Tab::Downloads,
         Tab::Audit,
         Tab::Advisories,
+        Tab::Publishers,
+        Tab::PublishLog,
     ];
 
     pub fn title(self) -> &'static str {
@@ -54,6 +61,8 @@ impl Tab {
             Tab::Downloads => "Downloads",
             Tab::Audit => "Audit",
             Tab::Advisories => "Advisories",
+            Tab::Publishers => "Publishers",
+            Tab::PublishLog => "Publish log",
         }
     }
 
@@ -88,6 +97,17 @@ impl ServerInfo {
                 .replace("0.0.0.0", "127.0.0.1"),
         }
     }
+
+    /// Where CI reaches the server: the public URL, else the first listener's.
+    pub fn base_url(&self) -> String {
+        match self.public_url.as_deref() {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let first = self.listen.split(", ").next().unwrap_or("");
+                first.trim_end_matches('/').replace("0.0.0.0", "127.0.0.1")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -112,6 +132,10 @@ pub struct Data {
     pub advisories: Vec<AdvisoryCounts>,
     /// `advisory impact` of advisories looked at since the last reload, by id.
     pub advisory_details: HashMap<String, AdvisoryImpact>,
+    /// Publisher tokens (CI uploads), oldest first, kept up to date from the change feed.
+    pub publishers: Vec<PublisherSummary>,
+    /// The latest publish attempts from every route, newest first, growing from the change feed.
+    pub publish_log: VecDeque<PublishEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +179,8 @@ pub struct TabState {
     pub filters: HashMap<Tab, TextInput>,
     /// The filter being typed, when `/` was pressed.
     pub editing_filter: bool,
+    /// The column the Licences screen is sorted by (`s` cycles it).
+    pub licence_sort: LicenceSort,
 }
 
 impl Model {
@@ -213,14 +239,21 @@ impl Model {
             .collect()
     }
 
+    /// Licences narrowed by id, customer, package, project, kind or state, in the chosen order.
     pub fn visible_licences(&self) -> Vec<&LicenceSummary> {
         let rows = self.data.licences.iter();
-        rows.filter(|l| {
-            let text = [l.packages.join(" "), l.projects.join(" ")];
-            let fields = [&l.id, &l.customer, &l.holder, &text[0], &text[1]];
-            self.matches(Tab::Licences, &fields.map(String::as_str))
-        })
-        .collect()
+        let mut rows: Vec<&LicenceSummary> = rows
+            .filter(|l| {
+                let text = [l.packages.join(" "), l.projects.join(" ")];
+                let state = licence_order::state(l, self.now).as_str();
+                let fields = [&l.id, &l.customer, &l.holder, &text[0], &text[1], &l.kind];
+                let mut fields = fields.map(String::as_str).to_vec();
+                fields.push(state);
+                self.matches(Tab::Licences, &fields)
+            })
+            .collect();
+        self.tab.licence_sort.sort(&mut rows, self.now);
+        rows
     }
 
     pub fn visible_packages(&self) -> Vec<&PackageSummary> {
@@ -268,6 +301,42 @@ impl Model {
             .collect()
     }
 
+    /// Publisher tokens narrowed by label, public key or package.
+    pub fn visible_publishers(&self) -> Vec<&PublisherSummary> {
+        let rows = self.data.publishers.iter();
+        rows.filter(|p| {
+            let packages = p.packages.join(" ");
+            self.matches(Tab::Publishers, &[&p.label, &p.public_key, &packages])
+        })
+        .collect()
+    }
+
+    pub fn selected_publisher(&self) -> Option<&PublisherSummary> {
+        self.visible_publishers()
+            .get(self.selected(Tab::Publishers))
+            .copied()
+    }
+
+    /// When a publisher token last published, as far as the audit entries held go back.
+    pub fn publisher_last_used(&self, public_key: &str) -> Option<i64> {
+        let by = |e: &&AuditEntry| matches!(&e.actor, Actor::Publisher { public_key: key, .. } if key == public_key);
+        let entry = self.data.audit.iter().find(by)?;
+        Some(entry.at_micros / 1_000_000)
+    }
+
+    /// The publish log narrowed by package, file, route, outcome or message.
+    pub fn visible_publish_log(&self) -> Vec<&PublishEvent> {
+        let rows = self.data.publish_log.iter();
+        rows.filter(|e| {
+            let fields =
+                [&e.package, &e.version, &e.file, &e.message].map(|f| f.as_deref().unwrap_or(""));
+            let [package, version, file, message] = fields;
+            let all = [package, version, file, message, &e.source, &e.outcome];
+            self.matches(Tab::PublishLog, &all)
+        })
+        .collect()
+    }
+
     pub fn row_count(&self, tab: Tab) -> usize {
         match tab {
             Tab::Dashboard => 0,
@@ -279,6 +348,8 @@ impl Model {
             Tab::Downloads => self.visible_live().len(),
             Tab::Audit => self.visible_audit().len(),
             Tab::Advisories => self.visible_advisories().len(),
+            Tab::Publishers => self.visible_publishers().len(),
+            Tab::PublishLog => self.visible_publish_log().len(),
         }
     }
 

@@ -9,12 +9,16 @@ use super::text_input::TextInput;
 /// Rows a page key moves; the list scrolls to keep the cursor in view whatever the height.
 const PAGE: isize = 10;
 
+/// The first screen without a number key of its own: `0` reaches it and those after it.
+const EXTRA: usize = 9;
+
 pub fn switch_tab(model: &mut Model, action: Action) -> Vec<Effect> {
     let count = Tab::ALL.len();
     let index = model.current().index();
     let next = match action {
         Action::NextTab => (index + 1) % count,
         Action::PrevTab => (index + count - 1) % count,
+        Action::GoTab(EXTRA) if index >= EXTRA => EXTRA + (index + 1 - EXTRA) % (count - EXTRA),
         Action::GoTab(n) if n < count => n,
         _ => index,
     };
@@ -56,8 +60,9 @@ pub fn move_cursor(model: &mut Model, action: Action) -> Vec<Effect> {
 
 fn dialog_scroll(model: &mut Model) -> Option<&mut u16> {
     match &mut model.dialog {
-        Some(Dialog::Help { scroll }) => Some(scroll),
+        Some(Dialog::Help { scroll, .. }) => Some(scroll),
         Some(Dialog::Preview(preview)) => Some(&mut preview.scroll),
+        Some(Dialog::Details(details)) => Some(&mut details.scroll),
         _ => None,
     }
 }
@@ -136,8 +141,12 @@ pub fn clamp_all(model: &mut Model) {
     }
 }
 
-/// Enter on a project shows its tokens.
+/// Enter on a project shows its tokens; on a publish attempt, the whole of it.
 pub fn open(model: &mut Model) -> Vec<Effect> {
+    if model.current() == Tab::PublishLog {
+        model.dialog = super::publishing::entry_details(model);
+        return vec![];
+    }
     if model.current() != Tab::Projects {
         return vec![];
     }

@@ -6,7 +6,11 @@ mod audit;
 mod charts;
 mod created;
 mod customers;
+mod help;
+mod licences;
 mod live;
+mod publish_log;
+mod publishers;
 mod quit;
 mod refusals;
 mod tokens;
@@ -437,6 +441,13 @@ snapshots! {
     new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
     quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
+    licences_sorted_by_expiry: licences::on_licences(1);
+    help_on_licences: help::help_on(Tab::Licences);
+    help_on_publish_log: help::help_on(Tab::PublishLog);
+    publishers_screen: publishers::on_publishers();
+    publisher_created_card: publishers::created_card();
+    publish_log_screen: publish_log::on_publish_log();
+    publish_attempt_details: publish_log::failure_details();
 }
 
 /// Globex's view: a licence bound to ^2.0, a helper visible because a release requires it, and a

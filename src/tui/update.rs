@@ -1,12 +1,12 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
-use super::dialog::{Choices, Dialog, Preview, TokenCard};
+use super::dialog::{Choices, Dialog, Preview, PublisherCard, TokenCard};
 use super::freshness::{loaded_tokens, reload_customer_details, select_created, tokens_used};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
-use super::{customer_forms, forms, navigation};
+use super::{customer_forms, forms, navigation, publishing};
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
@@ -112,6 +112,18 @@ fn on_result(model: &mut Model, msg: Msg) -> Vec<Effect> {
             };
             return token_card(model, rotated.token, Some(note));
         }
+        Msg::PublisherCreated(publisher) => {
+            let publish_url = format!("{}/api/publish", model.info.base_url());
+            let card = PublisherCard {
+                publisher,
+                publish_url,
+            };
+            model.dialog = Some(Dialog::PublisherCreated(Box::new(card)));
+            // The new row comes on the feed; without one, reload by hand.
+            if model.live_error.is_some() {
+                return vec![Effect::Refresh];
+            }
+        }
         Msg::DeletePlan(plan) => model.dialog = Some(forms::confirm_delete(plan)),
         Msg::CustomerDeletePlan(plan) => model.dialog = Some(customer_forms::confirm_delete(plan)),
         Msg::Preview {
@@ -205,8 +217,11 @@ fn on_feed(model: &mut Model, item: FeedItem) {
             }
             live_audit(model, entries)
         }
-        // No screen shows publisher tokens.
-        ChangeEvent::PublisherCreated { .. } | ChangeEvent::PublisherRevoked { .. } => {}
+        ChangeEvent::PublisherCreated { publisher }
+        | ChangeEvent::PublisherRevoked { publisher } => {
+            publishing::publisher_changed(model, publisher)
+        }
+        ChangeEvent::PublishAttempted { entry } => publishing::publish_attempted(model, entry),
         _ => model.lists_stale = true,
     }
 }
@@ -285,6 +300,8 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
         Loaded::Stats(stats) => data.stats = stats,
         Loaded::Report(report) => data.report = report,
         Loaded::Audit(rows) => loaded_audit(model, rows),
+        Loaded::Publishers(rows) => data.publishers = rows,
+        Loaded::PublishLog(rows) => publishing::loaded_publish_log(model, rows),
         Loaded::Advisories(rows) => {
             data.advisories = rows;
             data.advisory_details.clear();
@@ -349,12 +366,16 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => quit(model),
-        Action::Help => model.dialog = Some(Dialog::Help { scroll: 0 }),
+        Action::Help => {
+            let tab = model.current();
+            model.dialog = Some(Dialog::Help { scroll: 0, tab });
+        }
         Action::Filter => {
             model.tab.editing_filter = true;
             model.tab.filters.entry(model.current()).or_default().end();
         }
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Sort if model.current() == Tab::Licences => sort_licences(model),
         Action::Yes if matches!(model.dialog, Some(Dialog::Quit { .. })) => model.quit = true,
         Action::Yes => return forms::confirmed(model),
         Action::No => {
@@ -374,6 +395,15 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         _ => return forms::open(model, action),
     }
     vec![]
+}
+
+/// The next sort column; the cursor stays on the licence it was on.
+fn sort_licences(model: &mut Model) {
+    let id = model.selected_licence().map(|l| l.id.clone());
+    model.tab.licence_sort = model.tab.licence_sort.next();
+    let visible = model.visible_licences();
+    let index = visible.iter().position(|l| Some(&l.id) == id.as_ref());
+    model.tab.selected.insert(Tab::Licences, index.unwrap_or(0));
 }
 
 fn back(model: &mut Model) {

@@ -6,8 +6,8 @@ use super::model::{LIVE_FEED_LEN, Tab};
 use crate::service::admin::{
     Admin, AdminCommand, AdminRequest, AdvisoryImpact, AdvisoryOverview, AuditLog, CustomerDelete,
     CustomerList, CustomerShow, DashboardStats, DownloadStats, LicenceExpiring, LicenceList,
-    LicencePreview, PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList,
-    TokenCreate, TokenList, TokenRotate,
+    LicencePreview, PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, PublishLog,
+    PublisherCreate, PublisherList, TokenCreate, TokenList, TokenRotate,
 };
 use crate::service::publish::{PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
@@ -81,6 +81,10 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                     overlap,
                 };
                 send(Msg::TokenRotated(call(admin, request)?));
+            }
+            Effect::CreatePublisher { label, packages } => {
+                let request = PublisherCreate { label, packages };
+                send(Msg::PublisherCreated(call(admin, request)?));
             }
             Effect::RefreshAdvisories => send(Msg::Loaded(Loaded::Advisories(call(
                 admin,
@@ -171,6 +175,13 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
         };
         send(Loaded::Audit(admin.rows(audit).map_err(|e| e.to_string())?));
         send(Loaded::Advisories(call(admin, AdvisoryOverview {})?));
+        send(Loaded::Publishers(call(admin, PublisherList {})?));
+        let log = PublishLog {
+            limit: LIVE_FEED_LEN,
+        };
+        send(Loaded::PublishLog(
+            admin.rows(log).map_err(|e| e.to_string())?,
+        ));
     }
     // What expires within 30 days changes with the clock alone, so it comes with the statistics.
     let within = "30d".to_string();

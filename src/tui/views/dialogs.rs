@@ -5,7 +5,6 @@ use crate::service::auth_json::{composer_config_line, document_for};
 use crate::service::check::RequirementGap;
 use crate::service::preview::{Hidden, PackagePreview, Visible};
 use crate::tui::dialog::{Choices, Confirm, Dialog, Form, Preview, TokenCard};
-use crate::tui::input::KEY_MAP;
 use crate::tui::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -22,7 +21,11 @@ pub fn render(frame: &mut Frame, dialog: &Dialog) {
     }
     let area = frame.area();
     let (title, text, scroll): (String, Text, u16) = match dialog {
-        Dialog::Help { scroll } => (" Keys ".into(), help(), *scroll),
+        Dialog::Help { scroll, tab } => (
+            format!(" Help: {} ", tab.title()),
+            super::help::text(*tab),
+            *scroll,
+        ),
         Dialog::Form(form) => (format!(" {} ", form.title), form_text(form), 0),
         Dialog::Confirm(confirm) => (format!(" {} ", confirm.title), confirm_text(confirm), 0),
         Dialog::Quit { .. } => (" Quit ".into(), quit_text(), 0),
@@ -38,6 +41,16 @@ pub fn render(frame: &mut Frame, dialog: &Dialog) {
             format!(" What {} sees ", preview.project),
             preview_text(preview),
             preview.scroll,
+        ),
+        Dialog::PublisherCreated(card) => (
+            " Publisher token created ".into(),
+            super::publishers::card_text(card),
+            0,
+        ),
+        Dialog::Details(details) => (
+            format!(" {} ", details.title),
+            super::publish_log::details_text(details),
+            details.scroll,
         ),
     };
     let width = (area.width.saturating_sub(2)).min(100);
@@ -326,18 +339,4 @@ fn describe(reason: &Hidden) -> String {
         Hidden::LicenceRevoked { licence } => format!("licence {licence} revoked"),
         Hidden::NotCovered => "not covered by any activated licence".into(),
     }
-}
-
-fn help() -> Text<'static> {
-    let mut lines = vec![Line::from(Span::styled(
-        "Screens: Dashboard · Customers · Projects · Tokens · Licences · Packages · Downloads · Audit · Advisories",
-        dim(),
-    ))];
-    for (keys, what) in KEY_MAP {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{keys:<26}"), accent()),
-            Span::raw(what.to_string()),
-        ]));
-    }
-    Text::from(lines)
 }

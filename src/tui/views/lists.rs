@@ -3,6 +3,7 @@
 use super::style::{ago, bad, dim, good, header, notice, selected, short_key, shown, when};
 use super::{empty, filter_line};
 use crate::service::summaries::{LicenceSummary, TokenSummary};
+use crate::tui::licence_order::{self, LicenceState};
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -184,7 +185,11 @@ fn token_details(t: &TokenSummary, now: i64) -> Vec<Line<'static>> {
 pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Licences);
     let licences = model.visible_licences();
-    let block = titled(format!(" Licences ({}) ", licences.len()));
+    let sort = model.tab.licence_sort.name();
+    let block = titled(format!(
+        " Licences ({}) · sorted by {sort} ",
+        licences.len()
+    ));
     if licences.is_empty() {
         let hint = empty(model, "No licences yet. Press n to create one.");
         frame.render_widget(hint.block(block), area);
@@ -196,10 +201,10 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
             None => "perpetual".into(),
         };
         let style = if l.revoked { dim() } else { Default::default() };
-        let state = if l.revoked {
-            Span::styled("revoked", bad())
-        } else {
-            Span::styled("active", good())
+        let state = match licence_order::state(l, model.now) {
+            LicenceState::Active => Span::styled("active", good()),
+            LicenceState::Expired => Span::styled("expired", notice()),
+            LicenceState::Revoked => Span::styled("revoked", bad()),
         };
         Row::new(vec![
             Cell::from(l.id.clone()),

@@ -7,15 +7,18 @@ mod customers;
 mod dashboard;
 mod dialogs;
 mod downloads;
+pub mod help;
 mod lists;
 mod packages;
+mod publish_log;
+mod publishers;
 mod shared_tokens;
 pub mod style;
 
 use super::dialog::Dialog;
 use super::model::{Model, Tab};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs};
 use style::{accent, bad, bold, dim, notice, selected};
@@ -38,6 +41,8 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Tab::Downloads => downloads::render(frame, body, model),
         Tab::Audit => audit::render(frame, body, model),
         Tab::Advisories => advisories::render(frame, body, model),
+        Tab::Publishers => publishers::render(frame, body, model),
+        Tab::PublishLog => publish_log::render(frame, body, model),
     }
     footer(frame, bottom, model);
     if let Some(dialog) = &model.dialog {
@@ -53,6 +58,9 @@ fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
     // Dividers only where every name still fits whole with them; at 80 columns one space apart.
     let divided = area.width >= names + 3 * screens;
     let padded = area.width >= names + 2 * screens;
+    if area.width < names + screens - 1 {
+        return tab_window(frame, area, model.current().index());
+    }
     let (divider, padding) = match (divided, padded) {
         (true, _) => ("│", " "),
         (false, true) => ("", " "),
@@ -73,6 +81,42 @@ fn tabs(frame: &mut Frame, area: Rect, model: &Model) {
             .areas(area);
     frame.render_widget(tabs, left);
     frame.render_widget(Paragraph::new(Span::styled(brand, accent())), right);
+}
+
+/// The screens that fit around the current one, with ‹ and › where more lie beyond.
+fn tab_window(frame: &mut Frame, area: Rect, current: usize) {
+    let widths: Vec<u16> = Tab::ALL.iter().map(|t| t.title().len() as u16).collect();
+    let fits = |start: usize, end: usize| {
+        let names: u16 = widths[start..end].iter().sum();
+        let marks = 2 * (u16::from(start > 0) + u16::from(end < widths.len()));
+        names + (end - start - 1) as u16 + marks <= area.width
+    };
+    let mut start = 0;
+    while start < current && !fits(start, current + 1) {
+        start += 1;
+    }
+    let mut end = current + 1;
+    while end < widths.len() && fits(start, end + 1) {
+        end += 1;
+    }
+    let before = if start > 0 { 2 } else { 0 };
+    let after = if end < widths.len() { 2 } else { 0 };
+    let [left, middle, right] = Layout::horizontal([
+        Constraint::Length(before),
+        Constraint::Min(0),
+        Constraint::Length(after),
+    ])
+    .areas(area);
+    let titles = Tab::ALL[start..end].iter().map(|t| t.title());
+    let tabs = Tabs::new(titles)
+        .select(current - start)
+        .highlight_style(selected().patch(bold()))
+        .divider(" ")
+        .padding("", "");
+    frame.render_widget(Paragraph::new(Span::styled("‹", accent())), left);
+    frame.render_widget(tabs, middle);
+    let more = Paragraph::new(Span::styled("›", accent())).alignment(Alignment::Right);
+    frame.render_widget(more, right);
 }
 
 /// Key hints, or the last outcome while it is fresh; work in progress on the right.
@@ -164,9 +208,10 @@ fn hints(model: &Model) -> Line<'static> {
                 ("a/u", "(de)activate"),
                 ("t", "extend"),
                 ("e", "edit"),
-                ("m", "move"),
                 ("x", "revoke"),
-                ("p", "preview"),
+                ("/", "filter"),
+                ("s", "sort"),
+                ("?", "help"),
             ],
             Tab::Packages => &[
                 ("n", "publish"),
@@ -191,6 +236,19 @@ fn hints(model: &Model) -> Line<'static> {
             Tab::Advisories => &[
                 ("↑↓", "who is affected"),
                 ("/", "id, package or title"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::Publishers => &[
+                ("n", "new"),
+                ("x", "revoke"),
+                ("/", "filter"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+            Tab::PublishLog => &[
+                ("Enter", "in full"),
+                ("/", "package, route or outcome"),
                 ("?", "help"),
                 ("q", "quit"),
             ],
