@@ -242,12 +242,15 @@ pub struct Confirm {
     pub done: String,
 }
 
+/// The token card's focus on its copy keys rather than a field.
+pub const COPY_ROW: usize = 2;
+
 #[derive(Debug)]
 pub struct TokenCard {
     pub token: CreatedToken,
     pub host: TextInput,
     pub path: TextInput,
-    /// 0: host, 1: path.
+    /// 0: host, 1: path, [`COPY_ROW`]: the copy keys (where the card opens).
     pub focus: usize,
     pub outcome: Option<Result<String, String>>,
     /// For a rotation: what became of the old key pair.

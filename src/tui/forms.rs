@@ -1,6 +1,6 @@
 //! Opening forms and questions for an action, and turning their answers into requests.
 
-use super::dialog::{Choice, Confirm, Dialog, Field, Form, FormKind};
+use super::dialog::{COPY_ROW, Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
@@ -241,8 +241,11 @@ pub fn field_key(model: &mut Model, action: Action) -> Vec<Effect> {
             },
         },
         Some(Dialog::TokenCreated(card)) => match action {
-            Action::NextField | Action::PrevField => card.focus = 1 - card.focus,
+            // Copy keys, host, path, in the order they are drawn.
+            Action::NextField => card.focus = [1, COPY_ROW, 0][card.focus % 3],
+            Action::PrevField => card.focus = [COPY_ROW, 0, 1][card.focus % 3],
             _ if card.path.is_empty() => {
+                card.focus = 1;
                 card.outcome = Some(Err("type a path for auth.json first".into()));
             }
             _ => {

@@ -5,6 +5,7 @@ mod advisories;
 mod audit;
 mod customers;
 mod quit;
+mod text;
 mod tokens;
 
 use super::dialog::Dialog;

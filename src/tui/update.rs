@@ -1,11 +1,11 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
-use super::dialog::{Choices, Dialog, Preview, TokenCard};
+use super::dialog::{COPY_ROW, Choices, Dialog, Preview, TokenCard};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
-use super::{customer_forms, forms, navigation};
+use super::{clipboard, customer_forms, forms, navigation};
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
@@ -81,7 +81,7 @@ fn token_card(model: &mut Model, token: CreatedToken, rotated: Option<String>) -
     model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
         host: TextInput::with_text(&model.info.default_host()),
         path: TextInput::default(),
-        focus: 1,
+        focus: COPY_ROW,
         outcome: None,
         token,
         rotated,
@@ -279,11 +279,11 @@ fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
     let tab = model.current();
     match &mut model.dialog {
         Some(Dialog::Form(form)) => Some(form.focused()),
-        Some(Dialog::TokenCreated(card)) => Some(if card.focus == 0 {
-            &mut card.host
-        } else {
-            &mut card.path
-        }),
+        Some(Dialog::TokenCreated(card)) => match card.focus {
+            0 => Some(&mut card.host),
+            1 => Some(&mut card.path),
+            _ => None,
+        },
         None if model.tab.editing_filter => Some(model.tab.filters.entry(tab).or_default()),
         _ => None,
     }
@@ -325,6 +325,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             model.tab.filters.entry(model.current()).or_default().end();
         }
         Action::Refresh => return vec![Effect::Refresh],
+        Action::Clipboard(what) => return clipboard::copy(model, what),
         Action::Yes if matches!(model.dialog, Some(Dialog::Quit { .. })) => model.quit = true,
         Action::Yes => return forms::confirmed(model),
         Action::No => {

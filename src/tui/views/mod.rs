@@ -11,7 +11,7 @@ mod packages;
 mod shared_tokens;
 pub mod style;
 
-use super::dialog::Dialog;
+use super::dialog::{COPY_ROW, Dialog};
 use super::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -117,6 +117,12 @@ fn hints(model: &Model) -> Line<'static> {
             ("Tab", "next field"),
             ("Esc", "cancel"),
         ],
+        (Some(Dialog::TokenCreated(card)), _) if card.focus == COPY_ROW => &[
+            ("1-4", "copy"),
+            ("Tab", "host/path"),
+            ("Enter", "write auth.json"),
+            ("Esc", "close"),
+        ],
         (Some(Dialog::TokenCreated(_)), _) => &[
             ("Enter", "write auth.json"),
             ("Tab", "host/path"),
@@ -154,6 +160,7 @@ fn hints(model: &Model) -> Line<'static> {
                 ("n", "new"),
                 ("o", "rotate"),
                 ("x", "revoke"),
+                ("c", "copy key"),
                 ("/", "filter"),
                 ("?", "help"),
                 ("q", "quit"),
