@@ -55,15 +55,10 @@ pub enum FormKind {
     },
     PreviewFor,
     Publish,
+    /// The version under the cursor; the form asks only for a reason.
     Yank {
         package: String,
-    },
-    Unyank {
-        package: String,
-    },
-    /// Typing the version is the confirmation: removal cannot be undone.
-    RemoveVersion {
-        package: String,
+        version: String,
     },
 }
 

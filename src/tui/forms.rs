@@ -4,6 +4,7 @@ use super::dialog::{COPY_ROW, Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
+use super::update::set_status;
 use super::{customer_forms, licence_forms};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::summaries::ProjectDeletion;
@@ -81,45 +82,71 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-/// Yank (`x`), unyank (`u`) or remove (`d`) a version of the selected package.
-fn version_dialog(model: &Model, action: Action) -> Option<Dialog> {
+/// Yank (`x`), unyank (`u`) or remove (`d`) the version under the versions pane's cursor: the
+/// question names it, so nothing needs typing and nothing is acted on unseen.
+fn version_dialog(model: &mut Model, action: Action) -> Option<Dialog> {
     let package = model.selected_package()?.name.clone();
-    let latest = model.selected_package()?.latest.clone().unwrap_or_default();
-    let (kind, title, fields) = match action {
-        Action::Revoke => (
+    let version = model.selected_version()?;
+    let (name, yanked) = (version.version.clone(), version.yanked);
+    let dialog = match (action, yanked) {
+        (Action::Revoke, true) | (Action::Deactivate, false) => {
+            let state = if yanked {
+                "already yanked"
+            } else {
+                "not yanked"
+            };
+            set_status(model, format!("{package} {name} is {state}"), true);
+            return None;
+        }
+        (Action::Revoke, false) => form(
             FormKind::Yank {
                 package: package.clone(),
+                version: name.clone(),
             },
-            format!("Yank a version of {package}"),
-            vec![
-                Field::new(
-                    "Version",
-                    "hidden from new resolutions; lock files still install it",
-                    &latest,
-                ),
-                Field::new("Reason", "optional, shown in package show", ""),
-            ],
-        ),
-        Action::Deactivate => (
-            FormKind::Unyank {
-                package: package.clone(),
-            },
-            format!("Restore a yanked version of {package}"),
-            vec![Field::new("Version", "listed in metadata again", "")],
-        ),
-        _ => (
-            FormKind::RemoveVersion {
-                package: package.clone(),
-            },
-            format!("Remove a version of {package}"),
+            format!("Yank {package} {name}"),
             vec![Field::new(
-                "Version",
-                "type it to confirm: deleted for good, lock files pinning it will fail",
+                "Reason",
+                "optional, shown in package show. Enter yanks it: hidden from new \
+                 resolutions, lock files that pin it still install it",
                 "",
             )],
         ),
+        (Action::Deactivate, _) => Dialog::Confirm(Confirm {
+            title: "Restore version".into(),
+            lines: vec![
+                format!("Restore {package} {name}?"),
+                "It is listed in the metadata again: new resolutions may pick it.".into(),
+            ],
+            request: AdminRequest::PackageUnyank(admin::PackageUnyank {
+                name: package.clone(),
+                version: name.clone(),
+            }),
+            done: format!("restored {package} {name}"),
+        }),
+        _ => remove_version(&package, &name),
     };
-    Some(form(kind, title, fields))
+    Some(dialog)
+}
+
+/// Removal cannot be undone and breaks installs pinned to the version: the question says so.
+fn remove_version(package: &str, version: &str) -> Dialog {
+    Dialog::Confirm(Confirm {
+        title: "Remove version".into(),
+        lines: vec![
+            format!("Remove {package} {version} for good?"),
+            "Its archive is deleted, unless another version has the same bytes.".into(),
+            format!(
+                "Lock files that pin {package} {version} will fail to install once it is gone."
+            ),
+            "To hide it from new resolutions only and keep it installable, yank it (x).".into(),
+        ],
+        request: AdminRequest::PackageRemove(admin::PackageRemove {
+            dry_run: false,
+            name: package.to_string(),
+            version: version.to_string(),
+        }),
+        done: format!("removed {package} {version}"),
+    })
 }
 
 fn form(kind: FormKind, title: impl Into<String>, fields: Vec<Field>) -> Dialog {
@@ -311,28 +338,13 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
             public_key: public_key.clone(),
             overlap: optional(form.value(0)),
         },
-        FormKind::Yank { package } => change(
+        FormKind::Yank { package, version } => change(
             AdminRequest::PackageYank(admin::PackageYank {
                 name: package.clone(),
-                version: form.value(0),
-                reason: optional(form.value(1)),
+                version: version.clone(),
+                reason: optional(form.value(0)),
             }),
-            format!("yanked {package} {}", form.value(0)),
-        ),
-        FormKind::Unyank { package } => change(
-            AdminRequest::PackageUnyank(admin::PackageUnyank {
-                name: package.clone(),
-                version: form.value(0),
-            }),
-            format!("restored {package} {}", form.value(0)),
-        ),
-        FormKind::RemoveVersion { package } => change(
-            AdminRequest::PackageRemove(admin::PackageRemove {
-                dry_run: false,
-                name: package.clone(),
-                version: form.value(0),
-            }),
-            format!("removed {package} {}", form.value(0)),
+            format!("yanked {package} {version}"),
         ),
         FormKind::Publish => Effect::Publish(form.value(0)),
     })

@@ -351,6 +351,9 @@ fn back(model: &mut Model) {
     if model.dialog.take().is_some() {
         return;
     }
+    if std::mem::take(&mut model.in_versions) {
+        return;
+    }
     let tab = model.current();
     model.tab.filters.remove(&tab);
     model.status = None;

@@ -2,7 +2,9 @@
 //! cut text marked with `…`, versions acted on from the row under the cursor, projects picked.
 
 use super::{KEY_CI, NOW, draw, key, on_tab, press};
+use crate::service::admin::{self, AdminRequest};
 use crate::service::tokens::CreatedToken;
+use crate::tui::dialog::Dialog;
 use crate::tui::message::{Clip, Effect, Msg};
 use crate::tui::model::{Model, Tab};
 use crate::tui::update::update;
@@ -111,4 +113,116 @@ fn the_whole_sha1_fits_at_120_columns() {
         screen.contains("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
         "{screen}"
     );
+}
+
+fn sent(effects: Vec<Effect>) -> AdminRequest {
+    match effects.into_iter().next() {
+        Some(Effect::Change { request, .. }) => request,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn question(model: &Model) -> String {
+    match &model.dialog {
+        Some(Dialog::Confirm(confirm)) => confirm.lines.join("\n"),
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+#[test]
+fn yanking_acts_on_the_version_under_the_cursor_and_asks_only_a_reason() {
+    let mut model = on_tab(Tab::Packages);
+    update(&mut model, key(KeyCode::Enter));
+    press(&mut model, "jx");
+    let Some(Dialog::Form(form)) = &model.dialog else {
+        panic!("expected the yank form, got {:?}", model.dialog);
+    };
+    assert_eq!(form.title, "Yank acme/payments 2.0.0");
+    press(&mut model, "broken build");
+    match sent(update(&mut model, key(KeyCode::Enter))) {
+        AdminRequest::PackageYank(admin::PackageYank {
+            name,
+            version,
+            reason,
+        }) => {
+            assert_eq!(
+                (name.as_str(), version.as_str()),
+                ("acme/payments", "2.0.0")
+            );
+            assert_eq!(reason.as_deref(), Some("broken build"));
+        }
+        other => panic!("expected a yank, got {other:?}"),
+    }
+}
+
+#[test]
+fn removing_asks_a_question_naming_the_version_and_the_lock_files_it_breaks() {
+    let mut model = on_tab(Tab::Packages);
+    update(&mut model, key(KeyCode::Enter));
+    press(&mut model, "Gd");
+    let asked = question(&model);
+    assert!(
+        asked.contains("Remove acme/payments 1.9.3 for good?"),
+        "{asked}"
+    );
+    assert!(
+        asked.contains("Lock files that pin acme/payments 1.9.3 will fail to install"),
+        "{asked}"
+    );
+    assert!(
+        press(&mut model, "n").is_empty(),
+        "n asks nothing of the server"
+    );
+    press(&mut model, "d");
+    match sent(press(&mut model, "y")) {
+        AdminRequest::PackageRemove(remove) => {
+            assert_eq!(remove.version, "1.9.3");
+            assert!(!remove.dry_run);
+        }
+        other => panic!("expected a removal, got {other:?}"),
+    }
+}
+
+#[test]
+fn without_entering_the_versions_x_acts_on_the_newest_and_esc_leaves_them() {
+    let mut model = on_tab(Tab::Packages);
+    update(&mut model, key(KeyCode::Enter));
+    press(&mut model, "j");
+    update(&mut model, key(KeyCode::Esc));
+    assert!(!model.in_versions);
+    press(&mut model, "j");
+    assert_eq!(model.selected_package().unwrap().name, "acme/shipping");
+    press(&mut model, "k");
+    assert_eq!(
+        model.version_row, 0,
+        "another package starts at its newest version"
+    );
+    press(&mut model, "x");
+    let Some(Dialog::Form(form)) = &model.dialog else {
+        panic!("expected the yank form, got {:?}", model.dialog);
+    };
+    assert_eq!(form.title, "Yank acme/payments 2.1.0");
+}
+
+#[test]
+fn unyanking_a_version_that_is_not_yanked_says_so_and_asks_nothing() {
+    let mut model = on_tab(Tab::Packages);
+    assert!(press(&mut model, "u").is_empty());
+    assert!(model.dialog.is_none());
+    let status = model.status.as_ref().unwrap();
+    assert_eq!(status.text, "acme/payments 2.1.0 is not yanked");
+}
+
+#[test]
+fn a_yanked_version_is_restored_after_a_question_naming_it() {
+    let mut model = on_tab(Tab::Packages);
+    for detail in model.data.package_details.values_mut() {
+        detail.versions[0].yanked = true;
+    }
+    press(&mut model, "u");
+    assert!(question(&model).contains("Restore acme/payments 2.1.0?"));
+    match sent(press(&mut model, "y")) {
+        AdminRequest::PackageUnyank(unyank) => assert_eq!(unyank.version, "2.1.0"),
+        other => panic!("expected an unyank, got {other:?}"),
+    }
 }

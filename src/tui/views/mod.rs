@@ -174,8 +174,17 @@ fn hints(model: &Model) -> Line<'static> {
                 ("x", "revoke"),
                 ("p", "preview"),
             ],
+            Tab::Packages if model.in_versions => &[
+                ("↑↓", "version"),
+                ("x", "yank"),
+                ("u", "unyank"),
+                ("d", "remove"),
+                ("Esc", "packages"),
+                ("?", "help"),
+            ],
             Tab::Packages => &[
                 ("n", "publish"),
+                ("Enter", "versions"),
                 ("x", "yank"),
                 ("u", "unyank"),
                 ("d", "remove"),

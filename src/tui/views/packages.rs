@@ -1,7 +1,7 @@
 //! Packages on the left, the selected package's versions on the right.
 
 use super::lists::{column_widths, fitted, table};
-use super::style::{bold, dim, fit, shown, size};
+use super::style::{bold, dim, fit, selected, shown, size};
 use super::{empty, filter_line};
 use crate::service::packages::PackageSummary;
 use crate::tui::model::{Model, Tab};
@@ -122,8 +122,14 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         fitted(cells, &cols)
     });
     const TITLES: &[&str] = &["Version", "Released", "Size", "SHA-1"];
-    frame.render_widget(
-        table(rows.collect(), widths, TITLES, block).column_spacing(1),
-        area,
-    );
+    // The row x, u and d act on is always marked; reversed while the pane has the keyboard.
+    let cursor = match model.in_versions {
+        true => selected(),
+        false => bold(),
+    };
+    let table = table(rows.collect(), widths, TITLES, block)
+        .column_spacing(1)
+        .row_highlight_style(cursor);
+    let mut state = TableState::default().with_selected(Some(model.version_row));
+    frame.render_stateful_widget(table, area, &mut state);
 }
