@@ -37,7 +37,7 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             let slug = model.selected_project().map(|p| p.slug.to_string());
             return slug.map(Effect::Preview).into_iter().collect();
         }
-        (Tab::Tokens, Action::New) => Some(new_token(&project_in_view(model))),
+        (Tab::Tokens, Action::New) => Some(new_token(model)),
         (Tab::Tokens, Action::Revoke) => model.selected_token().map(|t| {
             Dialog::Confirm(Confirm {
                 title: "Revoke token".into(),
@@ -179,12 +179,28 @@ fn new_project(model: &Model) -> Dialog {
     )
 }
 
-fn new_token(project: &str) -> Dialog {
+/// The project is picked from those that exist, the one in view first.
+fn new_token(model: &Model) -> Dialog {
+    let projects = model.data.projects.iter().map(|p| {
+        let label = match p.name.is_empty() || p.name == p.slug.as_str() {
+            true => p.slug.to_string(),
+            false => format!("{} ({})", p.slug, p.name),
+        };
+        Choice::new(p.slug.as_str(), label)
+    });
+    let hint = match model.data.projects.is_empty() {
+        true => "none yet: create one on the Projects screen (3) first",
+        false => "the project whose licences it sees (←/→, type to filter)",
+    };
+    let mut project = Field::pick("Project", hint, projects.collect());
+    if let Some(choices) = &mut project.choices {
+        choices.select(&project_in_view(model));
+    }
     form(
         FormKind::NewToken,
         "New token",
         vec![
-            Field::new("Project", "the project whose licences it sees", project),
+            project,
             Field::new("Label", "optional, e.g. ci or laptop", ""),
         ],
     )
@@ -331,7 +347,9 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
             format!("renamed project {slug}"),
         ),
         FormKind::NewToken => Effect::CreateToken {
-            project: form.value(0),
+            project: Some(form.value(0))
+                .filter(|p| !p.is_empty())
+                .ok_or("there is no project to pick: create one first")?,
             label: optional(form.value(1)),
         },
         FormKind::RotateToken { public_key } => Effect::RotateToken {

@@ -215,7 +215,7 @@ pub const KEY_MAP: &[(&str, &str)] = &[
     ),
     (
         "In a list field",
-        "←/→ choose, a letter jumps, Space marks (several)",
+        "←/→ choose, typing filters; several: Space marks",
     ),
     ("In a question", "y confirm, n or Esc cancel"),
 ];

@@ -432,6 +432,7 @@ snapshots! {
     new_licence_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "n"); m };
     licence_edit_form: { let mut m = on_tab(Tab::Licences); press(&mut m, "e"); m };
     quit_confirmation: { let mut m = fixture(); press(&mut m, "q"); m };
+    new_token_form_with_a_project_picker: { let mut m = on_tab(Tab::Tokens); press(&mut m, "nstag"); m };
     version_remove_question: {
         let mut m = on_tab(Tab::Packages);
         update(&mut m, key(KeyCode::Enter));

@@ -289,28 +289,40 @@ fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
     }
 }
 
-/// Keys on a field picked from a list: ←/→ move, Space marks, a letter jumps to the next option
-/// starting with it. False when the action is not about the list.
+/// Keys on a field picked from a list: ←/→ move; on a single pick typing narrows the list, on a
+/// pick of several Space marks and a letter jumps to the next option starting with it. False
+/// when the action is not about the list.
 fn pick(choices: &mut Choices, action: Action) -> bool {
+    let mut filter = choices.filter.clone();
     match action {
         Action::Left => choices.step(false),
         Action::Right => choices.step(true),
-        Action::Type(' ') => choices.toggle(),
+        Action::Type(' ') if choices.several => choices.toggle(),
+        Action::Type(c) if choices.several => jump(choices, c),
         Action::Type(c) => {
-            let count = choices.options.len();
-            let starts = |i: usize| {
-                let label = &choices.options[i % count].label;
-                label.to_lowercase().starts_with(c.to_ascii_lowercase())
-            };
-            if let Some(i) = (choices.index + 1..choices.index + 1 + count).find(|&i| starts(i)) {
-                choices.index = i % count;
-            }
+            filter.push(c);
+            choices.set_filter(filter);
         }
-        Action::Backspace | Action::DeleteChar | Action::Home | Action::End => {}
-        Action::ClearLine => {}
+        Action::Backspace => {
+            filter.pop();
+            choices.set_filter(filter);
+        }
+        Action::ClearLine => choices.set_filter(String::new()),
+        Action::DeleteChar | Action::Home | Action::End => {}
         _ => return false,
     }
     true
+}
+
+fn jump(choices: &mut Choices, c: char) {
+    let count = choices.options.len();
+    let starts = |i: usize| {
+        let label = &choices.options[i % count].label;
+        label.to_lowercase().starts_with(c.to_ascii_lowercase())
+    };
+    if let Some(i) = (choices.index + 1..choices.index + 1 + count).find(|&i| starts(i)) {
+        choices.index = i % count;
+    }
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {

@@ -226,3 +226,50 @@ fn a_yanked_version_is_restored_after_a_question_naming_it() {
         other => panic!("expected an unyank, got {other:?}"),
     }
 }
+
+fn picked(model: &Model) -> String {
+    match &model.dialog {
+        Some(Dialog::Form(form)) => form.value(0),
+        other => panic!("expected a form, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_new_token_picks_its_project_starting_from_the_one_in_view() {
+    let mut model = on_tab(Tab::Tokens);
+    press(&mut model, "j");
+    press(&mut model, "n");
+    assert_eq!(
+        picked(&model),
+        "acme-staging",
+        "the selected token's project"
+    );
+    update(&mut model, key(KeyCode::Right));
+    assert_eq!(picked(&model), "globex");
+    update(&mut model, key(KeyCode::Right));
+    assert_eq!(picked(&model), "acme-production", "round the end");
+}
+
+#[test]
+fn typing_narrows_the_projects_and_arrows_move_among_those_left() {
+    let mut model = on_tab(Tab::Tokens);
+    press(&mut model, "nacme");
+    assert_eq!(picked(&model), "acme-production");
+    update(&mut model, key(KeyCode::Right));
+    assert_eq!(picked(&model), "acme-staging");
+    update(&mut model, key(KeyCode::Right));
+    assert_eq!(picked(&model), "acme-production", "globex is filtered out");
+    press(&mut model, "x");
+    assert_eq!(picked(&model), "", "nothing matches acmex");
+    assert!(update(&mut model, key(KeyCode::Enter)).is_empty());
+    update(&mut model, key(KeyCode::Backspace));
+    update(&mut model, key(KeyCode::Tab));
+    press(&mut model, "ci");
+    match update(&mut model, key(KeyCode::Enter)).as_slice() {
+        [Effect::CreateToken { project, label }] => {
+            assert_eq!(project, "acme-production");
+            assert_eq!(label.as_deref(), Some("ci"));
+        }
+        other => panic!("expected a token request, got {other:?}"),
+    }
+}

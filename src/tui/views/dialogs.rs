@@ -118,19 +118,31 @@ fn choice_line(label: &str, choices: &Choices, focused: bool) -> Line<'static> {
             spans.push(Span::raw("  "));
         }
     } else {
-        let option = &choices.options[choices.index.min(choices.options.len() - 1)];
-        spans.push(Span::styled("‹ ", dim()));
-        spans.push(Span::styled(shown(&option.label), cursor(choices.index)));
-        spans.push(Span::styled(" ›", dim()));
-        let count = choices.options.len();
-        if count > 1 {
-            spans.push(Span::styled(
-                format!("  {} of {count}", choices.index + 1),
-                dim(),
-            ));
-        }
+        spans.extend(single_choice(choices, cursor(choices.index)));
     }
     Line::from(spans)
+}
+
+/// The option chosen between arrows, where it is among those the filter lets through, and the
+/// filter itself.
+fn single_choice(choices: &Choices, style: Style) -> Vec<Span<'static>> {
+    let matching = choices.matching();
+    let mut spans = vec![Span::styled("‹ ", dim())];
+    match choices.current() {
+        Some(option) => spans.push(Span::styled(shown(&option.label), style)),
+        None => spans.push(Span::styled("nothing matches", bad())),
+    }
+    spans.push(Span::styled(" ›", dim()));
+    let position = matching.iter().position(|&i| i == choices.index);
+    if let (Some(at), true) = (position, matching.len() > 1) {
+        let of = format!("  {} of {}", at + 1, matching.len());
+        spans.push(Span::styled(of, dim()));
+    }
+    if !choices.filter.is_empty() {
+        let typed = format!("  filter: {}", shown(&choices.filter));
+        spans.push(Span::styled(typed, accent()));
+    }
+    spans
 }
 
 fn form_text(form: &Form) -> Text<'static> {

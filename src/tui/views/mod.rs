@@ -107,6 +107,7 @@ fn hints(model: &Model) -> Line<'static> {
         {
             &[
                 ("←→", "choose"),
+                ("type", "filter"),
                 ("Enter", "submit"),
                 ("Tab", "next field"),
                 ("Esc", "cancel"),
