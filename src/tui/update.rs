@@ -23,7 +23,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             on_action(model, action)
         }
         Msg::Paste(text) => {
-            if let Some(input) = focused_input(model) {
+            if let Some(Dialog::Form(form)) = &mut model.dialog
+                && let Some(choices) = form.focused_choices()
+            {
+                // A pasted slug narrows a pick to it, as typing it would.
+                if !choices.several {
+                    let filter = format!("{}{}", choices.filter, text.trim());
+                    choices.set_filter(filter);
+                }
+            } else if let Some(input) = focused_input(model) {
                 input.paste(&text);
             }
             vec![]

@@ -273,3 +273,16 @@ fn typing_narrows_the_projects_and_arrows_move_among_those_left() {
         other => panic!("expected a token request, got {other:?}"),
     }
 }
+
+#[test]
+fn a_slug_pasted_into_a_project_pick_narrows_it_to_that_project() {
+    let mut model = on_tab(Tab::Tokens);
+    press(&mut model, "n");
+    update(&mut model, Msg::Paste("globex\n".into()));
+    assert_eq!(picked(&model), "globex");
+    let Some(Dialog::Form(form)) = &model.dialog else {
+        panic!("expected the new-token form");
+    };
+    let choices = form.fields[0].choices.as_ref().unwrap();
+    assert_eq!(choices.filter, "globex");
+}

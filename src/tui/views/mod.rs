@@ -103,6 +103,21 @@ fn hints(model: &Model) -> Line<'static> {
             if form
                 .fields
                 .get(form.focus)
+                .and_then(|f| f.choices.as_ref())
+                .is_some_and(|c| c.several) =>
+        {
+            &[
+                ("←→", "move"),
+                ("Space", "mark"),
+                ("Enter", "submit"),
+                ("Tab", "next field"),
+                ("Esc", "cancel"),
+            ]
+        }
+        (Some(Dialog::Form(form)), _)
+            if form
+                .fields
+                .get(form.focus)
                 .is_some_and(|f| f.choices.is_some()) =>
         {
             &[
