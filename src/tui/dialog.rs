@@ -64,15 +64,10 @@ pub enum FormKind {
     },
     PreviewFor,
     Publish,
+    /// The version under the cursor; the form asks only for a reason.
     Yank {
         package: String,
-    },
-    Unyank {
-        package: String,
-    },
-    /// Typing the version is the confirmation: removal cannot be undone.
-    RemoveVersion {
-        package: String,
+        version: String,
     },
 }
 
@@ -112,6 +107,7 @@ impl Field {
                 options,
                 index: 0,
                 several: false,
+                filter: String::new(),
             }),
             ..Field::new(label, hint, "")
         }
@@ -156,13 +152,51 @@ pub struct Choices {
     /// The option under the cursor (the one chosen, for a single pick).
     pub index: usize,
     pub several: bool,
+    /// What was typed on a single pick: only options whose value or label contain it are offered,
+    /// so a long list of projects is narrowed by typing rather than stepped through.
+    pub filter: String,
 }
 
 impl Choices {
+    /// To the next (or previous) option the filter lets through, round the end.
     pub fn step(&mut self, forward: bool) {
         let count = self.options.len();
-        if count > 0 {
-            self.index = (self.index + if forward { 1 } else { count - 1 }) % count;
+        let offsets = 1..=count;
+        let mut next = offsets.map(|k| match forward {
+            true => (self.index + k) % count,
+            false => (self.index + count * 2 - k) % count,
+        });
+        if let Some(index) = next.find(|&i| self.matches(i)) {
+            self.index = index;
+        }
+    }
+
+    pub fn matches(&self, index: usize) -> bool {
+        let filter = self.filter.to_lowercase();
+        self.options.get(index).is_some_and(|o| {
+            o.value.to_lowercase().contains(&filter) || o.label.to_lowercase().contains(&filter)
+        })
+    }
+
+    /// The options the filter lets through.
+    pub fn matching(&self) -> Vec<usize> {
+        (0..self.options.len())
+            .filter(|&i| self.matches(i))
+            .collect()
+    }
+
+    /// The option chosen: none when the filter lets nothing through.
+    pub fn current(&self) -> Option<&Choice> {
+        self.matches(self.index).then(|| &self.options[self.index])
+    }
+
+    /// Narrows the list by what was typed, keeping the choice when it still matches.
+    pub fn set_filter(&mut self, filter: String) {
+        self.filter = filter;
+        if !self.matches(self.index)
+            && let Some(&first) = self.matching().first()
+        {
+            self.index = first;
         }
     }
 
@@ -211,8 +245,7 @@ impl Form {
         };
         match &field.choices {
             Some(choices) => choices
-                .options
-                .get(choices.index)
+                .current()
                 .map(|o| o.value.clone())
                 .unwrap_or_default(),
             None => field.input.text().trim().to_string(),
@@ -251,12 +284,15 @@ pub struct Confirm {
     pub done: String,
 }
 
+/// The token card's focus on its copy keys rather than a field.
+pub const COPY_ROW: usize = 2;
+
 #[derive(Debug)]
 pub struct TokenCard {
     pub token: CreatedToken,
     pub host: TextInput,
     pub path: TextInput,
-    /// 0: host, 1: path.
+    /// 0: host, 1: path, [`COPY_ROW`]: the copy keys (where the card opens).
     pub focus: usize,
     pub outcome: Option<Result<String, String>>,
     /// For a rotation: what became of the old key pair.

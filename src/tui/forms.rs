@@ -1,9 +1,10 @@
 //! Opening forms and questions for an action, and turning their answers into requests.
 
-use super::dialog::{Choice, Confirm, Dialog, Field, Form, FormKind};
+use super::dialog::{COPY_ROW, Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
 use super::model::{Model, Tab};
+use super::update::set_status;
 use super::{customer_forms, licence_forms, publishing};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::summaries::ProjectDeletion;
@@ -40,7 +41,7 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
             let slug = model.selected_project().map(|p| p.slug.to_string());
             return slug.map(Effect::Preview).into_iter().collect();
         }
-        (Tab::Tokens, Action::New) => Some(new_token(&project_in_view(model))),
+        (Tab::Tokens, Action::New) => Some(new_token(model)),
         (Tab::Tokens, Action::Revoke) => model.selected_token().map(|t| {
             Dialog::Confirm(Confirm {
                 title: "Revoke token".into(),
@@ -86,45 +87,71 @@ pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-/// Yank (`x`), unyank (`u`) or remove (`d`) a version of the selected package.
-fn version_dialog(model: &Model, action: Action) -> Option<Dialog> {
+/// Yank (`x`), unyank (`u`) or remove (`d`) the version under the versions pane's cursor: the
+/// question names it, so nothing needs typing and nothing is acted on unseen.
+fn version_dialog(model: &mut Model, action: Action) -> Option<Dialog> {
     let package = model.selected_package()?.name.clone();
-    let latest = model.selected_package()?.latest.clone().unwrap_or_default();
-    let (kind, title, fields) = match action {
-        Action::Revoke => (
+    let version = model.selected_version()?;
+    let (name, yanked) = (version.version.clone(), version.yanked);
+    let dialog = match (action, yanked) {
+        (Action::Revoke, true) | (Action::Deactivate, false) => {
+            let state = if yanked {
+                "already yanked"
+            } else {
+                "not yanked"
+            };
+            set_status(model, format!("{package} {name} is {state}"), true);
+            return None;
+        }
+        (Action::Revoke, false) => form(
             FormKind::Yank {
                 package: package.clone(),
+                version: name.clone(),
             },
-            format!("Yank a version of {package}"),
-            vec![
-                Field::new(
-                    "Version",
-                    "hidden from new resolutions; lock files still install it",
-                    &latest,
-                ),
-                Field::new("Reason", "optional, shown in package show", ""),
-            ],
-        ),
-        Action::Deactivate => (
-            FormKind::Unyank {
-                package: package.clone(),
-            },
-            format!("Restore a yanked version of {package}"),
-            vec![Field::new("Version", "listed in metadata again", "")],
-        ),
-        _ => (
-            FormKind::RemoveVersion {
-                package: package.clone(),
-            },
-            format!("Remove a version of {package}"),
+            format!("Yank {package} {name}"),
             vec![Field::new(
-                "Version",
-                "type it to confirm: deleted for good, lock files pinning it will fail",
+                "Reason",
+                "optional, shown in package show. Enter yanks it: hidden from new \
+                 resolutions, lock files that pin it still install it",
                 "",
             )],
         ),
+        (Action::Deactivate, _) => Dialog::Confirm(Confirm {
+            title: "Restore version".into(),
+            lines: vec![
+                format!("Restore {package} {name}?"),
+                "It is listed in the metadata again: new resolutions may pick it.".into(),
+            ],
+            request: AdminRequest::PackageUnyank(admin::PackageUnyank {
+                name: package.clone(),
+                version: name.clone(),
+            }),
+            done: format!("restored {package} {name}"),
+        }),
+        _ => remove_version(&package, &name),
     };
-    Some(form(kind, title, fields))
+    Some(dialog)
+}
+
+/// Removal cannot be undone and breaks installs pinned to the version: the question says so.
+fn remove_version(package: &str, version: &str) -> Dialog {
+    Dialog::Confirm(Confirm {
+        title: "Remove version".into(),
+        lines: vec![
+            format!("Remove {package} {version} for good?"),
+            "Its archive is deleted, unless another version has the same bytes.".into(),
+            format!(
+                "Lock files that pin {package} {version} will fail to install once it is gone."
+            ),
+            "To hide it from new resolutions only and keep it installable, yank it (x).".into(),
+        ],
+        request: AdminRequest::PackageRemove(admin::PackageRemove {
+            dry_run: false,
+            name: package.to_string(),
+            version: version.to_string(),
+        }),
+        done: format!("removed {package} {version}"),
+    })
 }
 
 fn form(kind: FormKind, title: impl Into<String>, fields: Vec<Field>) -> Dialog {
@@ -157,12 +184,28 @@ fn new_project(model: &Model) -> Dialog {
     )
 }
 
-fn new_token(project: &str) -> Dialog {
+/// The project is picked from those that exist, the one in view first.
+fn new_token(model: &Model) -> Dialog {
+    let projects = model.data.projects.iter().map(|p| {
+        let label = match p.name.is_empty() || p.name == p.slug.as_str() {
+            true => p.slug.to_string(),
+            false => format!("{} ({})", p.slug, p.name),
+        };
+        Choice::new(p.slug.as_str(), label)
+    });
+    let hint = match model.data.projects.is_empty() {
+        true => "none yet: create one on the Projects screen (3) first",
+        false => "the project whose licences it sees (←/→, type to filter)",
+    };
+    let mut project = Field::pick("Project", hint, projects.collect());
+    if let Some(choices) = &mut project.choices {
+        choices.select(&project_in_view(model));
+    }
     form(
         FormKind::NewToken,
         "New token",
         vec![
-            Field::new("Project", "the project whose licences it sees", project),
+            project,
             Field::new("Label", "optional, e.g. ci or laptop", ""),
         ],
     )
@@ -246,8 +289,11 @@ pub fn field_key(model: &mut Model, action: Action) -> Vec<Effect> {
             },
         },
         Some(Dialog::TokenCreated(card)) => match action {
-            Action::NextField | Action::PrevField => card.focus = 1 - card.focus,
+            // Copy keys, host, path, in the order they are drawn.
+            Action::NextField => card.focus = [1, COPY_ROW, 0][card.focus % 3],
+            Action::PrevField => card.focus = [COPY_ROW, 0, 1][card.focus % 3],
             _ if card.path.is_empty() => {
+                card.focus = 1;
                 card.outcome = Some(Err("type a path for auth.json first".into()));
             }
             _ => {
@@ -306,35 +352,22 @@ fn submit(form: &super::dialog::Form) -> Result<Effect, String> {
             format!("renamed project {slug}"),
         ),
         FormKind::NewToken => Effect::CreateToken {
-            project: form.value(0),
+            project: Some(form.value(0))
+                .filter(|p| !p.is_empty())
+                .ok_or("there is no project to pick: create one first")?,
             label: optional(form.value(1)),
         },
         FormKind::RotateToken { public_key } => Effect::RotateToken {
             public_key: public_key.clone(),
             overlap: optional(form.value(0)),
         },
-        FormKind::Yank { package } => change(
+        FormKind::Yank { package, version } => change(
             AdminRequest::PackageYank(admin::PackageYank {
                 name: package.clone(),
-                version: form.value(0),
-                reason: optional(form.value(1)),
+                version: version.clone(),
+                reason: optional(form.value(0)),
             }),
-            format!("yanked {package} {}", form.value(0)),
-        ),
-        FormKind::Unyank { package } => change(
-            AdminRequest::PackageUnyank(admin::PackageUnyank {
-                name: package.clone(),
-                version: form.value(0),
-            }),
-            format!("restored {package} {}", form.value(0)),
-        ),
-        FormKind::RemoveVersion { package } => change(
-            AdminRequest::PackageRemove(admin::PackageRemove {
-                dry_run: false,
-                name: package.clone(),
-                version: form.value(0),
-            }),
-            format!("removed {package} {}", form.value(0)),
+            format!("yanked {package} {version}"),
         ),
         FormKind::Publish => Effect::Publish(form.value(0)),
         FormKind::NewPublisher => publishing::submit(form),

@@ -1,7 +1,7 @@
 //! Keys to actions. Which action a key means depends only on what is on screen (a text field, a
 //! question, a list), so this is a pure function of the model and the key.
 
-use super::dialog::Dialog;
+use super::dialog::{COPY_ROW, Dialog};
 use super::model::Model;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -33,6 +33,9 @@ pub enum Action {
     Move,
     Rotate,
     Sort,
+    /// Copy to the clipboard: on the token card 1 public key, 2 private key, 3 auth.json,
+    /// 4 the composer command; on the Tokens screen the selected public key.
+    Clipboard(u8),
     // In a text field.
     Type(char),
     Backspace,
@@ -53,6 +56,8 @@ pub enum Action {
 
 enum Context {
     Text,
+    /// The token card's copy row: digits copy, Tab goes on to the fields.
+    Card,
     Question,
     Reading,
     Lists,
@@ -60,6 +65,7 @@ enum Context {
 
 fn context(model: &Model) -> Context {
     match &model.dialog {
+        Some(Dialog::TokenCreated(card)) if card.focus == COPY_ROW => Context::Card,
         Some(Dialog::Form(_)) | Some(Dialog::TokenCreated(_)) => Context::Text,
         Some(Dialog::Confirm(_)) | Some(Dialog::Quit { .. }) => Context::Question,
         Some(Dialog::Help { .. }) | Some(Dialog::Preview(_)) => Context::Reading,
@@ -87,7 +93,19 @@ pub fn action(model: &Model, key: KeyEvent) -> Action {
             KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => Action::Back,
             code => movement(code, ctrl).unwrap_or(Action::Nothing),
         },
+        Context::Card => card_action(key.code),
         Context::Lists => list_action(key.code, ctrl),
+    }
+}
+
+fn card_action(code: KeyCode) -> Action {
+    match code {
+        KeyCode::Char(c @ '1'..='4') => Action::Clipboard(c as u8 - b'0'),
+        KeyCode::Tab | KeyCode::Down => Action::NextField,
+        KeyCode::BackTab | KeyCode::Up => Action::PrevField,
+        KeyCode::Enter => Action::Submit,
+        KeyCode::Esc | KeyCode::Char('q') => Action::Back,
+        _ => Action::Nothing,
     }
 }
 
@@ -152,6 +170,7 @@ fn list_action(code: KeyCode, ctrl: bool) -> Action {
         KeyCode::Char('m') => Action::Move,
         KeyCode::Char('o') => Action::Rotate,
         KeyCode::Char('s') => Action::Sort,
+        KeyCode::Char('c') => Action::Clipboard(1),
         _ => Action::Nothing,
     }
 }
@@ -190,6 +209,14 @@ pub const KEY_MAP: &[(&str, &str)] = &[
         "s",
         "sort the Licences: created, expiry, customer, project, package, state",
     ),
+    (
+        "c",
+        "copy the selected token's public key to the clipboard (OSC 52)",
+    ),
+    (
+        "1 … 4 on a new token",
+        "copy public key, private key, auth.json, composer command",
+    ),
     ("r", "refresh now"),
     ("?", "this help"),
     (
@@ -206,7 +233,7 @@ pub const KEY_MAP: &[(&str, &str)] = &[
     ),
     (
         "In a list field",
-        "←/→ choose, a letter jumps, Space marks (several)",
+        "←/→ choose, typing filters; several: Space marks",
     ),
     ("In a question", "y confirm, n or Esc cancel"),
 ];

@@ -119,4 +119,16 @@ pub enum Effect {
         host: String,
         token: CreatedToken,
     },
+    /// Put text on the operator's clipboard (OSC 52): written by the loop, which owns the terminal.
+    Copy(Clip),
+}
+
+/// Text for the clipboard; it may be a private key, so Debug shows only its length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Clip(pub String);
+
+impl std::fmt::Debug for Clip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clip({} chars)", self.0.chars().count())
+    }
 }

@@ -5,6 +5,7 @@
 //! `views` draw the model. Everything but the loop below is a pure function, tested without a
 //! terminal; the loop itself only waits for keys and messages and draws.
 
+mod clipboard;
 mod customer_forms;
 mod dialog;
 mod forms;
@@ -69,7 +70,14 @@ pub fn run(admin: Arc<Admin>, info: ServerInfo) -> Result<(), String> {
             Msg::Tick(crate::domain::time::now()),
         ));
         for effect in effects {
-            worker::spawn(&admin, effect, &tx);
+            match effect {
+                Effect::Copy(clip) => {
+                    if let Err(e) = terminal::copy(&clip.0) {
+                        update::set_status(&mut model, format!("could not copy: {e}"), true);
+                    }
+                }
+                effect => worker::spawn(&admin, effect, &tx),
+            }
         }
     }
     Ok(())

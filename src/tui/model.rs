@@ -9,7 +9,7 @@ use crate::domain::records::{DownloadEvent, Project};
 use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
 use crate::service::customers::{CustomerDetail, CustomerSummary};
 use crate::service::licences::ExpiringLicence;
-use crate::service::packages::{PackageDetail, PackageSummary};
+use crate::service::packages::{PackageDetail, PackageSummary, VersionDetail};
 use crate::service::stats::{DashboardStats, DownloadReport};
 use crate::service::summaries::LicenceSummary;
 use crate::service::summaries::PublisherSummary;
@@ -170,6 +170,11 @@ pub struct Model {
     pub stats_asked_at: i64,
     /// The row a create from this screen made (its screen and key), selected once it is loaded.
     pub created: Option<(Tab, String)>,
+    /// The row under the cursor in the Packages screen's versions pane: what yank, unyank and
+    /// remove act on.
+    pub version_row: usize,
+    /// The versions pane has the keyboard (Enter on a package; Esc gives it back to the list).
+    pub in_versions: bool,
 }
 
 #[derive(Debug, Default)]
@@ -395,5 +400,18 @@ impl Model {
         self.visible_packages()
             .get(self.selected(Tab::Packages))
             .copied()
+    }
+
+    /// The loaded versions of the package under the cursor, newest first.
+    pub fn selected_versions(&self) -> &[VersionDetail] {
+        let detail = self
+            .selected_package()
+            .and_then(|p| self.data.package_details.get(&p.name));
+        detail.map_or(&[], |d| d.versions.as_slice())
+    }
+
+    /// The version under the versions pane's cursor.
+    pub fn selected_version(&self) -> Option<&VersionDetail> {
+        self.selected_versions().get(self.version_row)
     }
 }

@@ -27,6 +27,7 @@ pub fn switch_tab(model: &mut Model, action: Action) -> Vec<Effect> {
 
 pub fn go_to(model: &mut Model, tab: Tab) -> Vec<Effect> {
     model.tab.current = tab;
+    model.in_versions = false;
     model.status = None;
     load_selected(model)
 }
@@ -41,6 +42,10 @@ pub fn move_cursor(model: &mut Model, action: Action) -> Vec<Effect> {
             Action::Top => 0,
             _ => *scroll,
         };
+        return vec![];
+    }
+    if model.current() == Tab::Packages && model.in_versions {
+        move_version(model, action);
         return vec![];
     }
     let tab = model.current();
@@ -76,7 +81,26 @@ pub fn move_by(model: &mut Model, delta: isize) -> Vec<Effect> {
     after_move(model)
 }
 
-fn after_move(model: &Model) -> Vec<Effect> {
+/// Up and down the selected package's versions while that pane has the keyboard.
+fn move_version(model: &mut Model, action: Action) {
+    let last = model.selected_versions().len().saturating_sub(1) as isize;
+    let row = model.version_row as isize;
+    let target = match action {
+        Action::Up => row - 1,
+        Action::Down => row + 1,
+        Action::PageUp => row - PAGE,
+        Action::PageDown => row + PAGE,
+        Action::Top => 0,
+        _ => last,
+    };
+    model.version_row = target.clamp(0, last.max(0)) as usize;
+}
+
+/// Another package under the cursor starts at its newest version.
+fn after_move(model: &mut Model) -> Vec<Effect> {
+    if model.current() == Tab::Packages {
+        model.version_row = 0;
+    }
     load_selected(model)
 }
 
@@ -139,12 +163,19 @@ pub fn clamp_all(model: &mut Model) {
             model.tab.selected.insert(tab, last);
         }
     }
+    let last_version = model.selected_versions().len().saturating_sub(1);
+    model.version_row = model.version_row.min(last_version);
 }
 
-/// Enter on a project shows its tokens; on a publish attempt, the whole of it.
+/// Enter on a project shows its tokens; on a package, moves into its versions; on a publish
+/// attempt, shows the whole of it.
 pub fn open(model: &mut Model) -> Vec<Effect> {
     if model.current() == Tab::PublishLog {
         model.dialog = super::publishing::entry_details(model);
+        return vec![];
+    }
+    if model.current() == Tab::Packages {
+        model.in_versions = model.selected_version().is_some();
         return vec![];
     }
     if model.current() != Tab::Projects {

@@ -17,7 +17,6 @@ pub fn refusal(model: &Model, action: Action) -> Option<String> {
                 false => licence_row(licence, action),
             }
         }
-        Tab::Packages => nothing_yanked(model, action),
         _ => None,
     }
 }
@@ -74,15 +73,4 @@ fn licence_row(licence: &LicenceSummary, action: Action) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// `u` restores a yanked version: with the versions loaded and none yanked, there is none.
-fn nothing_yanked(model: &Model, action: Action) -> Option<String> {
-    if action != Action::Deactivate {
-        return None;
-    }
-    let name = &model.selected_package()?.name;
-    let detail = model.data.package_details.get(name)?;
-    let yanked = detail.versions.iter().any(|v| v.yanked);
-    (!yanked).then(|| format!("no version of {name} is yanked: there is nothing to restore"))
 }

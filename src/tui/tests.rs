@@ -13,6 +13,7 @@ mod publish_log;
 mod publishers;
 mod quit;
 mod refusals;
+mod text;
 mod tokens;
 
 use super::dialog::Dialog;
@@ -448,6 +449,19 @@ snapshots! {
     publisher_created_card: publishers::created_card();
     publish_log_screen: publish_log::on_publish_log();
     publish_attempt_details: publish_log::failure_details();
+    new_token_form_with_a_project_picker: { let mut m = on_tab(Tab::Tokens); press(&mut m, "nstag"); m };
+    version_remove_question: {
+        let mut m = on_tab(Tab::Packages);
+        update(&mut m, key(KeyCode::Enter));
+        press(&mut m, "jd");
+        m
+    };
+    versions_pane_with_the_keyboard: {
+        let mut m = on_tab(Tab::Packages);
+        update(&mut m, key(KeyCode::Enter));
+        press(&mut m, "j");
+        m
+    };
 }
 
 /// Globex's view: a licence bound to ^2.0, a helper visible because a release requires it, and a
@@ -793,49 +807,6 @@ fn the_auth_json_host_defaults_to_the_public_urls_host() {
         ..Default::default()
     };
     assert_eq!(local.default_host(), "127.0.0.1:8080");
-}
-
-#[test]
-fn yanking_from_the_packages_screen_asks_for_the_version_and_sends_the_request() {
-    let mut model = on_tab(Tab::Packages);
-    let latest = model.selected_package().unwrap().latest.clone().unwrap();
-    press(&mut model, "x");
-    let Some(Dialog::Form(form)) = &model.dialog else {
-        panic!("expected the yank form, got {:?}", model.dialog);
-    };
-    assert_eq!(form.value(0), latest, "the latest version is offered");
-    let effects = update(&mut model, key(KeyCode::Enter));
-    match effects.as_slice() {
-        [
-            Effect::Change {
-                request: AdminRequest::PackageYank(admin::PackageYank { version, .. }),
-                ..
-            },
-        ] => {
-            assert_eq!(version, &latest)
-        }
-        other => panic!("expected a yank request, got {other:?}"),
-    }
-}
-
-#[test]
-fn removing_a_version_needs_the_version_typed_out() {
-    let mut model = on_tab(Tab::Packages);
-    press(&mut model, "d");
-    let Some(Dialog::Form(form)) = &model.dialog else {
-        panic!("expected the removal form, got {:?}", model.dialog);
-    };
-    assert_eq!(
-        form.value(0),
-        "",
-        "nothing is pre-filled: typing the version is the confirmation"
-    );
-    press(&mut model, "1.0.0");
-    let effects = update(&mut model, key(KeyCode::Enter));
-    assert!(matches!(
-        effects.as_slice(),
-        [Effect::Change { request: AdminRequest::PackageRemove(admin::PackageRemove { version, .. }), .. }] if version == "1.0.0"
-    ));
 }
 
 #[test]

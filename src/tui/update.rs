@@ -1,12 +1,12 @@
 //! The one place the model changes: a message in, the background work it calls for out.
 
-use super::dialog::{Choices, Dialog, Preview, PublisherCard, TokenCard};
+use super::dialog::{COPY_ROW, Choices, Dialog, Preview, PublisherCard, TokenCard};
 use super::freshness::{loaded_tokens, reload_customer_details, select_created, tokens_used};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
 use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
 use super::text_input::TextInput;
-use super::{customer_forms, forms, navigation, publishing};
+use super::{clipboard, customer_forms, forms, navigation, publishing};
 use crate::domain::audit::AuditEntry;
 use crate::domain::records::DownloadEvent;
 use crate::domain::time::to_rfc3339;
@@ -27,7 +27,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             on_action(model, action)
         }
         Msg::Paste(text) => {
-            if let Some(input) = focused_input(model) {
+            if let Some(Dialog::Form(form)) = &mut model.dialog
+                && let Some(choices) = form.focused_choices()
+            {
+                // A pasted slug narrows a pick to it, as typing it would.
+                if !choices.several {
+                    let filter = format!("{}{}", choices.filter, text.trim());
+                    choices.set_filter(filter);
+                }
+            } else if let Some(input) = focused_input(model) {
                 input.paste(&text);
             }
             vec![]
@@ -92,7 +100,7 @@ fn token_card(model: &mut Model, token: CreatedToken, rotated: Option<String>) -
     model.dialog = Some(Dialog::TokenCreated(Box::new(TokenCard {
         host: TextInput::with_text(&model.info.default_host()),
         path: TextInput::default(),
-        focus: 1,
+        focus: COPY_ROW,
         outcome: None,
         token,
         rotated,
@@ -326,38 +334,50 @@ fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
     let tab = model.current();
     match &mut model.dialog {
         Some(Dialog::Form(form)) => Some(form.focused()),
-        Some(Dialog::TokenCreated(card)) => Some(if card.focus == 0 {
-            &mut card.host
-        } else {
-            &mut card.path
-        }),
+        Some(Dialog::TokenCreated(card)) => match card.focus {
+            0 => Some(&mut card.host),
+            1 => Some(&mut card.path),
+            _ => None,
+        },
         None if model.tab.editing_filter => Some(model.tab.filters.entry(tab).or_default()),
         _ => None,
     }
 }
 
-/// Keys on a field picked from a list: ←/→ move, Space marks, a letter jumps to the next option
-/// starting with it. False when the action is not about the list.
+/// Keys on a field picked from a list: ←/→ move; on a single pick typing narrows the list, on a
+/// pick of several Space marks and a letter jumps to the next option starting with it. False
+/// when the action is not about the list.
 fn pick(choices: &mut Choices, action: Action) -> bool {
+    let mut filter = choices.filter.clone();
     match action {
         Action::Left => choices.step(false),
         Action::Right => choices.step(true),
-        Action::Type(' ') => choices.toggle(),
+        Action::Type(' ') if choices.several => choices.toggle(),
+        Action::Type(c) if choices.several => jump(choices, c),
         Action::Type(c) => {
-            let count = choices.options.len();
-            let starts = |i: usize| {
-                let label = &choices.options[i % count].label;
-                label.to_lowercase().starts_with(c.to_ascii_lowercase())
-            };
-            if let Some(i) = (choices.index + 1..choices.index + 1 + count).find(|&i| starts(i)) {
-                choices.index = i % count;
-            }
+            filter.push(c);
+            choices.set_filter(filter);
         }
-        Action::Backspace | Action::DeleteChar | Action::Home | Action::End => {}
-        Action::ClearLine => {}
+        Action::Backspace => {
+            filter.pop();
+            choices.set_filter(filter);
+        }
+        Action::ClearLine => choices.set_filter(String::new()),
+        Action::DeleteChar | Action::Home | Action::End => {}
         _ => return false,
     }
     true
+}
+
+fn jump(choices: &mut Choices, c: char) {
+    let count = choices.options.len();
+    let starts = |i: usize| {
+        let label = &choices.options[i % count].label;
+        label.to_lowercase().starts_with(c.to_ascii_lowercase())
+    };
+    if let Some(i) = (choices.index + 1..choices.index + 1 + count).find(|&i| starts(i)) {
+        choices.index = i % count;
+    }
 }
 
 fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
@@ -376,6 +396,7 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
         }
         Action::Refresh => return vec![Effect::Refresh],
         Action::Sort if model.current() == Tab::Licences => sort_licences(model),
+        Action::Clipboard(what) => return clipboard::copy(model, what),
         Action::Yes if matches!(model.dialog, Some(Dialog::Quit { .. })) => model.quit = true,
         Action::Yes => return forms::confirmed(model),
         Action::No => {
@@ -408,6 +429,9 @@ fn sort_licences(model: &mut Model) {
 
 fn back(model: &mut Model) {
     if model.dialog.take().is_some() {
+        return;
+    }
+    if std::mem::take(&mut model.in_versions) {
         return;
     }
     let tab = model.current();

@@ -9,7 +9,7 @@ use crate::service::admin::{
     LicencePreview, PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, PublishLog,
     PublisherCreate, PublisherList, TokenCreate, TokenList, TokenRotate,
 };
-use crate::service::publish::{PublishRequest, collect_archives, publish_each};
+use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -121,6 +121,8 @@ fn run(admin: &Admin, effect: Effect, tx: &Sender<Msg>) {
                         .map_err(|e| e.to_string());
                 send(Msg::AuthWritten(written));
             }
+            // The loop writes it to the terminal and never hands it here.
+            Effect::Copy(_) => {}
         }
         Ok(())
     })();
@@ -226,12 +228,7 @@ fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
     );
     let _ = tx.send(Msg::Busy(None));
     if report.failed.is_empty() {
-        let published: Vec<String> = report
-            .published
-            .iter()
-            .map(|outcome| format!("{} {}", outcome.name, outcome.version))
-            .collect();
-        let _ = tx.send(Msg::Done(format!("published {}", published.join(", "))));
+        let _ = tx.send(Msg::Done(publish_summary(&report.published)));
         return Ok(());
     }
     let failures: Vec<String> = report
@@ -245,4 +242,63 @@ fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
         report.total,
         failures.join("\n")
     ))
+}
+
+/// "published a 1.0.0, b 2.0.0; unchanged c 1.1.0": an archive already there with the same bytes
+/// changed nothing, and saying "published" would hide that a rebuild was not picked up.
+pub fn publish_summary(outcomes: &[PublishOutcome]) -> String {
+    let names = |unchanged: bool| {
+        let picked = outcomes
+            .iter()
+            .filter(|o| (o.status == "unchanged") == unchanged);
+        let names: Vec<String> = picked
+            .map(|o| format!("{} {}", o.name, o.version))
+            .collect();
+        names.join(", ")
+    };
+    let parts = [("published", names(false)), ("unchanged", names(true))];
+    let said: Vec<String> = parts
+        .iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(what, names)| format!("{what} {names}"))
+        .collect();
+    match said.is_empty() {
+        true => "nothing to publish".into(),
+        false => said.join("; "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(name: &str, version: &str, status: &str) -> PublishOutcome {
+        PublishOutcome {
+            name: name.into(),
+            version: version.into(),
+            version_normalized: format!("{version}.0"),
+            shasum: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b".into(),
+            status: status.into(),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn republishing_the_same_archive_says_unchanged() {
+        let outcomes = [outcome("acme/hello", "1.0.0", "unchanged")];
+        assert_eq!(publish_summary(&outcomes), "unchanged acme/hello 1.0.0");
+    }
+
+    #[test]
+    fn a_mixed_folder_says_what_was_published_and_what_was_unchanged() {
+        let outcomes = [
+            outcome("acme/hello", "1.0.0", "unchanged"),
+            outcome("acme/hello", "1.1.0", "published"),
+            outcome("acme/dev", "dev-main", "replaced"),
+        ];
+        assert_eq!(
+            publish_summary(&outcomes),
+            "published acme/hello 1.1.0, acme/dev dev-main; unchanged acme/hello 1.0.0"
+        );
+    }
 }

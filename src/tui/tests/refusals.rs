@@ -94,15 +94,6 @@ fn a_revoked_token_cannot_be_revoked_again_or_rotated() {
 }
 
 #[test]
-fn restoring_a_version_of_a_package_with_none_yanked_is_refused() {
-    let text = refused(&mut on_tab(Tab::Packages), "u");
-    assert!(
-        text.contains("no version of acme/payments is yanked"),
-        "{text}"
-    );
-}
-
-#[test]
 fn an_error_from_the_server_names_the_key_rather_than_the_cli_command() {
     let mut model = on_tab(Tab::Licences);
     let full = "licence lic_0a1b2c3d4e5f has 1 seat, all taken: it is active on globex. \

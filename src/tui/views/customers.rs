@@ -2,7 +2,7 @@
 //! that hangs off it (projects, licences and their state, tokens, the last 30 days' downloads).
 
 use super::empty;
-use super::lists::{table, titled, with_filter};
+use super::lists::{column_widths, fitted, fitted_lines, table, titled, with_filter};
 use super::style::{bad, bold, dim, good, notice, shown, when};
 use crate::service::customers::{CustomerDetail, CustomerLicence, LicenceState};
 use crate::tui::licence_forms::seats_used;
@@ -10,7 +10,7 @@ use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Paragraph, TableState};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Customers);
@@ -24,17 +24,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let list_height = (customers.len() as u16 + 3).clamp(4, area.height / 2);
     let [list, details] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(area);
-    let rows = customers.iter().map(|c| {
-        let customer = &c.customer;
-        Row::new(vec![
-            Cell::from(customer.slug.to_string()),
-            Cell::from(shown(&customer.name)),
-            Cell::from(customer.email.as_deref().map_or("–".into(), shown)),
-            Cell::from(c.projects.to_string()),
-            Cell::from(c.licences.to_string()),
-            Cell::from(when(customer.created_at)[..10].to_string()),
-        ])
-    });
     let widths = vec![
         Constraint::Fill(3),
         Constraint::Fill(3),
@@ -43,6 +32,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(8),
         Constraint::Length(10),
     ];
+    let cols = column_widths(list, &widths, 2);
+    let rows = customers.iter().map(|c| {
+        let customer = &c.customer;
+        let cells = vec![
+            Line::from(customer.slug.to_string()),
+            Line::from(shown(&customer.name)),
+            Line::from(customer.email.as_deref().map_or("–".into(), shown)),
+            Line::from(c.projects.to_string()),
+            Line::from(c.licences.to_string()),
+            Line::from(when(customer.created_at)[..10].to_string()),
+        ];
+        fitted(cells, &cols)
+    });
     const TITLES: &[&str] = &["Slug", "Name", "Email", "Projects", "Licences", "Since"];
     let table = table(rows.collect(), widths, TITLES, block);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Customers)));
@@ -56,7 +58,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         Some(detail) => detail_lines(detail),
         None => vec![Line::from(Span::styled("loading…", dim()))],
     };
-    frame.render_widget(Paragraph::new(lines).block(block), details);
+    frame.render_widget(
+        Paragraph::new(fitted_lines(lines, details)).block(block),
+        details,
+    );
 }
 
 fn field(label: &str, value: String) -> Line<'static> {

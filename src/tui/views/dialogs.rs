@@ -1,10 +1,12 @@
 //! Dialogs drawn over the screen: forms, questions, the new-token card, previews and help.
 
-use super::style::{accent, bad, bold, dim, good, notice, selected, shown, when};
+use super::style::{accent, bad, bold, dim, fit_line, good, notice, selected, shown, when};
 use crate::service::auth_json::{composer_config_line, document_for};
 use crate::service::check::RequirementGap;
 use crate::service::preview::{Hidden, PackagePreview, Visible};
-use crate::tui::dialog::{Choices, Confirm, Dialog, Form, Preview, TokenCard};
+use crate::service::tokens::CreatedToken;
+use crate::tui::clipboard::CARD_ITEMS;
+use crate::tui::dialog::{COPY_ROW, Choices, Confirm, Dialog, Form, Preview, TokenCard};
 use crate::tui::text_input::TextInput;
 use ratatui::Frame;
 use ratatui::layout::Constraint;
@@ -35,7 +37,8 @@ pub fn render(frame: &mut Frame, dialog: &Dialog) {
                 Some(_) => " Token rotated ",
                 None => " Token created ",
             };
-            (title.into(), token_text(card, roomy), 0)
+            let inner = area.width.saturating_sub(2).min(100).saturating_sub(2);
+            (title.into(), token_text(card, roomy, inner.into()), 0)
         }
         Dialog::Preview(preview) => (
             format!(" What {} sees ", preview.project),
@@ -128,19 +131,31 @@ fn choice_line(label: &str, choices: &Choices, focused: bool) -> Line<'static> {
             spans.push(Span::raw("  "));
         }
     } else {
-        let option = &choices.options[choices.index.min(choices.options.len() - 1)];
-        spans.push(Span::styled("‹ ", dim()));
-        spans.push(Span::styled(shown(&option.label), cursor(choices.index)));
-        spans.push(Span::styled(" ›", dim()));
-        let count = choices.options.len();
-        if count > 1 {
-            spans.push(Span::styled(
-                format!("  {} of {count}", choices.index + 1),
-                dim(),
-            ));
-        }
+        spans.extend(single_choice(choices, cursor(choices.index)));
     }
     Line::from(spans)
+}
+
+/// The option chosen between arrows, where it is among those the filter lets through, and the
+/// filter itself.
+fn single_choice(choices: &Choices, style: Style) -> Vec<Span<'static>> {
+    let matching = choices.matching();
+    let mut spans = vec![Span::styled("‹ ", dim())];
+    match choices.current() {
+        Some(option) => spans.push(Span::styled(shown(&option.label), style)),
+        None => spans.push(Span::styled("nothing matches", bad())),
+    }
+    spans.push(Span::styled(" ›", dim()));
+    let position = matching.iter().position(|&i| i == choices.index);
+    if let (Some(at), true) = (position, matching.len() > 1) {
+        let of = format!("  {} of {}", at + 1, matching.len());
+        spans.push(Span::styled(of, dim()));
+    }
+    if !choices.filter.is_empty() {
+        let typed = format!("  filter: {}", shown(&choices.filter));
+        spans.push(Span::styled(typed, accent()));
+    }
+    spans
 }
 
 fn form_text(form: &Form) -> Text<'static> {
@@ -200,16 +215,12 @@ fn quit_text() -> Text<'static> {
 }
 
 /// Keys and the fields that act on them first, so they stay on screen at 80×24; the auth.json
-/// is pretty-printed only when there is room for it.
-fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
+/// is pretty-printed only when there is room for it. No line wraps: a key broken over two lines
+/// is broken when copied, so a line too long for the screen is cut with `…` and the copy keys
+/// carry the whole value.
+fn token_text(card: &TokenCard, roomy: bool, width: usize) -> Text<'static> {
     let token = &card.token;
     let host = card.host.text();
-    let document = document_for(&host, token);
-    let auth = if roomy {
-        serde_json::to_string_pretty(&document)
-    } else {
-        serde_json::to_string(&document)
-    };
     let label = |text: &str| Span::styled(format!("{text:<9}"), dim());
     let mut lines = vec![
         Line::from(vec![label("Project"), Span::raw(token.project.clone())]),
@@ -228,6 +239,7 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
     }
     lines.extend([
         Line::raw(""),
+        copy_line(card.focus == COPY_ROW),
         field_line("Host", &card.host, card.focus == 0),
         field_line("Write to", &card.path, card.focus == 1),
         match &card.outcome {
@@ -239,16 +251,69 @@ fn token_text(card: &TokenCard, roomy: bool) -> Text<'static> {
             )),
         },
         Line::raw(""),
-        Line::from(Span::styled("auth.json (next to composer.json):", bold())),
     ]);
-    lines.extend(
-        auth.unwrap_or_default()
-            .lines()
-            .map(|l| Line::raw(l.to_string())),
-    );
+    lines.extend(auth_json_lines(&host, token, roomy));
     lines.push(Line::from(Span::styled("or run:", bold())));
-    lines.push(Line::raw(composer_config_line(&host, token)));
-    Text::from(lines)
+    lines.extend(command_lines(&composer_config_line(&host, token)));
+    Text::from(
+        lines
+            .into_iter()
+            .map(|l| fit_line(l, width))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The copy keys, numbered as `1`…`4` copy them.
+fn copy_line(focused: bool) -> Line<'static> {
+    let marker = match focused {
+        true => Span::styled("› ", accent()),
+        false => Span::raw("  "),
+    };
+    let mut spans = vec![marker, Span::styled(format!("{:<14}", "Copy"), bold())];
+    for (number, item) in CARD_ITEMS.iter().enumerate() {
+        if number > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled((number + 1).to_string(), accent()));
+        spans.push(Span::raw(format!(" {item}")));
+    }
+    Line::from(spans)
+}
+
+/// The auth.json in full where there is room; else a pointer to the keys that copy or write it.
+fn auth_json_lines(host: &str, token: &CreatedToken, roomy: bool) -> Vec<Line<'static>> {
+    let pretty = serde_json::to_string_pretty(&document_for(host, token));
+    match (roomy, pretty) {
+        (true, Ok(json)) => {
+            let mut lines = vec![Line::from(Span::styled(
+                "auth.json (next to composer.json):",
+                bold(),
+            ))];
+            lines.extend(json.lines().map(|l| Line::raw(l.to_string())));
+            lines
+        }
+        _ => vec![Line::from(vec![
+            Span::styled("auth.json ", bold()),
+            Span::styled(
+                "(next to composer.json): 3 copies it, Enter writes it",
+                dim(),
+            ),
+        ])],
+    }
+}
+
+/// `composer config … HOST PUBLIC PRIVATE` with each key on a line of its own, joined by shell
+/// line continuations, so what is selected on screen still pastes as one command.
+fn command_lines(command: &str) -> Vec<Line<'static>> {
+    let mut parts = command.rsplitn(3, ' ').collect::<Vec<_>>();
+    parts.reverse();
+    let last = parts.len().saturating_sub(1);
+    let lines = parts.iter().enumerate().map(|(i, part)| {
+        let indent = if i == 0 { "" } else { "    " };
+        let more = if i < last { " \\" } else { "" };
+        Line::raw(format!("{indent}{part}{more}"))
+    });
+    lines.collect()
 }
 
 /// Requirements that cannot be met first, since they break `composer install`; then each

@@ -87,6 +87,11 @@ pub fn screen(tab: Tab) -> ScreenHelp {
                     "rotate: a new key pair, the old one kept for an overlap",
                 ),
                 ("x", "revoke the token (from the next request on)"),
+                ("c", "copy its public key to the clipboard (OSC 52)"),
+                (
+                    "1 … 4 on a new token",
+                    "copy public key, private key, auth.json, composer command",
+                ),
             ],
             &[
                 ("active", "Composer may install with it"),
@@ -126,9 +131,16 @@ pub fn screen(tab: Tab) -> ScreenHelp {
             "Every package with its versions; the one under the cursor version by version.",
             &[
                 ("n", "publish a .zip or a folder of them"),
-                ("x", "yank a version (lock files still install it)"),
-                ("u", "unyank a version"),
-                ("d", "remove a version for good (type it to confirm)"),
+                ("Enter", "move into the versions; Esc back to the packages"),
+                (
+                    "x",
+                    "yank the version under the cursor (lock files still install it)",
+                ),
+                ("u", "unyank the version under the cursor"),
+                (
+                    "d",
+                    "remove the version under the cursor for good (asks first)",
+                ),
             ],
             &[("yanked", "hidden from new resolutions")],
         ),
@@ -208,8 +220,11 @@ pub fn text(tab: Tab) -> Text<'static> {
         ])
     };
     let mut lines = vec![Line::raw(help.shows), Line::raw("")];
-    lines.push(Line::from(Span::styled("On this screen", bold())));
-    lines.extend(screen_keys(tab).iter().map(|(k, w)| key_line(k, w)));
+    let keys = screen_keys(tab);
+    if !keys.is_empty() {
+        lines.push(Line::from(Span::styled("On this screen", bold())));
+        lines.extend(keys.iter().map(|(k, w)| key_line(k, w)));
+    }
     if !help.states.is_empty() {
         lines.push(Line::from(Span::styled("States", bold())));
         for (state, meaning) in help.states {

@@ -1,6 +1,8 @@
 //! The Projects, Tokens and Licences screens: a filterable table, and details where rows are wide.
 
-use super::style::{ago, bad, dim, good, header, notice, selected, short_key, shown, when};
+use super::style::{
+    ago, bad, dim, fit_line, good, header, notice, selected, short_key, shown, when,
+};
 use super::{empty, filter_line};
 use crate::service::summaries::{LicenceSummary, TokenSummary};
 use crate::tui::licence_order::{self, LicenceState};
@@ -36,6 +38,27 @@ pub fn table<'a>(
         .column_spacing(2)
 }
 
+/// The width each column of a bordered table in `area` gets, laid out as the table itself does
+/// (no selection symbol, columns from the left), so cells can be cut to fit beforehand.
+pub fn column_widths(area: Rect, widths: &[Constraint], spacing: u16) -> Vec<usize> {
+    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    let layout = Layout::horizontal(widths.iter().copied()).spacing(spacing);
+    layout.split(inner).iter().map(|r| r.width.into()).collect()
+}
+
+/// A row whose cells are cut to their columns with `…`: a table cuts silently, which passes a
+/// partial name or key off as the whole.
+pub fn fitted(cells: Vec<Line<'static>>, widths: &[usize]) -> Row<'static> {
+    let cells = cells.into_iter().zip(widths);
+    Row::new(cells.map(|(line, width)| Cell::from(fit_line(line, *width))))
+}
+
+/// Each line cut to the inner width of a bordered pane in `area`.
+pub fn fitted_lines(lines: Vec<Line<'static>>, area: Rect) -> Vec<Line<'static>> {
+    let width = usize::from(area.width.saturating_sub(2));
+    lines.into_iter().map(|l| fit_line(l, width)).collect()
+}
+
 fn show(frame: &mut Frame, area: Rect, table: Table, selected_row: usize) {
     let mut state = TableState::default().with_selected(Some(selected_row));
     frame.render_stateful_widget(table, area, &mut state);
@@ -54,6 +77,14 @@ pub fn projects(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(hint.block(block), area);
         return;
     }
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Length(16),
+    ];
+    let cols = column_widths(area, &widths, 2);
     let data = &model.data;
     let rows = projects.iter().map(|p| {
         let tokens = data
@@ -66,21 +97,15 @@ pub fn projects(frame: &mut Frame, area: Rect, model: &Model) {
             .iter()
             .filter(|l| !l.revoked && l.projects.iter().any(|x| x == p.slug.as_str()))
             .count();
-        Row::new(vec![
-            Cell::from(p.slug.to_string()),
-            Cell::from(shown(&p.name)),
-            Cell::from(tokens.to_string()),
-            Cell::from(licences.to_string()),
-            Cell::from(when(p.created_at)),
-        ])
+        let cells = vec![
+            Line::from(p.slug.to_string()),
+            Line::from(shown(&p.name)),
+            Line::from(tokens.to_string()),
+            Line::from(licences.to_string()),
+            Line::from(when(p.created_at)),
+        ];
+        fitted(cells, &cols)
     });
-    let widths = vec![
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(16),
-    ];
     const TITLES: &[&str] = &["Slug", "Name", "Tokens", "Licences", "Created"];
     let table = table(rows.collect(), widths, TITLES, block);
     show(frame, area, table, model.selected(Tab::Projects));
@@ -100,6 +125,14 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
     let [list, details] =
         Layout::vertical([Constraint::Min(4), Constraint::Length(details_height)]).areas(area);
     let wide = area.width >= 110;
+    let widths = vec![
+        Constraint::Fill(2),
+        Constraint::Length(if wide { 32 } else { 10 }),
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(9),
+    ];
+    let cols = column_widths(list, &widths, 2);
     let rows = tokens.iter().map(|t| {
         let key = if wide {
             t.public_key.clone()
@@ -111,25 +144,20 @@ pub fn tokens(frame: &mut Frame, area: Rect, model: &Model) {
             .last_used_at
             .map(|at| ago(model.now, at))
             .unwrap_or("never".into());
-        Row::new(vec![
-            Cell::from(t.project.clone()),
-            Cell::from(key),
-            Cell::from(shown(&t.label)),
-            Cell::from(state),
-            Cell::from(used),
-        ])
+        let cells = vec![
+            Line::from(t.project.clone()),
+            Line::from(key),
+            Line::from(shown(&t.label)),
+            Line::from(state),
+            Line::from(used),
+        ];
+        fitted(cells, &cols)
     });
-    let widths = vec![
-        Constraint::Fill(2),
-        Constraint::Length(if wide { 32 } else { 10 }),
-        Constraint::Fill(2),
-        Constraint::Length(8),
-        Constraint::Length(9),
-    ];
     const TITLES: &[&str] = &["Project", "Public key", "Label", "State", "Last used"];
     let table = table(rows.collect(), widths, TITLES, block);
     show(frame, list, table, model.selected(Tab::Tokens));
     if let Some(lines) = details_lines {
+        let lines = fitted_lines(lines, details);
         let text = Paragraph::new(lines).block(Block::bordered().title(" Token "));
         frame.render_widget(text, details);
     }
@@ -195,6 +223,16 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(hint.block(block), area);
         return;
     }
+    let widths = vec![
+        Constraint::Length(16),
+        Constraint::Fill(2),
+        Constraint::Fill(2),
+        Constraint::Length(16),
+        Constraint::Fill(2),
+        Constraint::Length(7),
+    ];
+    let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
+    let cols = column_widths(list, &widths, 2);
     let rows = licences.iter().map(|l| {
         let term = match &l.access_until {
             Some(until) => format!("until {}", &until[..until.len().min(10)]),
@@ -206,35 +244,26 @@ pub fn licences(frame: &mut Frame, area: Rect, model: &Model) {
             LicenceState::Expired => Span::styled("expired", notice()),
             LicenceState::Revoked => Span::styled("revoked", bad()),
         };
-        Row::new(vec![
-            Cell::from(l.id.clone()),
-            Cell::from(l.customer.clone()),
-            Cell::from(l.packages.join(" ")),
-            Cell::from(term),
-            Cell::from(l.projects.join(" ")),
-            Cell::from(state),
-        ])
-        .style(style)
+        let cells = vec![
+            Line::from(l.id.clone()),
+            Line::from(l.customer.clone()),
+            Line::from(l.packages.join(" ")),
+            Line::from(term),
+            Line::from(l.projects.join(" ")),
+            Line::from(state),
+        ];
+        fitted(cells, &cols).style(style)
     });
-    let widths = vec![
-        Constraint::Length(16),
-        Constraint::Fill(2),
-        Constraint::Fill(2),
-        Constraint::Length(16),
-        Constraint::Fill(2),
-        Constraint::Length(7),
-    ];
     const TITLES: &[&str] = &["Id", "Customer", "Packages", "Term", "Projects", "State"];
     let table = table(rows.collect(), widths, TITLES, block);
-    let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
     show(frame, list, table, model.selected(Tab::Licences));
     if let Some(licence) = model.selected_licence() {
-        frame.render_widget(licence_details(licence), details);
+        frame.render_widget(licence_details(licence, details), details);
     }
 }
 
 /// The terms a row has no room for: versions, seats, dependencies, the note.
-fn licence_details(l: &LicenceSummary) -> Paragraph<'static> {
+fn licence_details(l: &LicenceSummary, area: Rect) -> Paragraph<'static> {
     let field = |label: &str, value: String| {
         Line::from(vec![
             Span::styled(format!("{label:<10}"), dim()),
@@ -256,5 +285,5 @@ fn licence_details(l: &LicenceSummary) -> Paragraph<'static> {
         field("Note", l.note.as_deref().map_or("–".into(), shown)),
     ];
     let title = format!(" {} ", l.id);
-    Paragraph::new(lines).block(Block::bordered().title(title))
+    Paragraph::new(fitted_lines(lines, area)).block(Block::bordered().title(title))
 }

@@ -15,7 +15,7 @@ mod publishers;
 mod shared_tokens;
 pub mod style;
 
-use super::dialog::Dialog;
+use super::dialog::{COPY_ROW, Dialog};
 use super::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -148,10 +148,26 @@ fn hints(model: &Model) -> Line<'static> {
             if form
                 .fields
                 .get(form.focus)
+                .and_then(|f| f.choices.as_ref())
+                .is_some_and(|c| c.several) =>
+        {
+            &[
+                ("←→", "move"),
+                ("Space", "mark"),
+                ("Enter", "submit"),
+                ("Tab", "next field"),
+                ("Esc", "cancel"),
+            ]
+        }
+        (Some(Dialog::Form(form)), _)
+            if form
+                .fields
+                .get(form.focus)
                 .is_some_and(|f| f.choices.is_some()) =>
         {
             &[
                 ("←→", "choose"),
+                ("type", "filter"),
                 ("Enter", "submit"),
                 ("Tab", "next field"),
                 ("Esc", "cancel"),
@@ -161,6 +177,12 @@ fn hints(model: &Model) -> Line<'static> {
             ("Enter", "submit"),
             ("Tab", "next field"),
             ("Esc", "cancel"),
+        ],
+        (Some(Dialog::TokenCreated(card)), _) if card.focus == COPY_ROW => &[
+            ("1-4", "copy"),
+            ("Tab", "host/path"),
+            ("Enter", "write auth.json"),
+            ("Esc", "close"),
         ],
         (Some(Dialog::TokenCreated(_)), _) => &[
             ("Enter", "write auth.json"),
@@ -199,6 +221,7 @@ fn hints(model: &Model) -> Line<'static> {
                 ("n", "new"),
                 ("o", "rotate"),
                 ("x", "revoke"),
+                ("c", "copy key"),
                 ("/", "filter"),
                 ("?", "help"),
                 ("q", "quit"),
@@ -213,8 +236,17 @@ fn hints(model: &Model) -> Line<'static> {
                 ("s", "sort"),
                 ("?", "help"),
             ],
+            Tab::Packages if model.in_versions => &[
+                ("↑↓", "version"),
+                ("x", "yank"),
+                ("u", "unyank"),
+                ("d", "remove"),
+                ("Esc", "packages"),
+                ("?", "help"),
+            ],
             Tab::Packages => &[
                 ("n", "publish"),
+                ("Enter", "versions"),
                 ("x", "yank"),
                 ("u", "unyank"),
                 ("d", "remove"),

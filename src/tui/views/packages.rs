@@ -1,14 +1,15 @@
 //! Packages on the left, the selected package's versions on the right.
 
-use super::lists::table;
-use super::style::{bold, dim, shown, size};
+use super::lists::{column_widths, fitted, table};
+use super::style::{bold, dim, fit, selected, shown, size};
 use super::{empty, filter_line};
+use crate::service::packages::PackageSummary;
 use crate::service::timeline::Timeline;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, TableState};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = match filter_line(model, Tab::Packages) {
@@ -20,9 +21,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         }
         None => area,
     };
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     let packages = model.visible_packages();
+    let [left, right] = Layout::horizontal([
+        Constraint::Length(list_width(&packages, area)),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     let block = Block::bordered().title(Span::styled(
         format!(" Packages ({}) ", packages.len()),
         bold(),
@@ -35,18 +39,20 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(hint.wrap(Default::default()).block(block), area);
         return;
     }
-    let rows = packages.iter().map(|p| {
-        Row::new(vec![
-            Cell::from(p.name.clone()),
-            Cell::from(p.versions.to_string()),
-            Cell::from(shown(p.latest.as_deref().unwrap_or_default())),
-        ])
-    });
     let widths = vec![
         Constraint::Fill(1),
         Constraint::Length(4),
-        Constraint::Length(9),
+        Constraint::Length(LATEST),
     ];
+    let cols = column_widths(left, &widths, 1);
+    let rows = packages.iter().map(|p| {
+        let cells = vec![
+            Line::from(shown(&p.name)),
+            Line::from(p.versions.to_string()),
+            Line::from(shown(p.latest.as_deref().unwrap_or_default())),
+        ];
+        fitted(cells, &cols)
+    });
     const TITLES: &[&str] = &["Name", "Vers", "Latest"];
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Packages)));
@@ -74,11 +80,24 @@ fn package_charts(frame: &mut Frame, area: Rect, model: &Model) {
     super::charts::pair(frame, area, "Downloads", timeline, false);
 }
 
+/// Columns of the package list besides the name: "Vers", "Latest", spacing and borders.
+const LATEST: u16 = 9;
+const BESIDES_NAME: u16 = 4 + LATEST + 2 + 2;
+
+/// As wide as the longest name needs, so the versions pane keeps the rest (a whole SHA-1 at 120
+/// columns), but never more than 40% of the screen: longer names are cut with `…`.
+fn list_width(packages: &[&PackageSummary], area: Rect) -> u16 {
+    let longest = packages.iter().map(|p| Span::raw(shown(&p.name)).width());
+    let name = longest.max().unwrap_or(0).max(12) as u16;
+    (name + BESIDES_NAME).min(area.width * 2 / 5)
+}
+
 fn versions(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(package) = model.selected_package() else {
         return;
     };
-    let block = Block::bordered().title(Span::styled(format!(" {} ", package.name), bold()));
+    let name = fit(&shown(&package.name), area.width.saturating_sub(4).into());
+    let block = Block::bordered().title(Span::styled(format!(" {name} "), bold()));
     let Some(detail) = model.data.package_details.get(&package.name) else {
         frame.render_widget(
             Paragraph::new(Span::styled("loading…", dim())).block(block),
@@ -101,28 +120,36 @@ fn versions(frame: &mut Frame, area: Rect, model: &Model) {
         .max()
         .unwrap_or(0)
         .max(10) as u16;
-    let rows = detail.versions.iter().map(|v| {
-        let version = if v.yanked {
-            Span::styled(label(v), dim())
-        } else {
-            Span::raw(label(v))
-        };
-        Row::new(vec![
-            Cell::from(version),
-            Cell::from(crate::domain::time::utc_day(v.released_at)),
-            Cell::from(size(v.size)),
-            Cell::from(Span::styled(v.shasum.clone(), dim())),
-        ])
-    });
     let widths = vec![
         Constraint::Length(version_width),
         Constraint::Length(10),
         Constraint::Length(9),
         Constraint::Fill(1),
     ];
+    let cols = column_widths(area, &widths, 1);
+    let rows = detail.versions.iter().map(|v| {
+        let version = if v.yanked {
+            Span::styled(label(v), dim())
+        } else {
+            Span::raw(label(v))
+        };
+        let cells = vec![
+            Line::from(version),
+            Line::from(crate::domain::time::utc_day(v.released_at)),
+            Line::from(size(v.size)),
+            Line::from(Span::styled(v.shasum.clone(), dim())),
+        ];
+        fitted(cells, &cols)
+    });
     const TITLES: &[&str] = &["Version", "Released", "Size", "SHA-1"];
-    frame.render_widget(
-        table(rows.collect(), widths, TITLES, block).column_spacing(1),
-        area,
-    );
+    // The row x, u and d act on is always marked; reversed while the pane has the keyboard.
+    let cursor = match model.in_versions {
+        true => selected(),
+        false => bold(),
+    };
+    let table = table(rows.collect(), widths, TITLES, block)
+        .column_spacing(1)
+        .row_highlight_style(cursor);
+    let mut state = TableState::default().with_selected(Some(model.version_row));
+    frame.render_stateful_widget(table, area, &mut state);
 }

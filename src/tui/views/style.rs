@@ -3,6 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
 
 pub fn accent() -> Style {
     Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
@@ -82,4 +83,98 @@ pub fn bar(value: u64, max: u64, width: usize) -> String {
 /// visible (`\u{1b}`), so a name or a user agent cannot restyle or reorder the screen.
 pub fn shown(text: &str) -> String {
     crate::domain::text::printable(text).into_owned()
+}
+
+/// Display cells a character takes (wide CJK 2, combining marks 0), as ratatui measures it.
+fn cells(c: char) -> usize {
+    let mut buf = [0; 4];
+    Span::raw(&*c.encode_utf8(&mut buf)).width()
+}
+
+/// `text` in `width` cells at most: whole when it fits, else cut and ending with `…`, so a cut
+/// is never mistaken for the whole value (a key, a checksum, a name).
+pub fn fit(text: &str, width: usize) -> String {
+    match Span::raw(text).width() <= width {
+        true => text.to_string(),
+        false => cut(text, width),
+    }
+}
+
+/// The first `width - 1` cells of `text` and `…`.
+fn cut(text: &str, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let mut kept = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        used += cells(c);
+        if used > width - 1 {
+            break;
+        }
+        kept.push(c);
+    }
+    kept + "…"
+}
+
+/// A styled line in `width` cells at most, cut like [`fit`], each part keeping its style.
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut left = width;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let span_width = span.width();
+        if span_width < left {
+            left -= span_width;
+            spans.push(span);
+            continue;
+        }
+        spans.push(Span::styled(cut(&span.content, left), span.style));
+        break;
+    }
+    Line::from(spans).style(line.style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_fits_is_left_whole() {
+        assert_eq!(fit("acme/hello", 10), "acme/hello");
+    }
+
+    #[test]
+    fn cut_text_ends_with_an_ellipsis_within_the_width() {
+        assert_eq!(fit("acme/hello", 9), "acme/hel…");
+        assert_eq!(fit("acme/hello", 1), "…");
+        assert_eq!(fit("acme/hello", 0), "");
+    }
+
+    #[test]
+    fn wide_characters_are_measured_in_cells() {
+        let cut = fit("日本語パッケージ", 7);
+        assert_eq!(cut, "日本語…");
+        assert!(Span::raw(cut.as_str()).width() <= 7);
+    }
+
+    #[test]
+    fn a_cut_line_keeps_its_styles_and_ends_with_an_ellipsis() {
+        let line = Line::from(vec![
+            Span::styled("Public ", dim()),
+            Span::raw("3f9a1c0b7d2e"),
+        ]);
+        let cut = fit_line(line, 12);
+        assert_eq!(cut.width(), 12);
+        assert_eq!(cut.spans[0].style, dim());
+        assert_eq!(cut.spans[1].content, "3f9a…");
+    }
+
+    #[test]
+    fn a_line_that_ends_exactly_at_a_span_boundary_is_cut_there() {
+        let line = Line::from(vec![Span::raw("abcd"), Span::raw("ef")]);
+        assert_eq!(fit_line(line, 4).to_string(), "abc…");
+    }
 }
