@@ -4,6 +4,7 @@ use super::dialog::Dialog;
 use super::licence_order::{self, LicenceSort};
 use super::text_input::TextInput;
 use crate::domain::audit::{Actor, AuditEntry};
+use crate::domain::endpoint::Endpoint;
 use crate::domain::publish_log::PublishEvent;
 use crate::domain::records::{DownloadEvent, Project};
 use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact};
@@ -84,29 +85,20 @@ pub struct ServerInfo {
 }
 
 impl ServerInfo {
-    /// The host[:port] Composer's auth.json is keyed by: the public URL's, else the first
-    /// listener's (`listen` holds the server's URLs, comma-separated).
+    /// The host[:port] Composer's auth.json is keyed by: the public URL's, else the first HTTPS
+    /// listener's, else the first listener's (`listen` holds the server's URLs, comma-separated).
     pub fn default_host(&self) -> String {
-        let host_of = |url: &str| {
-            let rest = url.split("://").nth(1).unwrap_or(url);
-            rest.split('/').next().unwrap_or(rest).to_string()
-        };
-        match self.public_url.as_deref() {
-            Some(url) => host_of(url),
-            None => host_of(self.listen.split(", ").next().unwrap_or(""))
-                .replace("0.0.0.0", "127.0.0.1"),
-        }
+        self.endpoint().map(|e| e.host).unwrap_or_default()
     }
 
-    /// Where CI reaches the server: the public URL, else the first listener's.
+    /// Where customers and CI reach the server, chosen the same way.
     pub fn base_url(&self) -> String {
-        match self.public_url.as_deref() {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let first = self.listen.split(", ").next().unwrap_or("");
-                first.trim_end_matches('/').replace("0.0.0.0", "127.0.0.1")
-            }
-        }
+        self.endpoint().map(|e| e.base_url).unwrap_or_default()
+    }
+
+    fn endpoint(&self) -> Option<Endpoint> {
+        let listeners: Vec<String> = self.listen.split(", ").map(str::to_string).collect();
+        Endpoint::choose(self.public_url.as_deref(), &listeners)
     }
 }
 

@@ -810,6 +810,16 @@ fn the_auth_json_host_defaults_to_the_public_urls_host() {
 }
 
 #[test]
+fn without_a_public_url_the_https_listener_gives_the_host_and_the_publish_url() {
+    let both = ServerInfo {
+        listen: "http://0.0.0.0:8080, https://0.0.0.0:8443".into(),
+        ..Default::default()
+    };
+    assert_eq!(both.default_host(), "127.0.0.1:8443");
+    assert_eq!(both.base_url(), "https://127.0.0.1:8443");
+}
+
+#[test]
 fn control_and_direction_characters_in_names_and_user_agents_are_drawn_escaped() {
     let mut model = on_tab(Tab::Tokens);
     for token in &mut model.data.tokens {
