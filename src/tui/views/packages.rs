@@ -57,6 +57,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Packages)));
     frame.render_stateful_widget(table, left, &mut state);
+    // On a short screen the charts leave room for a few versions only: while the operator picks
+    // a version, the versions take the whole pane.
+    if model.in_versions && area.height < 30 {
+        versions(frame, right, model);
+        return;
+    }
     let [right, charts] = Layout::vertical([
         Constraint::Min(4),
         Constraint::Length(super::charts::stacked_height(area.height)),
