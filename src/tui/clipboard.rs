@@ -3,8 +3,8 @@
 
 use super::dialog::Dialog;
 use super::message::{Clip, Effect};
+use super::model::set_status;
 use super::model::{Model, Tab};
-use super::update::set_status;
 use crate::service::auth_json::{composer_config_line, document_for};
 
 /// The copy keys of the token card, in the order of their numbers (1 first).

@@ -1,6 +1,6 @@
 //! Dialogs over the current screen: forms, confirmations, the new-token card, previews, help.
 
-use super::model::Tab;
+use super::tab::Tab;
 use super::text_input::TextInput;
 use crate::service::admin::AdminRequest;
 use crate::service::check::RequirementGap;

@@ -3,8 +3,8 @@
 use super::dialog::{COPY_ROW, Choice, Confirm, Dialog, Field, Form, FormKind};
 use super::input::Action;
 use super::message::Effect;
+use super::model::set_status;
 use super::model::{Model, Tab};
-use super::update::set_status;
 use super::{customer_forms, licence_forms, publishing};
 use crate::service::admin::{self, AdminRequest};
 use crate::service::summaries::ProjectDeletion;
@@ -13,7 +13,7 @@ use crate::service::tokens::CreatedToken;
 /// The form or question an action opens on the current screen, or the request it makes at once.
 pub fn open(model: &mut Model, action: Action) -> Vec<Effect> {
     if let Some(why) = super::refusals::refusal(model, action) {
-        super::update::set_status(model, why, true);
+        set_status(model, why, true);
         return vec![];
     }
     let tab = model.current();

@@ -18,6 +18,7 @@ mod model;
 mod navigation;
 mod publishing;
 mod refusals;
+mod tab;
 mod terminal;
 mod text_input;
 mod update;
@@ -73,7 +74,7 @@ pub fn run(admin: Arc<Admin>, info: ServerInfo) -> Result<(), String> {
             match effect {
                 Effect::Copy(clip) => {
                     if let Err(e) = terminal::copy(&clip.0) {
-                        update::set_status(&mut model, format!("could not copy: {e}"), true);
+                        model::set_status(&mut model, format!("could not copy: {e}"), true);
                     }
                 }
                 effect => worker::spawn(&admin, effect, &tx),

@@ -2,6 +2,7 @@
 
 use super::dialog::Dialog;
 use super::licence_order::{self, LicenceSort};
+pub use super::tab::Tab;
 use super::text_input::TextInput;
 use crate::domain::audit::{Actor, AuditEntry};
 use crate::domain::endpoint::Endpoint;
@@ -19,58 +20,6 @@ use std::collections::{HashMap, VecDeque};
 
 /// How many live events the feed keeps; older ones are in `packagento downloads`.
 pub const LIVE_FEED_LEN: usize = 500;
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum Tab {
-    #[default]
-    Dashboard,
-    Customers,
-    Projects,
-    Tokens,
-    Licences,
-    Packages,
-    Downloads,
-    Audit,
-    Advisories,
-    Publishers,
-    PublishLog,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 11] = [
-        Tab::Dashboard,
-        Tab::Customers,
-        Tab::Projects,
-        Tab::Tokens,
-        Tab::Licences,
-        Tab::Packages,
-        Tab::Downloads,
-        Tab::Audit,
-        Tab::Advisories,
-        Tab::Publishers,
-        Tab::PublishLog,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Dashboard => "Dashboard",
-            Tab::Customers => "Customers",
-            Tab::Projects => "Projects",
-            Tab::Tokens => "Tokens",
-            Tab::Licences => "Licences",
-            Tab::Packages => "Packages",
-            Tab::Downloads => "Downloads",
-            Tab::Audit => "Audit",
-            Tab::Advisories => "Advisories",
-            Tab::Publishers => "Publishers",
-            Tab::PublishLog => "Publish log",
-        }
-    }
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
 
 /// Where the server is, for the dashboard and for the auth.json host default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -406,4 +355,8 @@ impl Model {
     pub fn selected_version(&self) -> Option<&VersionDetail> {
         self.selected_versions().get(self.version_row)
     }
+}
+
+pub fn set_status(model: &mut Model, text: String, is_error: bool) {
+    model.status = Some(Status { text, is_error });
 }

@@ -167,13 +167,8 @@ pub fn clamp_all(model: &mut Model) {
     model.version_row = model.version_row.min(last_version);
 }
 
-/// Enter on a project shows its tokens; on a package, moves into its versions; on a publish
-/// attempt, shows the whole of it.
+/// Enter on a project shows its tokens; on a package, moves into its versions.
 pub fn open(model: &mut Model) -> Vec<Effect> {
-    if model.current() == Tab::PublishLog {
-        model.dialog = super::publishing::entry_details(model);
-        return vec![];
-    }
     if model.current() == Tab::Packages {
         model.in_versions = model.selected_version().is_some();
         return vec![];

@@ -4,7 +4,7 @@ use super::dialog::{COPY_ROW, Choices, Dialog, Preview, PublisherCard, TokenCard
 use super::freshness::{loaded_tokens, reload_customer_details, select_created, tokens_used};
 use super::input::{Action, action};
 use super::message::{Effect, Loaded, Msg};
-use super::model::{LIVE_FEED_LEN, Model, Status, Tab};
+use super::model::{LIVE_FEED_LEN, Model, Tab, set_status};
 use super::text_input::TextInput;
 use super::{clipboard, customer_forms, forms, navigation, publishing};
 use crate::domain::audit::AuditEntry;
@@ -326,10 +326,6 @@ fn on_loaded(model: &mut Model, loaded: Loaded) -> Vec<Effect> {
     vec![]
 }
 
-pub fn set_status(model: &mut Model, text: String, is_error: bool) {
-    model.status = Some(Status { text, is_error });
-}
-
 fn focused_input(model: &mut Model) -> Option<&mut TextInput> {
     let tab = model.current();
     match &mut model.dialog {
@@ -405,6 +401,10 @@ fn on_action(model: &mut Model, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back => back(model),
+        // Enter on a publish attempt shows the whole of it.
+        Action::Open if model.current() == Tab::PublishLog => {
+            model.dialog = publishing::entry_details(model)
+        }
         Action::Open => return navigation::open(model),
         Action::NextTab | Action::PrevTab | Action::GoTab(_) => {
             return navigation::switch_tab(model, action);
