@@ -183,7 +183,8 @@ pub enum LicenceCommand {
         /// The customer the licence is sold to (see `customer list`)
         #[arg(long, value_name = "SLUG")]
         customer: Option<String>,
-        /// The customer by display name; created when no customer has that name
+        /// The customer by display name; created when no customer has that name, with a slug made
+        /// from it (`Acme Shop GmbH` → `acme-shop-gmbh`, numbered `-2`, `-3`… when taken)
         #[arg(long, value_name = "NAME")]
         holder: Option<String>,
         /// What it grants: package names (vendor/name) or globs (vendor/*); one or more
