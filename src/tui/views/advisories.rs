@@ -3,14 +3,14 @@
 //! Also the Dashboard's "Open advisories" panel.
 
 use super::empty;
-use super::lists::{table, titled, with_filter};
+use super::lists::{column_widths, fitted, table, titled, with_filter};
 use super::style::{bad, bold, dim, good, short_key, shown, when};
 use crate::service::advisory_impact::{AdvisoryCounts, AdvisoryImpact, AffectedToken};
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Advisories);
@@ -28,7 +28,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [list, details] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(area);
     let wide = area.width >= 100;
-    let rows = advisories.iter().map(|a| advisory_row(a, wide));
     let mut widths = vec![Constraint::Length(14), Constraint::Fill(2)];
     let mut titles: Vec<&str> = vec!["Id", "Package"];
     if wide {
@@ -43,6 +42,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ]);
     titles.extend(["Severity", "Title", "Projects", "Unresolved"]);
     let titles: &[&str] = &titles;
+    let cols = column_widths(list, &widths, 1);
+    let rows = advisories.iter().map(|a| advisory_row(a, wide, &cols));
     let table = table(rows.collect(), widths, titles, block).column_spacing(1);
     let selected = model.selected(Tab::Advisories);
     let mut state = TableState::default().with_selected(Some(selected));
@@ -52,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
 }
 
-fn advisory_row(a: &AdvisoryCounts, wide: bool) -> Row<'static> {
+fn advisory_row(a: &AdvisoryCounts, wide: bool, cols: &[usize]) -> Row<'static> {
     let severity = a.severity.map_or("–", |s| s.as_str());
     let title = match a.withdrawn {
         true => format!("(withdrawn) {}", shown(&a.title)),
@@ -63,17 +64,17 @@ fn advisory_row(a: &AdvisoryCounts, wide: bool) -> Row<'static> {
         true => Span::styled(unresolved.to_string(), bad()),
         false => Span::raw(unresolved.to_string()),
     };
-    let mut cells = vec![Cell::from(a.id.clone()), Cell::from(shown(&a.package))];
+    let mut cells = vec![Line::from(a.id.clone()), Line::from(shown(&a.package))];
     if wide {
-        cells.push(Cell::from(shown(&a.affected)));
+        cells.push(Line::from(shown(&a.affected)));
     }
     cells.extend([
-        Cell::from(severity.to_string()),
-        Cell::from(title),
-        Cell::from(a.totals.projects.to_string()),
-        Cell::from(open),
+        Line::from(severity.to_string()),
+        Line::from(title),
+        Line::from(a.totals.projects.to_string()),
+        Line::from(open),
     ]);
-    let row = Row::new(cells);
+    let row = fitted(cells, cols);
     if a.withdrawn { row.style(dim()) } else { row }
 }
 
@@ -165,19 +166,6 @@ pub fn open_panel(frame: &mut Frame, area: Rect, model: &Model) {
     let block = Block::bordered()
         .title(Span::styled(title, bold()))
         .border_style(bad());
-    let rows = open.iter().take(area.height as usize - 2).map(|a| {
-        let t = &a.totals;
-        Row::new(vec![
-            Cell::from(a.id.clone()),
-            Cell::from(a.severity.map_or("–", |s| s.as_str()).to_string()),
-            Cell::from(shown(&a.package)),
-            Cell::from(Span::styled(
-                format!("{} of {} unresolved", t.unresolved_projects, t.projects),
-                bad(),
-            )),
-            Cell::from(shown(&a.title)),
-        ])
-    });
     let widths = [
         Constraint::Length(14),
         Constraint::Length(8),
@@ -185,6 +173,23 @@ pub fn open_panel(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(18),
         Constraint::Fill(2),
     ];
+    let cols = column_widths(area, &widths, 1);
+    let rows = open.iter().take(area.height as usize - 2).map(|a| {
+        let t = &a.totals;
+        fitted(
+            vec![
+                Line::from(a.id.clone()),
+                Line::from(a.severity.map_or("–", |s| s.as_str()).to_string()),
+                Line::from(shown(&a.package)),
+                Line::from(Span::styled(
+                    format!("{} of {} unresolved", t.unresolved_projects, t.projects),
+                    bad(),
+                )),
+                Line::from(shown(&a.title)),
+            ],
+            &cols,
+        )
+    });
     let table = Table::new(rows, widths).block(block).column_spacing(1);
     frame.render_widget(table, area);
 }

@@ -1,14 +1,14 @@
 //! The audit log: who changed what, newest first, growing as changes commit.
 
 use super::empty;
-use super::lists::{table, titled, with_filter};
+use super::lists::{column_widths, fitted, table, titled, with_filter};
 use super::style::{accent, bold, clock, dim, shown, when};
 use crate::domain::audit::AuditEntry;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
+use ratatui::widgets::{Block, Paragraph, TableState, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Audit);
@@ -28,19 +28,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     // The date only where there is room: on a narrow screen the time of day tells recent apart.
     let wide = area.width >= 100;
-    let rows = entries.iter().map(|e| {
-        let at = match wide {
-            true => when(e.at_micros / 1_000_000),
-            false => clock(e.at_micros),
-        };
-        Row::new(vec![
-            Cell::from(Span::styled(at, dim())),
-            Cell::from(shown(&e.actor.to_string())),
-            Cell::from(Span::styled(shown(&e.action), accent())),
-            Cell::from(shown(&e.target)),
-            Cell::from(shown(&e.summary)),
-        ])
-    });
     let widths = vec![
         Constraint::Length(if wide { 16 } else { 8 }),
         Constraint::Fill(2),
@@ -50,6 +37,21 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ];
     const TITLES: &[&str] = &["Time", "Actor", "Action", "Target", "Summary"];
     let [list, detail] = Layout::vertical([Constraint::Min(0), Constraint::Length(4)]).areas(area);
+    let cols = column_widths(list, &widths, 1);
+    let rows = entries.iter().map(|e| {
+        let at = match wide {
+            true => when(e.at_micros / 1_000_000),
+            false => clock(e.at_micros),
+        };
+        let cells = vec![
+            Line::from(Span::styled(at, dim())),
+            Line::from(shown(&e.actor.to_string())),
+            Line::from(Span::styled(shown(&e.action), accent())),
+            Line::from(shown(&e.target)),
+            Line::from(shown(&e.summary)),
+        ];
+        fitted(cells, &cols)
+    });
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let selected = model.selected(Tab::Audit);
     let mut state = TableState::default().with_selected(Some(selected));

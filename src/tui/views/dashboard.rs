@@ -1,12 +1,13 @@
 //! Where the server listens, what it holds, and how busy it has been in the last hour.
 
+use super::lists::{column_widths, fitted};
 use super::style::{accent, bad, bold, clock, dim, header, short_key, shown, when};
 use crate::service::summaries::TokenSummary;
 use crate::tui::model::Model;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table};
 
 /// Rows of the expiring panel at most; `packagento licence list --expiring 30d` lists them all.
 const EXPIRING_ROWS: usize = 5;
@@ -109,25 +110,6 @@ fn tokens_panel(
         return;
     }
     let wide = area.width >= 110;
-    let rows = tokens.iter().take(most).map(|t| {
-        let at = t.expires_at.unwrap_or_default();
-        let days = in_days(at, model.now);
-        let days = match at <= model.now {
-            true => Cell::from(Span::styled(days, bad())),
-            false => Cell::from(days),
-        };
-        let key = match wide {
-            true => t.public_key.clone(),
-            false => short_key(&t.public_key),
-        };
-        Row::new(vec![
-            Cell::from(when(at)[..10].to_string()),
-            days,
-            Cell::from(t.project.clone()),
-            Cell::from(shown(&t.label)),
-            Cell::from(key),
-        ])
-    });
     let widths = [
         Constraint::Length(10),
         Constraint::Length(11),
@@ -136,6 +118,29 @@ fn tokens_panel(
         Constraint::Length(if wide { 32 } else { 10 }),
     ];
     let titles = ["Expires", "", "Project", "Label", "Public key"];
+    let cols = column_widths(area, &widths, 2);
+    let rows = tokens.iter().take(most).map(|t| {
+        let at = t.expires_at.unwrap_or_default();
+        let days = in_days(at, model.now);
+        let days = match at <= model.now {
+            true => Line::from(Span::styled(days, bad())),
+            false => Line::from(days),
+        };
+        let key = match wide {
+            true => t.public_key.clone(),
+            false => short_key(&t.public_key),
+        };
+        fitted(
+            vec![
+                Line::from(when(at)[..10].to_string()),
+                days,
+                Line::from(t.project.clone()),
+                Line::from(shown(&t.label)),
+                Line::from(key),
+            ],
+            &cols,
+        )
+    });
     let mut table = Table::new(rows, widths).block(block).column_spacing(2);
     if most > 1 {
         table = table.header(Row::new(titles).style(header()));
@@ -153,16 +158,6 @@ fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model, most: usize) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
-    let rows = expiring.iter().take(most).map(|e| {
-        let customer = e.customer_name.as_deref().unwrap_or(&e.licence.customer);
-        Row::new(vec![
-            Cell::from(when(e.ends_at)[..10].to_string()),
-            Cell::from(in_days(e.ends_at, model.now)),
-            Cell::from(shown(customer)),
-            Cell::from(shown(&e.licence.packages.join(" "))),
-            Cell::from(e.licence.id.clone()),
-        ])
-    });
     let widths = [
         Constraint::Length(10),
         Constraint::Length(11),
@@ -171,6 +166,20 @@ fn expiring_panel(frame: &mut Frame, area: Rect, model: &Model, most: usize) {
         Constraint::Length(16),
     ];
     let titles = ["Ends", "", "Customer", "Packages", "Licence"];
+    let cols = column_widths(area, &widths, 2);
+    let rows = expiring.iter().take(most).map(|e| {
+        let customer = e.customer_name.as_deref().unwrap_or(&e.licence.customer);
+        fitted(
+            vec![
+                Line::from(when(e.ends_at)[..10].to_string()),
+                Line::from(in_days(e.ends_at, model.now)),
+                Line::from(shown(customer)),
+                Line::from(shown(&e.licence.packages.join(" "))),
+                Line::from(e.licence.id.clone()),
+            ],
+            &cols,
+        )
+    });
     let mut table = Table::new(rows, widths).block(block).column_spacing(2);
     if most > 1 {
         table = table.header(Row::new(titles).style(header()));
@@ -251,15 +260,6 @@ fn latest_events(frame: &mut Frame, area: Rect, model: &Model) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
-    let rows = latest.iter().map(|e| {
-        Row::new(vec![
-            Cell::from(clock(e.at_micros)),
-            Cell::from(super::downloads::kind(e.kind)),
-            Cell::from(shown(&format!("{} {}", e.package, e.version))),
-            Cell::from(e.project.to_string()),
-            Cell::from(shown(&e.ip)),
-        ])
-    });
     let widths = [
         Constraint::Length(8),
         Constraint::Length(7),
@@ -268,6 +268,19 @@ fn latest_events(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(15),
     ];
     let titles = ["Time", "Kind", "Package", "Project", "IP"];
+    let cols = column_widths(area, &widths, 2);
+    let rows = latest.iter().map(|e| {
+        fitted(
+            vec![
+                Line::from(clock(e.at_micros)),
+                Line::from(super::downloads::kind(e.kind)),
+                Line::from(shown(&format!("{} {}", e.package, e.version))),
+                Line::from(e.project.to_string()),
+                Line::from(shown(&e.ip)),
+            ],
+            &cols,
+        )
+    });
     let table = Table::new(rows, widths)
         .header(Row::new(titles).style(header()))
         .block(block)

@@ -1,14 +1,14 @@
 //! The live feed, and the totals behind it: per package, per token, dist apart from notify.
 
 use super::filter_line;
-use super::lists::table;
+use super::lists::{column_widths, fitted, table};
 use super::style::{accent, bad, bar, bold, clock, dim, short_key, shown};
 use crate::domain::records::DownloadKind;
 use crate::tui::model::{Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Paragraph, TableState};
 
 pub fn kind(kind: DownloadKind) -> Span<'static> {
     match kind {
@@ -71,20 +71,6 @@ fn live_feed(frame: &mut Frame, area: Rect, model: &Model) {
     }
     // The token column only when there is room: project and address matter more.
     let wide = area.width >= 100;
-    let rows = events.iter().map(|e| {
-        let mut cells = vec![
-            Cell::from(clock(e.at_micros)),
-            Cell::from(kind(e.kind)),
-            Cell::from(shown(&e.package)),
-            Cell::from(shown(&e.version)),
-            Cell::from(e.project.to_string()),
-            Cell::from(shown(&e.ip)),
-        ];
-        if wide {
-            cells.insert(5, Cell::from(short_key(e.public_key.as_str())));
-        }
-        Row::new(cells)
-    });
     let mut widths = vec![
         Constraint::Length(8),
         Constraint::Length(7),
@@ -101,6 +87,21 @@ fn live_feed(frame: &mut Frame, area: Rect, model: &Model) {
     } else {
         &["Time", "Kind", "Package", "Version", "Project", "IP"]
     };
+    let cols = column_widths(area, &widths, 1);
+    let rows = events.iter().map(|e| {
+        let mut cells = vec![
+            Line::from(clock(e.at_micros)),
+            Line::from(kind(e.kind)),
+            Line::from(shown(&e.package)),
+            Line::from(shown(&e.version)),
+            Line::from(e.project.to_string()),
+            Line::from(shown(&e.ip)),
+        ];
+        if wide {
+            cells.insert(5, Line::from(short_key(e.public_key.as_str())));
+        }
+        fitted(cells, &cols)
+    });
     let table = table(rows.collect(), widths, titles, block).column_spacing(1);
     let mut state = TableState::default().with_selected(Some(model.selected(Tab::Downloads)));
     frame.render_stateful_widget(table, area, &mut state);
@@ -123,15 +124,6 @@ fn package_totals(frame: &mut Frame, area: Rect, model: &Model) {
         .max()
         .unwrap_or(0);
     let bar_width = usize::from(area.width.saturating_sub(34) / 2).max(4);
-    let rows = report.packages.iter().map(|p| {
-        let month = p.last_30_days.dist + p.last_30_days.notify;
-        Row::new(vec![
-            Cell::from(shown(&p.package)),
-            Cell::from(format!("{}/{}", p.today.dist, p.today.notify)),
-            Cell::from(format!("{}/{}", p.last_30_days.dist, p.last_30_days.notify)),
-            Cell::from(Span::styled(bar(month, max, bar_width), accent())),
-        ])
-    });
     let widths = vec![
         Constraint::Fill(2),
         Constraint::Length(7),
@@ -139,6 +131,19 @@ fn package_totals(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Fill(1),
     ];
     const TITLES: &[&str] = &["Package", "Today", "30 days", "dist/inst"];
+    let cols = column_widths(area, &widths, 1);
+    let rows = report.packages.iter().map(|p| {
+        let month = p.last_30_days.dist + p.last_30_days.notify;
+        fitted(
+            vec![
+                Line::from(shown(&p.package)),
+                Line::from(format!("{}/{}", p.today.dist, p.today.notify)),
+                Line::from(format!("{}/{}", p.last_30_days.dist, p.last_30_days.notify)),
+                Line::from(Span::styled(bar(month, max, bar_width), accent())),
+            ],
+            &cols,
+        )
+    });
     frame.render_widget(
         table(rows.collect(), widths, TITLES, block).column_spacing(1),
         area,
@@ -155,19 +160,6 @@ fn top_tokens(frame: &mut Frame, area: Rect, model: &Model) {
         );
         return;
     }
-    let rows = report.top_tokens.iter().map(|t| {
-        // The alert, raised by the server's rule (`alerts.shared_token_ips`, overlapping installs).
-        let ips = match &t.shared_alert {
-            Some(_) => Span::styled(format!("{} SHARED", t.distinct_ips_today), bad()),
-            None => Span::raw(t.distinct_ips_today.to_string()),
-        };
-        Row::new(vec![
-            Cell::from(short_key(&t.public_key)),
-            Cell::from(t.project.clone()),
-            Cell::from(t.last_30_days.to_string()),
-            Cell::from(ips),
-        ])
-    });
     let widths = vec![
         Constraint::Length(9),
         Constraint::Fill(1),
@@ -175,6 +167,23 @@ fn top_tokens(frame: &mut Frame, area: Rect, model: &Model) {
         Constraint::Length(11),
     ];
     const TITLES: &[&str] = &["Token", "Project", "Reqs", "IPs today"];
+    let cols = column_widths(area, &widths, 1);
+    let rows = report.top_tokens.iter().map(|t| {
+        // The alert, raised by the server's rule (`alerts.shared_token_ips`, overlapping installs).
+        let ips = match &t.shared_alert {
+            Some(_) => Span::styled(format!("{} SHARED", t.distinct_ips_today), bad()),
+            None => Span::raw(t.distinct_ips_today.to_string()),
+        };
+        fitted(
+            vec![
+                Line::from(short_key(&t.public_key)),
+                Line::from(t.project.clone()),
+                Line::from(t.last_30_days.to_string()),
+                Line::from(ips),
+            ],
+            &cols,
+        )
+    });
     frame.render_widget(
         table(rows.collect(), widths, TITLES, block).column_spacing(1),
         area,

@@ -2,7 +2,7 @@
 //! newest first, failures marked; and the dialog that shows one attempt in full.
 
 use super::empty;
-use super::lists::{table, titled, with_filter};
+use super::lists::{column_widths, fitted, table, titled, with_filter};
 use super::style::{accent, bad, clock, dim, good, notice, shown, when};
 use crate::domain::publish_log::PublishEvent;
 use crate::tui::dialog::Details;
@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, TableState, Wrap};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::PublishLog);
@@ -34,7 +34,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     }
     let wide = area.width >= 100;
-    let rows = entries.iter().map(|e| entry_row(e, wide));
     let widths = vec![
         Constraint::Length(if wide { 16 } else { 8 }),
         Constraint::Length(6),
@@ -45,6 +44,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ];
     const TITLES: &[&str] = &["Time", "Route", "Package", "Version", "Outcome", "Message"];
     let [list, detail] = Layout::vertical([Constraint::Min(0), Constraint::Length(4)]).areas(area);
+    let cols = column_widths(list, &widths, 1);
+    let rows = entries.iter().map(|e| entry_row(e, wide, &cols));
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let selected = model.selected(Tab::PublishLog);
     let mut state = TableState::default().with_selected(Some(selected));
@@ -68,7 +69,7 @@ fn what(entry: &PublishEvent) -> String {
     shown(what.unwrap_or("–"))
 }
 
-fn entry_row(entry: &PublishEvent, wide: bool) -> Row<'static> {
+fn entry_row(entry: &PublishEvent, wide: bool, cols: &[usize]) -> Row<'static> {
     let at = match wide {
         true => when(entry.at_micros / 1_000_000),
         false => clock(entry.at_micros),
@@ -76,17 +77,18 @@ fn entry_row(entry: &PublishEvent, wide: bool) -> Row<'static> {
     let message = entry.message.as_deref().unwrap_or("");
     let first = shown(message.lines().next().unwrap_or(""));
     let style = outcome_style(&entry.outcome);
-    Row::new(vec![
-        Cell::from(Span::styled(at, dim())),
-        Cell::from(shown(&entry.source)),
-        Cell::from(what(entry)),
-        Cell::from(shown(entry.version.as_deref().unwrap_or("–"))),
-        Cell::from(Span::styled(shown(&entry.outcome), style)),
-        Cell::from(match entry.outcome.as_str() {
+    let cells = vec![
+        Line::from(Span::styled(at, dim())),
+        Line::from(shown(&entry.source)),
+        Line::from(what(entry)),
+        Line::from(shown(entry.version.as_deref().unwrap_or("–"))),
+        Line::from(Span::styled(shown(&entry.outcome), style)),
+        Line::from(match entry.outcome.as_str() {
             "failed" => Span::styled(first, bad()),
             _ => Span::raw(first),
         }),
-    ])
+    ];
+    fitted(cells, cols)
 }
 
 /// The attempt under the cursor: the row cuts the message short, Enter shows all of it.

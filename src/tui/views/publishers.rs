@@ -2,7 +2,7 @@
 //! one's private key this one time.
 
 use super::empty;
-use super::lists::{table, titled, with_filter};
+use super::lists::{column_widths, fitted, table, titled, with_filter};
 use super::style::{ago, bad, bold, dim, good, notice, short_key, shown, when};
 use crate::service::summaries::PublisherSummary;
 use crate::tui::dialog::PublisherCard;
@@ -10,7 +10,7 @@ use crate::tui::model::{LIVE_FEED_LEN, Model, Tab};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, TableState};
+use ratatui::widgets::{Block, Paragraph, Row, TableState};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Publishers);
@@ -26,7 +26,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
     let wide = area.width >= 110;
-    let rows = publishers.iter().map(|p| publisher_row(model, p, wide));
     let widths = vec![
         Constraint::Length(if wide { 32 } else { 10 }),
         Constraint::Fill(2),
@@ -43,6 +42,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         "Last used",
         "State",
     ];
+    let cols = column_widths(list, &widths, 1);
+    let rows = publishers
+        .iter()
+        .map(|p| publisher_row(model, p, wide, &cols));
     let table = table(rows.collect(), widths, TITLES, block).column_spacing(1);
     let selected = model.selected(Tab::Publishers);
     let mut state = TableState::default().with_selected(Some(selected));
@@ -59,7 +62,7 @@ fn scope(packages: &[String]) -> String {
     }
 }
 
-fn publisher_row(model: &Model, p: &PublisherSummary, wide: bool) -> Row<'static> {
+fn publisher_row(model: &Model, p: &PublisherSummary, wide: bool, cols: &[usize]) -> Row<'static> {
     let key = match wide {
         true => p.public_key.clone(),
         false => short_key(&p.public_key),
@@ -75,14 +78,15 @@ fn publisher_row(model: &Model, p: &PublisherSummary, wide: bool) -> Row<'static
         Some(_) => Span::styled("revoked", bad()),
         None => Span::styled("active", good()),
     };
-    let row = Row::new(vec![
-        Cell::from(key),
-        Cell::from(shown(&p.label)),
-        Cell::from(scope(&p.packages)),
-        Cell::from(created),
-        Cell::from(used),
-        Cell::from(state),
-    ]);
+    let cells = vec![
+        Line::from(key),
+        Line::from(shown(&p.label)),
+        Line::from(scope(&p.packages)),
+        Line::from(created),
+        Line::from(used),
+        Line::from(state),
+    ];
+    let row = fitted(cells, cols);
     match p.revoked_at {
         Some(_) => row.style(dim()),
         None => row,
