@@ -8,6 +8,8 @@
 
 mod advisories;
 mod render;
+#[cfg(test)]
+mod tests;
 mod views;
 
 pub use advisories::{ADVISORIES_PATH, PackageAdvisories, ServedAdvisories};
@@ -21,10 +23,10 @@ use crate::domain::records::{Release, Token};
 use crate::domain::version::{compare, normalize};
 use crate::domain::visibility::CatalogIndex;
 use crate::store::records::AccessRecords;
-use crate::store::{StoreError, Writer};
+use crate::store::{RecordKind, StoreError, Writer};
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 pub struct ActiveToken {
@@ -65,16 +67,31 @@ pub struct Catalog {
     pub previous_keys: HashMap<String, OverlapKey>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
     pub revoked_tokens: HashMap<String, String>,
-    pub views: HashMap<ProjectSlug, ProjectView>,
+    /// Shared with the previous snapshot when a change touched no view.
+    pub views: Arc<HashMap<ProjectSlug, ProjectView>>,
     /// Every package and its releases, newest first.
-    pub packages: BTreeMap<PackageName, Vec<Arc<Release>>>,
+    pub packages: Arc<BTreeMap<PackageName, Vec<Arc<Release>>>>,
     /// The same releases with what the visibility rules need of them (versions, requirements).
     pub index: Arc<CatalogIndex>,
     /// The advisories served for each package (withdrawn ones left out).
     pub advisories: Arc<ServedAdvisories>,
     /// Bodies by what they were rendered from, for the next rebuild to reuse.
-    bodies: views::BodyCache,
+    bodies: Arc<views::BodyCache>,
+    /// Every stored token by key, in the store's order: the token tables are made from these, so
+    /// a change to a few tokens rereads only those.
+    token_records: Arc<BTreeMap<String, Arc<Token>>>,
 }
+
+/// Records no project view is made from: a change that wrote only these keeps every view, and
+/// remakes only the token tables.
+const VIEWLESS: [RecordKind; 6] = [
+    RecordKind::Tokens,
+    RecordKind::TokenUsage,
+    RecordKind::Publishers,
+    RecordKind::Downloads,
+    RecordKind::PublishLog,
+    RecordKind::Audit,
+];
 
 pub struct ProjectView {
     pub grants: GrantSet,
@@ -96,6 +113,50 @@ pub struct Resource {
 }
 
 impl Catalog {
+    /// The snapshot after what this transaction wrote, built from `previous`: in full unless it
+    /// wrote nothing a view is made from.
+    pub fn next(writer: &Writer, previous: &Catalog) -> Result<Catalog, StoreError> {
+        let written = writer.written();
+        if written.only(&VIEWLESS)
+            && let Some(catalog) = previous.with_tokens(writer, &written.tokens)?
+        {
+            return Ok(catalog);
+        }
+        let access = writer.access_records()?;
+        Catalog::build(writer, previous, access, writer.added_releases())
+    }
+
+    /// This snapshot with the token rows stored under `keys` read again; everything else shared.
+    /// `None` when a key is not one a token could be stored under: then only a full build is sure.
+    fn with_tokens(
+        &self,
+        writer: &Writer,
+        keys: &BTreeSet<String>,
+    ) -> Result<Option<Catalog>, StoreError> {
+        let mut records = BTreeMap::clone(&self.token_records);
+        for text in keys {
+            let Ok(key) = PublicKey::parse(text) else {
+                return Ok(None);
+            };
+            match writer.token(&key)? {
+                Some(token) => records.insert(text.clone(), Arc::new(token)),
+                None => records.remove(text),
+            };
+        }
+        let tables = token_tables(records.values().map(|t| t.as_ref()));
+        Ok(Some(Catalog {
+            tokens: tables.tokens,
+            previous_keys: tables.previous_keys,
+            revoked_tokens: tables.revoked_tokens,
+            views: Arc::clone(&self.views),
+            packages: Arc::clone(&self.packages),
+            index: Arc::clone(&self.index),
+            advisories: Arc::clone(&self.advisories),
+            bodies: Arc::clone(&self.bodies),
+            token_records: Arc::new(records),
+        }))
+    }
+
     /// Builds the next snapshot from `previous` plus what this transaction wrote, recording in the
     /// same transaction any Last-Modified that moved.
     pub fn build(
@@ -116,20 +177,22 @@ impl Catalog {
             project_views.insert(project.slug.clone(), view);
         }
         let bodies = builder.finish()?;
-        let TokenTables {
-            tokens,
-            previous_keys,
-            revoked_tokens,
-        } = token_tables(access.tokens);
+        let token_records: BTreeMap<String, Arc<Token>> = access
+            .tokens
+            .into_iter()
+            .map(|t| (t.public_key.to_string(), Arc::new(t)))
+            .collect();
+        let tables = token_tables(token_records.values().map(|t| t.as_ref()));
         Ok(Catalog {
-            tokens,
-            previous_keys,
-            revoked_tokens,
-            views: project_views,
-            packages,
+            tokens: tables.tokens,
+            previous_keys: tables.previous_keys,
+            revoked_tokens: tables.revoked_tokens,
+            views: Arc::new(project_views),
+            packages: Arc::new(packages),
             index,
             advisories,
-            bodies,
+            bodies: Arc::new(bodies),
+            token_records: Arc::new(token_records),
         })
     }
 
@@ -146,22 +209,24 @@ struct TokenTables {
 }
 
 /// A revoked token's previous key is revoked with it: its right secret is told so too.
-fn token_tables(tokens: Vec<Token>) -> TokenTables {
+fn token_tables<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> TokenTables {
     let mut tables = TokenTables::default();
     for t in tokens {
         let current = t.public_key.to_string();
         if t.revoked_at.is_some() {
-            if let Some(previous) = t.previous {
+            if let Some(previous) = &t.previous {
                 let key = previous.public_key.to_string();
-                tables.revoked_tokens.insert(key, previous.secret_hash);
+                tables
+                    .revoked_tokens
+                    .insert(key, previous.secret_hash.clone());
             }
-            tables.revoked_tokens.insert(current, t.secret_hash);
+            tables.revoked_tokens.insert(current, t.secret_hash.clone());
             continue;
         }
-        if let Some(previous) = t.previous {
+        if let Some(previous) = &t.previous {
             let overlap = OverlapKey {
                 current: current.clone(),
-                secret_hash: previous.secret_hash,
+                secret_hash: previous.secret_hash.clone(),
                 valid_until: previous.valid_until,
             };
             tables
@@ -171,7 +236,11 @@ fn token_tables(tokens: Vec<Token>) -> TokenTables {
         let token = ActiveToken {
             allowed: AddressAllowlist::from_stored(&t.allowed_ips),
             expires_at: t.expires_at,
-            ..ActiveToken::new(t.public_key, t.project, t.secret_hash)
+            ..ActiveToken::new(
+                t.public_key.clone(),
+                t.project.clone(),
+                t.secret_hash.clone(),
+            )
         };
         tables.tokens.insert(current, token);
     }

@@ -332,9 +332,7 @@ impl App {
             let outcome = work(w)?;
             let entries = record_audit(w, &actor)?;
             let catalog = match &previous {
-                Some(previous) => {
-                    Catalog::build(w, previous, w.access_records()?, w.added_releases())?
-                }
+                Some(previous) => Catalog::next(w, previous)?,
                 None => Catalog::build(w, &Catalog::default(), w.access_records()?, w.releases()?)?,
             };
             Ok::<_, ServiceError>((outcome, catalog, entries))

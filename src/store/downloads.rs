@@ -31,6 +31,7 @@ impl Writer<'_> {
         table: EventTable,
         rows: impl IntoIterator<Item = (i64, T)>,
     ) -> Result<()> {
+        self.note_write(&table, None);
         let mut table = self.txn.open_table(table)?;
         let mut next_free = table.last()?.map(|(key, _)| key.value() + 1).unwrap_or(0);
         for (at_micros, row) in rows {

@@ -18,6 +18,7 @@ mod retention;
 mod snapshot;
 mod tables;
 mod usage;
+mod written;
 
 pub use records::Stamp;
 /// A store whose disk a test can fill.
@@ -26,6 +27,7 @@ pub(crate) use recovery::disk_full;
 pub use snapshot::{Row, RowKey};
 /// The schema this build writes; a backup names the one it was taken at.
 pub use tables::SCHEMA_VERSION;
+pub use written::{RecordKind, Written};
 
 use recovery::Recovering;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -173,12 +175,7 @@ impl Store {
         let begun = self.db.database().and_then(|db| Ok(db.begin_write()?));
         let txn = begun.map_err(|e| self.db.explain(e))?;
         let result = {
-            let writer = Writer {
-                txn: &txn,
-                added_releases: Default::default(),
-                removed_releases: Default::default(),
-                audit_records: Default::default(),
-            };
+            let writer = Writer::new(&txn);
             work(&writer)?
         };
         txn.commit()
@@ -289,6 +286,19 @@ pub struct Writer<'a> {
     added_releases: std::cell::RefCell<Vec<crate::domain::records::Release>>,
     removed_releases: std::cell::RefCell<Vec<(crate::domain::names::PackageName, String)>>,
     audit_records: std::cell::RefCell<Vec<crate::domain::audit::AuditRecord>>,
+    written: std::cell::RefCell<Written>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(txn: &'a redb::WriteTransaction) -> Self {
+        Self {
+            txn,
+            added_releases: Default::default(),
+            removed_releases: Default::default(),
+            audit_records: Default::default(),
+            written: Default::default(),
+        }
+    }
 }
 
 pub struct Reader<'a> {
@@ -333,11 +343,13 @@ impl ReadTables for Reader<'_> {
 impl Writer<'_> {
     fn put<T: Serialize>(&self, table: JsonTable, key: &str, value: &T) -> Result<()> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Database(e.to_string()))?;
+        self.note_write(&table, Some(key));
         self.txn.open_table(table)?.insert(key, bytes.as_slice())?;
         Ok(())
     }
 
     fn remove(&self, table: JsonTable, key: &str) -> Result<bool> {
+        self.note_write(&table, Some(key));
         Ok(self.txn.open_table(table)?.remove(key)?.is_some())
     }
 }

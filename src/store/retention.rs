@@ -21,6 +21,7 @@ impl Writer<'_> {
         table: TableDefinition<'static, u64, &'static [u8]>,
         cutoff_micros: u64,
     ) -> Result<u64> {
+        self.note_write(&table, None);
         let mut table = self.txn.open_table(table)?;
         let mut removed = 0;
         table.retain_in(..cutoff_micros, |_, _| {

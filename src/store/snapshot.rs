@@ -149,12 +149,7 @@ impl Store {
         for row in rows {
             insert(&txn, &row?)?;
         }
-        let writer = Writer {
-            txn: &txn,
-            added_releases: Default::default(),
-            removed_releases: Default::default(),
-            audit_records: Default::default(),
-        };
+        let writer = Writer::new(&txn);
         migrations::bring_up_to_date(&writer)?;
         txn.commit().map_err(StoreError::from)?;
         Ok(())

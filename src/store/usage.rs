@@ -51,6 +51,7 @@ impl Writer<'_> {
 
     /// Deletes the rows of days before `day` (`YYYY-MM-DD`); returns how many went.
     pub fn prune_token_usage_before(&self, day: &str) -> Result<u64> {
+        self.note_write(&TOKEN_USAGE, None);
         let mut table = self.txn.open_table(TOKEN_USAGE)?;
         let mut removed = 0;
         table.retain(|key, _| {
