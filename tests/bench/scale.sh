@@ -10,12 +10,13 @@
 #
 # Environment (the arguments win): PROJECTS (200), PACKAGES (20), VERSIONS (5), REPEAT (20: samples
 # per admin change), BULK (100: versions in the bulk publish), STARTS (3: restarts timed),
-# APP_PORT (8084), JSON_OUT (a file for the figures as JSON), KEEP=1 keeps the temporary folder.
+# APP_PORT (8084), JSON_OUT (a file for the figures as JSON), KEEP=1 keeps the temporary folder,
+# BIN (target/release/packagento: another build, to compare two in one sitting).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-BIN=$ROOT/target/release/packagento
+BIN=${BIN:-$ROOT/target/release/packagento}
 export PROJECTS=${1:-${PROJECTS:-200}} PACKAGES=${2:-${PACKAGES:-20}} VERSIONS=${3:-${VERSIONS:-5}}
 [ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
