@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             model,
             "No advisories. Add one with packagento advisory add; who downloaded an affected version shows here.",
         );
-        frame.render_widget(hint.wrap(Default::default()).block(block), area);
+        frame.render_widget(hint.block(block), area);
         return;
     }
     let list_height = (advisories.len() as u16 + 3).clamp(4, area.height / 2);

@@ -14,16 +14,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let area = with_filter(frame, area, model, Tab::Audit);
     let entries = model.visible_audit();
     let mut title = format!(" Audit log ({}) ", entries.len());
-    if let Some(error) = &model.live_error {
-        title.push_str(&format!("· live updates stopped: {} ", shown(error)));
-    }
+    title.push_str(&super::feed_ended(model));
     let block = titled(title);
     if entries.is_empty() {
         let hint = empty(
             model,
             "Nothing recorded yet. Every change (customers, projects, licences, tokens, publishes, backups) appears here as it commits.",
         );
-        frame.render_widget(hint.wrap(Default::default()).block(block), area);
+        frame.render_widget(hint.block(block), area);
         return;
     }
     // The date only where there is room: on a narrow screen the time of day tells recent apart.

@@ -309,12 +309,20 @@ fn filter_line(model: &Model, tab: Tab) -> Option<Line<'static>> {
     Some(Line::from(spans))
 }
 
-/// A placeholder for an empty list that says what to do next.
+/// A placeholder for an empty list that says what to do next, wrapped: it is read, not copied.
 fn empty(model: &Model, what: &str) -> Paragraph<'static> {
     let text = if model.loaded {
         what.to_string()
     } else {
         "loading…".to_string()
     };
-    Paragraph::new(Span::styled(text, dim()))
+    Paragraph::new(Span::styled(text, dim())).wrap(ratatui::widgets::Wrap { trim: false })
+}
+
+/// What a live list's title adds once the change feed has ended: from then on it may be stale.
+fn feed_ended(model: &Model) -> String {
+    match &model.live_error {
+        Some(error) => format!("· live updates stopped: {} ", style::shown(error)),
+        None => String::new(),
+    }
 }

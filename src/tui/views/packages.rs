@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             model,
             "No packages yet. Press n to publish a .zip or a folder of them.",
         );
-        frame.render_widget(hint.wrap(Default::default()).block(block), area);
+        frame.render_widget(hint.block(block), area);
         return;
     }
     let widths = vec![

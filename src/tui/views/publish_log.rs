@@ -21,16 +21,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if failed > 0 {
         title.push_str(&format!("· {failed} failed "));
     }
-    if let Some(error) = &model.live_error {
-        title.push_str(&format!("· live updates stopped: {} ", shown(error)));
-    }
+    title.push_str(&super::feed_ended(model));
     let block = titled(title);
     if entries.is_empty() {
         let hint = empty(
             model,
             "Nothing published yet. Every attempt (CLI, upload, inbox, git) appears here with its outcome.",
         );
-        frame.render_widget(hint.wrap(Default::default()).block(block), area);
+        frame.render_widget(hint.block(block), area);
         return;
     }
     let wide = area.width >= 100;

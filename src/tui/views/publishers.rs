@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             model,
             "No publisher tokens. Press n to create one: CI uploads releases with it to /api/publish.",
         );
-        frame.render_widget(hint.wrap(Default::default()).block(block), area);
+        frame.render_widget(hint.block(block), area);
         return;
     }
     let [list, details] = Layout::vertical([Constraint::Min(4), Constraint::Length(7)]).areas(area);
