@@ -178,7 +178,7 @@ impl Licence {
 
 /// What one active licence contributes to a view. Views are keyed by their grants, so projects
 /// with the same licences share rendered metadata.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Grant {
     pub patterns: Vec<PackagePattern>,
     pub access_until: Option<i64>,
@@ -212,7 +212,7 @@ impl Grant {
 }
 
 /// The canonical set of grants a project holds: sorted and deduplicated so equal sets compare equal.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct GrantSet(Vec<Grant>);
 
 impl GrantSet {

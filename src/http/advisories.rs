@@ -68,7 +68,7 @@ fn advisories_for(
         let Ok(package) = PackageName::parse(&name.to_ascii_lowercase()) else {
             continue;
         };
-        if !view.packages.contains_key(package.as_str()) {
+        if !view.sees(package.as_str()) {
             continue;
         }
         if let Some(served) = catalog.advisories.of(&package) {

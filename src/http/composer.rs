@@ -8,7 +8,7 @@ use crate::domain::records::{DownloadEvent, DownloadKind};
 use crate::domain::time;
 use crate::service::App;
 use crate::service::auth::Caller;
-use crate::service::catalog::{Catalog, ProjectView};
+use crate::service::catalog::{Catalog, View};
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
 use std::collections::HashSet;
@@ -181,10 +181,7 @@ pub(super) async fn authenticate(
     Ok(caller)
 }
 
-pub(super) fn view_for<'c>(
-    catalog: &'c Catalog,
-    caller: &Caller,
-) -> Result<&'c ProjectView, ApiError> {
+pub(super) fn view_for<'c>(catalog: &'c Catalog, caller: &Caller) -> Result<View<'c>, ApiError> {
     // A token whose project vanished sees nothing, like any other unentitled request.
     catalog.view(&caller.project).ok_or(ApiError::NotFound)
 }
@@ -196,7 +193,7 @@ async fn serve_root(app: &App, ctx: &RequestContext) -> Result<Response, ApiErro
     // The advisories api-url in it is absolute, like dist URLs. Without a usable Host it stays a
     // bare path: Composer always sends one, and packages.json needs no Host otherwise.
     let base = base_url(app, ctx).unwrap_or_default();
-    Ok(metadata_response(&view.root, &base, &ctx.headers))
+    Ok(metadata_response(&view.root(), &base, &ctx.headers))
 }
 
 async fn serve_p2(
@@ -213,13 +210,12 @@ async fn serve_p2(
         None => (file.strip_suffix(".json").ok_or(ApiError::NotFound)?, false),
     };
     let package = view
-        .packages
-        .get(&format!("{vendor}/{name}"))
+        .package(&format!("{vendor}/{name}"))
         .ok_or(ApiError::NotFound)?;
-    let resource = if dev { &package.dev } else { &package.tagged };
-    let resource = resource.as_ref().ok_or(ApiError::NotFound)?;
+    let resource = if dev { package.dev() } else { package.tagged() };
+    let resource = resource.ok_or(ApiError::NotFound)?;
     let base = base_url(app, ctx)?;
-    Ok(metadata_response(resource, &base, &ctx.headers))
+    Ok(metadata_response(&resource, &base, &ctx.headers))
 }
 
 async fn serve_dist(
@@ -238,9 +234,8 @@ async fn serve_dist(
         .map(percent_decode)
         .ok_or(ApiError::NotFound)?;
     let release = view
-        .packages
-        .get(&package_name)
-        .and_then(|p| p.dists.get(&version))
+        .package(&package_name)
+        .and_then(|p| p.dist(&version))
         .ok_or(ApiError::NotFound)?;
     let response = dist_response(app, release).await?;
     if !ctx.is_head {
@@ -305,7 +300,7 @@ where
     if !repeat {
         // Entries that match nothing are counted too: a flood of them must reach the wait.
         let reported = entries.len();
-        let events = notify_events(view, &caller, ctx, entries);
+        let events = notify_events(&view, &caller, ctx, entries);
         recorded = app
             .analytics
             .take_notify_budget(public_key, reported, events.len());
@@ -334,7 +329,7 @@ fn distinct(entries: Vec<NotifyEntry>) -> Vec<NotifyEntry> {
 }
 
 fn notify_events(
-    view: &ProjectView,
+    view: &View,
     caller: &Caller,
     ctx: &RequestContext,
     entries: Vec<NotifyEntry>,
@@ -342,12 +337,11 @@ fn notify_events(
     let mut events = Vec::new();
     for entry in entries {
         // Best effort: entries for things this token cannot see are skipped, not errors.
-        let Some(package) = view.packages.get(&entry.name) else {
+        let Some(package) = view.package(&entry.name) else {
             continue;
         };
         let Some(release) = package
-            .dists
-            .values()
+            .dists()
             .find(|r| r.version_normalized == entry.version)
         else {
             continue;

@@ -1,33 +1,44 @@
-//! The serving snapshot: every project's view of the catalogue, rendered once per change.
+//! The serving snapshot: every project's view of the catalogue, made once per change.
 //!
 //! Readers load the current `Arc<Catalog>` without locks; a change builds a new catalogue from the
-//! previous one and swaps it in. Rendered bodies are reused across rebuilds while the releases they
-//! list are unchanged, and shared by projects whose licences grant the same things. Last-Modified
-//! stamps are kept per project: a project whose licences change moves to other content, and its
-//! stamp must move forward even if that content is older than what it saw before.
+//! previous one and swaps it in, redoing only what it touched. Projects with the same grants read
+//! one shelf (`shelves`), rendered and stamped once for all of them; a project adds only the
+//! instant it began to read it, so that moving to other grants moves its Last-Modified forward
+//! even when the other content is older than what it saw before.
 
+mod access;
 mod advisories;
+mod bodies;
+#[cfg(test)]
+mod change_tests;
 mod render;
+mod shelves;
 #[cfg(test)]
 mod tests;
+mod tokens;
 mod views;
 
 pub use advisories::{ADVISORIES_PATH, PackageAdvisories, ServedAdvisories};
 
 pub use render::{Encoded, Rendered};
+pub use views::{PackageRef, View};
 
-use crate::domain::licence::GrantSet;
 use crate::domain::names::{PackageName, ProjectSlug, PublicKey};
 use crate::domain::proxies::AddressAllowlist;
 use crate::domain::records::{Release, Token};
 use crate::domain::version::{compare, normalize};
 use crate::domain::visibility::CatalogIndex;
-use crate::store::records::AccessRecords;
-use crate::store::{RecordKind, StoreError, Writer};
+use crate::store::records::{AccessRecords, ProjectViewRecord};
+use crate::store::{RecordKind, StoreError, Writer, Written};
+use access::Access;
+use bodies::BodyCache;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use shelves::{Restock, Shelving};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+use tokens::token_tables;
+use views::ProjectView;
 
 pub struct ActiveToken {
     pub public_key: PublicKey,
@@ -67,45 +78,47 @@ pub struct Catalog {
     pub previous_keys: HashMap<String, OverlapKey>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
     pub revoked_tokens: HashMap<String, String>,
-    /// Shared with the previous snapshot when a change touched no view.
-    pub views: Arc<HashMap<ProjectSlug, ProjectView>>,
+    /// Each project's shelf and since when it reads it; shared with the previous snapshot when
+    /// no project moved.
+    views: Arc<HashMap<ProjectSlug, ProjectView>>,
+    shelving: Arc<Shelving>,
     /// Every package and its releases, newest first.
     pub packages: Arc<BTreeMap<PackageName, Vec<Arc<Release>>>>,
     /// The same releases with what the visibility rules need of them (versions, requirements).
     pub index: Arc<CatalogIndex>,
     /// The advisories served for each package (withdrawn ones left out).
     pub advisories: Arc<ServedAdvisories>,
-    /// Bodies by what they were rendered from, for the next rebuild to reuse.
-    bodies: Arc<views::BodyCache>,
+    /// Rendered bodies, shared by every snapshot so a new shelf renders only what none serves.
+    bodies: Arc<BodyCache>,
     /// Every stored token by key, in the store's order: the token tables are made from these, so
     /// a change to a few tokens rereads only those.
     token_records: Arc<BTreeMap<String, Arc<Token>>>,
+    access: Access,
 }
 
 /// Records no project view is made from: a change that wrote only these keeps every view, and
 /// remakes only the token tables.
-const VIEWLESS: [RecordKind; 6] = [
+const VIEWLESS: [RecordKind; 7] = [
     RecordKind::Tokens,
     RecordKind::TokenUsage,
     RecordKind::Publishers,
     RecordKind::Downloads,
     RecordKind::PublishLog,
     RecordKind::Audit,
+    RecordKind::Customers,
 ];
 
-pub struct ProjectView {
-    pub grants: GrantSet,
-    pub root: Resource,
-    pub packages: HashMap<String, PackageView>,
-}
+/// Records a change may write and still be rebuilt from what it wrote alone. Meta holds the
+/// schema version and the stamp clock, which rebuilds read afresh; stamps are the rebuild's own.
+const TRACKED: [RecordKind; 5] = [
+    RecordKind::Projects,
+    RecordKind::Licences,
+    RecordKind::Releases,
+    RecordKind::Advisories,
+    RecordKind::Stamps,
+];
 
-pub struct PackageView {
-    pub tagged: Option<Resource>,
-    pub dev: Option<Resource>,
-    /// Visible releases by the version string used in dist URLs.
-    pub dists: HashMap<String, Arc<Release>>,
-}
-
+/// A metadata file as served: its body and the instant it last changed for the reader.
 #[derive(Clone)]
 pub struct Resource {
     pub body: Arc<Rendered>,
@@ -113,12 +126,22 @@ pub struct Resource {
 }
 
 impl Catalog {
-    /// The snapshot after what this transaction wrote, built from `previous`: in full unless it
-    /// wrote nothing a view is made from.
+    /// The snapshot after what this transaction wrote, built from `previous`: from what it wrote
+    /// when every kind of record it wrote can be followed that way, in full otherwise.
     pub fn next(writer: &Writer, previous: &Catalog) -> Result<Catalog, StoreError> {
         let written = writer.written();
         if written.only(&VIEWLESS)
             && let Some(catalog) = previous.with_tokens(writer, &written.tokens)?
+        {
+            return Ok(catalog);
+        }
+        let followed: Vec<RecordKind> = VIEWLESS
+            .into_iter()
+            .chain(TRACKED)
+            .chain([RecordKind::Meta])
+            .collect();
+        if written.only(&followed)
+            && let Some(catalog) = previous.changed(writer, &written)?
         {
             return Ok(catalog);
         }
@@ -133,6 +156,25 @@ impl Catalog {
         writer: &Writer,
         keys: &BTreeSet<String>,
     ) -> Result<Option<Catalog>, StoreError> {
+        let Some(records) = self.token_records_with(writer, keys)? else {
+            return Ok(None);
+        };
+        Ok(Some(Catalog {
+            views: Arc::clone(&self.views),
+            shelving: Arc::clone(&self.shelving),
+            packages: Arc::clone(&self.packages),
+            index: Arc::clone(&self.index),
+            advisories: Arc::clone(&self.advisories),
+            access: self.access.clone(),
+            ..self.with_token_records(records)
+        }))
+    }
+
+    fn token_records_with(
+        &self,
+        writer: &Writer,
+        keys: &BTreeSet<String>,
+    ) -> Result<Option<BTreeMap<String, Arc<Token>>>, StoreError> {
         let mut records = BTreeMap::clone(&self.token_records);
         for text in keys {
             let Ok(key) = PublicKey::parse(text) else {
@@ -143,17 +185,81 @@ impl Catalog {
                 None => records.remove(text),
             };
         }
+        Ok(Some(records))
+    }
+
+    /// A snapshot with these token records and their tables, and this one's shared bodies.
+    fn with_token_records(&self, records: BTreeMap<String, Arc<Token>>) -> Catalog {
         let tables = token_tables(records.values().map(|t| t.as_ref()));
-        Ok(Some(Catalog {
+        Catalog {
             tokens: tables.tokens,
             previous_keys: tables.previous_keys,
             revoked_tokens: tables.revoked_tokens,
-            views: Arc::clone(&self.views),
-            packages: Arc::clone(&self.packages),
-            index: Arc::clone(&self.index),
-            advisories: Arc::clone(&self.advisories),
             bodies: Arc::clone(&self.bodies),
             token_records: Arc::new(records),
+            ..Catalog::default()
+        }
+    }
+
+    /// The snapshot after a change to projects, licences, releases or advisories (and tokens):
+    /// only the projects those rows name are regranted, and only the shelves the touched
+    /// packages reach are restocked.
+    fn changed(&self, writer: &Writer, written: &Written) -> Result<Option<Catalog>, StoreError> {
+        let Some((access, moved)) =
+            self.access
+                .with_rows(writer, &written.projects, &written.licences)?
+        else {
+            return Ok(None);
+        };
+        let Some(records) = self.token_records_with(writer, &written.tokens)? else {
+            return Ok(None);
+        };
+        let added = writer.added_releases();
+        let removed = writer.removed_releases();
+        let mut touched: HashSet<PackageName> = added.iter().map(|r| r.name.clone()).collect();
+        touched.extend(removed.iter().map(|(name, _)| name.clone()));
+        let (packages, index) = if touched.is_empty() {
+            (Arc::clone(&self.packages), Arc::clone(&self.index))
+        } else {
+            let mut packages = with_releases(&self.packages, added);
+            without_releases(&mut packages, removed);
+            let index = Arc::new(CatalogIndex::new(&packages, &self.index));
+            (Arc::new(packages), index)
+        };
+        let advisories = if written.kinds.contains(&RecordKind::Advisories) {
+            let advisories = ServedAdvisories::new(writer.advisories()?);
+            touched.extend(advisories.differing(&self.advisories));
+            Arc::new(advisories)
+        } else {
+            Arc::clone(&self.advisories)
+        };
+        let mut restock = Restock::new(
+            writer,
+            &self.shelving,
+            &index,
+            &advisories,
+            &self.bodies,
+            true,
+        )?;
+        restock.restock_touched(&touched)?;
+        let views = if moved.is_empty() {
+            Arc::clone(&self.views)
+        } else {
+            let mut views = HashMap::clone(&self.views);
+            for project in &moved {
+                regrant(writer, &mut restock, &access, &mut views, project)?;
+            }
+            Arc::new(views)
+        };
+        let shelving = Arc::new(restock.finish()?);
+        Ok(Some(Catalog {
+            views,
+            shelving,
+            packages,
+            index,
+            advisories,
+            access,
+            ..self.with_token_records(records)
         }))
     }
 
@@ -162,89 +268,98 @@ impl Catalog {
     pub fn build(
         writer: &Writer,
         previous: &Catalog,
-        access: AccessRecords,
+        records: AccessRecords,
         added: Vec<Release>,
     ) -> Result<Catalog, StoreError> {
         let mut packages = with_releases(&previous.packages, added);
         without_releases(&mut packages, writer.removed_releases());
         let index = Arc::new(CatalogIndex::new(&packages, &previous.index));
         let advisories = Arc::new(ServedAdvisories::new(writer.advisories()?));
-        let mut builder = views::ViewBuilder::new(writer, previous, &index, &advisories)?;
-        let mut project_views = HashMap::new();
-        for project in &access.projects {
-            let grants = GrantSet::for_project(&project.slug, &access.licences);
-            let view = builder.view(&project.slug, grants)?;
-            project_views.insert(project.slug.clone(), view);
+        let access = Access::new(records.projects, records.licences);
+        let mut restock = Restock::new(
+            writer,
+            &previous.shelving,
+            &index,
+            &advisories,
+            &previous.bodies,
+            false,
+        )?;
+        let mut views = HashMap::new();
+        for project in access.projects() {
+            let shelf = restock.join(access.grants(project))?;
+            let key = restock.key_of(shelf).unwrap_or_default().to_string();
+            let since = match writer.project_view(project)? {
+                Some(record) if record.shelf == key => record.since,
+                _ => {
+                    let since = restock.now();
+                    writer.put_project_view(project, &ProjectViewRecord { shelf: key, since })?;
+                    since
+                }
+            };
+            views.insert(project.clone(), ProjectView { shelf, since });
         }
-        let bodies = builder.finish()?;
-        let token_records: BTreeMap<String, Arc<Token>> = access
+        for gone in previous.views.keys().filter(|p| !views.contains_key(*p)) {
+            writer.remove_project_view(gone)?;
+        }
+        let shelving = Arc::new(restock.finish()?);
+        let token_records = records
             .tokens
             .into_iter()
             .map(|t| (t.public_key.to_string(), Arc::new(t)))
             .collect();
-        let tables = token_tables(token_records.values().map(|t| t.as_ref()));
         Ok(Catalog {
-            tokens: tables.tokens,
-            previous_keys: tables.previous_keys,
-            revoked_tokens: tables.revoked_tokens,
-            views: Arc::new(project_views),
+            views: Arc::new(views),
+            shelving,
             packages: Arc::new(packages),
             index,
             advisories,
-            bodies: Arc::new(bodies),
-            token_records: Arc::new(token_records),
+            access,
+            ..previous.with_token_records(token_records)
         })
     }
 
-    pub fn view(&self, project: &ProjectSlug) -> Option<&ProjectView> {
-        self.views.get(project)
+    pub fn view(&self, project: &ProjectSlug) -> Option<View<'_>> {
+        let view = self.views.get(project)?;
+        let shelf = self.shelving.get(view.shelf)?;
+        Some(View::new(shelf, view.since))
+    }
+
+    pub fn has_project(&self, project: &ProjectSlug) -> bool {
+        self.views.contains_key(project)
     }
 }
 
-#[derive(Default)]
-struct TokenTables {
-    tokens: HashMap<String, ActiveToken>,
-    previous_keys: HashMap<String, OverlapKey>,
-    revoked_tokens: HashMap<String, String>,
-}
-
-/// A revoked token's previous key is revoked with it: its right secret is told so too.
-fn token_tables<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> TokenTables {
-    let mut tables = TokenTables::default();
-    for t in tokens {
-        let current = t.public_key.to_string();
-        if t.revoked_at.is_some() {
-            if let Some(previous) = &t.previous {
-                let key = previous.public_key.to_string();
-                tables
-                    .revoked_tokens
-                    .insert(key, previous.secret_hash.clone());
-            }
-            tables.revoked_tokens.insert(current, t.secret_hash.clone());
-            continue;
+/// Moves a project to the shelf for its grants now, if they changed; a project that is gone
+/// leaves its shelf.
+fn regrant(
+    writer: &Writer,
+    restock: &mut Restock,
+    access: &Access,
+    views: &mut HashMap<ProjectSlug, ProjectView>,
+    project: &ProjectSlug,
+) -> Result<(), StoreError> {
+    let old = views.get(project).copied();
+    if !access.has_project(project) {
+        if let Some(old) = old {
+            restock.leave(old.shelf);
+            views.remove(project);
+            writer.remove_project_view(project)?;
         }
-        if let Some(previous) = &t.previous {
-            let overlap = OverlapKey {
-                current: current.clone(),
-                secret_hash: previous.secret_hash.clone(),
-                valid_until: previous.valid_until,
-            };
-            tables
-                .previous_keys
-                .insert(previous.public_key.to_string(), overlap);
-        }
-        let token = ActiveToken {
-            allowed: AddressAllowlist::from_stored(&t.allowed_ips),
-            expires_at: t.expires_at,
-            ..ActiveToken::new(
-                t.public_key.clone(),
-                t.project.clone(),
-                t.secret_hash.clone(),
-            )
-        };
-        tables.tokens.insert(current, token);
+        return Ok(());
     }
-    tables
+    let grants = access.grants(project);
+    if old.is_some_and(|old| restock.grants_of(old.shelf) == Some(&grants)) {
+        return Ok(());
+    }
+    let shelf = restock.join(grants)?;
+    if let Some(old) = old {
+        restock.leave(old.shelf);
+    }
+    let since = restock.now();
+    let key = restock.key_of(shelf).unwrap_or_default().to_string();
+    writer.put_project_view(project, &ProjectViewRecord { shelf: key, since })?;
+    views.insert(project.clone(), ProjectView { shelf, since });
+    Ok(())
 }
 
 /// The previous packages with `added` merged in; only the packages that changed are re-sorted.

@@ -26,12 +26,12 @@ pub struct RequirementGap {
 pub fn project_check(app: &App, project: &str) -> Result<ProjectCheckReport> {
     let slug = ProjectSlug::parse(project).map_err(invalid)?;
     let catalog = app.catalog();
-    let view = catalog.views.get(&slug).ok_or_else(|| {
+    let view = catalog.view(&slug).ok_or_else(|| {
         ServiceError::NotFound(format!(
             "no project {slug:?} (see `packagento project list`)"
         ))
     })?;
-    let visibility = Visibility::compute(view.grants.grants(), &catalog.index);
+    let visibility = Visibility::compute(view.grants().grants(), &catalog.index);
     let gaps = visibility
         .gaps(&catalog.index)
         .into_iter()

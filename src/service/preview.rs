@@ -50,7 +50,7 @@ pub enum Visible {
 pub fn licence_preview(app: &App, project: &str) -> Result<Vec<PackagePreview>> {
     let slug = ProjectSlug::parse(project).map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let catalog = app.catalog();
-    if !catalog.views.contains_key(&slug) {
+    if !catalog.has_project(&slug) {
         return Err(ServiceError::NotFound(format!(
             "no project {slug:?} (see `packagento project list`)"
         )));

@@ -1,6 +1,8 @@
 //! Typed access to each aggregate, so callers never spell a table or a key format.
 
-use super::tables::{ADVISORIES, CUSTOMERS, LICENCES, META, PROJECTS, RELEASES, STAMPS, TOKENS};
+use super::tables::{
+    ADVISORIES, CUSTOMERS, LICENCES, META, PROJECT_VIEWS, PROJECTS, RELEASES, SHELF_STAMPS, TOKENS,
+};
 use super::{ReadTables, Reader, Result, Writer};
 use crate::domain::advisory::Advisory;
 use crate::domain::licence::Licence;
@@ -18,8 +20,15 @@ fn release_key(name: &PackageName, version_normalized: &str) -> String {
     format!("{name}\0{version_normalized}")
 }
 
-fn stamp_key(project: &ProjectSlug, resource: &str) -> String {
-    format!("{project}\0{resource}")
+/// The shelf a project reads its metadata from, and the instant it began to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectViewRecord {
+    pub shelf: String,
+    pub since: i64,
+}
+
+fn stamp_key(shelf: &str, resource: &str) -> String {
+    format!("{shelf}\0{resource}")
 }
 
 /// The read accessors, one definition for a `Reader` and for reads inside a `Writer`'s
@@ -68,8 +77,11 @@ macro_rules! read_accessors {
             pub fn advisories(&self) -> Result<Vec<Advisory>> {
                 self.list(ADVISORIES)
             }
-            pub fn stamp(&self, project: &ProjectSlug, resource: &str) -> Result<Option<Stamp>> {
-                self.get(STAMPS, &stamp_key(project, resource))
+            pub fn stamp(&self, shelf: &str, resource: &str) -> Result<Option<Stamp>> {
+                self.get(SHELF_STAMPS, &stamp_key(shelf, resource))
+            }
+            pub fn project_view(&self, project: &ProjectSlug) -> Result<Option<ProjectViewRecord>> {
+                self.get(PROJECT_VIEWS, project.as_str())
             }
             /// The last Last-Modified instant handed out; new ones must be later, even within
             /// a second.
@@ -128,8 +140,29 @@ impl Writer<'_> {
     pub fn put_advisory(&self, advisory: &Advisory) -> Result<()> {
         self.put(ADVISORIES, &advisory.id, advisory)
     }
-    pub fn put_stamp(&self, project: &ProjectSlug, resource: &str, stamp: &Stamp) -> Result<()> {
-        self.put(STAMPS, &stamp_key(project, resource), stamp)
+    pub fn put_stamp(&self, shelf: &str, resource: &str, stamp: &Stamp) -> Result<()> {
+        self.put(SHELF_STAMPS, &stamp_key(shelf, resource), stamp)
+    }
+    /// Forgets the stamps of a shelf no project reads any more.
+    pub fn remove_stamps(
+        &self,
+        shelf: &str,
+        resources: impl IntoIterator<Item = String>,
+    ) -> Result<()> {
+        for resource in resources {
+            self.remove(SHELF_STAMPS, &stamp_key(shelf, &resource))?;
+        }
+        Ok(())
+    }
+    pub fn put_project_view(
+        &self,
+        project: &ProjectSlug,
+        record: &ProjectViewRecord,
+    ) -> Result<()> {
+        self.put(PROJECT_VIEWS, project.as_str(), record)
+    }
+    pub fn remove_project_view(&self, project: &ProjectSlug) -> Result<bool> {
+        self.remove(PROJECT_VIEWS, project.as_str())
     }
     pub fn set_stamp_clock(&self, instant: i64) -> Result<()> {
         self.put(META, "stamp_clock", &instant)

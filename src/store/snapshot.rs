@@ -13,7 +13,7 @@ type NumberTable = TableDefinition<'static, u64, &'static [u8]>;
 
 // Every table the database holds is listed in `tables` beside its definition; an export meeting a
 // table it does not know fails loudly instead of leaving it out of the backup.
-const TEXT_TABLES: [JsonTable; 10] = tables::ALL_TEXT_TABLES;
+const TEXT_TABLES: [JsonTable; 11] = tables::ALL_TEXT_TABLES;
 const NUMBER_TABLES: [NumberTable; 3] = tables::ALL_EVENT_TABLES;
 
 /// One stored record: its table's name, its key, and the stored JSON document unchanged.
@@ -62,7 +62,10 @@ enum Known {
 }
 
 fn known(name: &str) -> Option<Known> {
-    let text = TEXT_TABLES.into_iter().find(|t| t.name() == name);
+    let text = TEXT_TABLES
+        .into_iter()
+        .chain(tables::RETIRED_TEXT_TABLES)
+        .find(|t| t.name() == name);
     let number = NUMBER_TABLES.into_iter().find(|t| t.name() == name);
     text.map(Known::Text).or(number.map(Known::Number))
 }

@@ -30,9 +30,18 @@ pub const RELEASES: JsonTable = TableDefinition::new("releases_v1");
 pub const DOWNLOADS: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("downloads_v1");
 
-/// `"{project}\0{resource}"` → `Stamp`: the content hash a project last saw for a metadata file
-/// and the Last-Modified instant it got when that content appeared.
+/// Schema 4 and earlier: `"{project}\0{resource}"` → `Stamp`, one per project and file. Replaced by
+/// `SHELF_STAMPS` and `PROJECT_VIEWS`; only the migration names it.
 pub const STAMPS: JsonTable = TableDefinition::new("stamps_v1");
+
+/// `"{shelf}\0{resource}"` → `Stamp`: for the content shared by every project with the same grants
+/// (the shelf, named by a digest of those grants), the content hash of a metadata file and the
+/// Last-Modified instant it got when that content appeared.
+pub const SHELF_STAMPS: JsonTable = TableDefinition::new("shelf_stamps_v1");
+
+/// project slug → `ProjectViewRecord`: the shelf a project reads from and since when; no answer it
+/// gets claims to be older than that, since moving shelves changes what it sees.
+pub const PROJECT_VIEWS: JsonTable = TableDefinition::new("project_views_v1");
 
 /// public key → `PublisherToken` (argon2 hash of the private key inside; never the key)
 pub const PUBLISHERS: JsonTable = TableDefinition::new("publishers_v1");
@@ -52,22 +61,26 @@ pub const TOKEN_USAGE: JsonTable = TableDefinition::new("token_usage_v1");
 /// advisory id (`PKGA-YYYY-NNNN`) → `Advisory`, withdrawn ones included
 pub const ADVISORIES: JsonTable = TableDefinition::new("advisories_v1");
 
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Every table keyed by text, as of the current schema. A new table goes here too, so backups
 /// carry it (migrations keep their own, historical lists).
-pub const ALL_TEXT_TABLES: [JsonTable; 10] = [
+pub const ALL_TEXT_TABLES: [JsonTable; 11] = [
     META,
     CUSTOMERS,
     PROJECTS,
     TOKENS,
     LICENCES,
     RELEASES,
-    STAMPS,
+    SHELF_STAMPS,
+    PROJECT_VIEWS,
     PUBLISHERS,
     TOKEN_USAGE,
     ADVISORIES,
 ];
+
+/// Tables an older schema had and a migration removes: an old backup still imports, then migrates.
+pub const RETIRED_TEXT_TABLES: [JsonTable; 1] = [STAMPS];
 
 /// Every table keyed by event id, as of the current schema.
 pub const ALL_EVENT_TABLES: [TableDefinition<'static, u64, &'static [u8]>; 3] =

@@ -7,8 +7,8 @@
 
 use super::Writer;
 use super::tables::{
-    ADVISORIES, AUDIT, CUSTOMERS, DOWNLOADS, LICENCES, META, PROJECTS, PUBLISH_LOG, PUBLISHERS,
-    RELEASES, STAMPS, TOKEN_USAGE, TOKENS,
+    ADVISORIES, AUDIT, CUSTOMERS, DOWNLOADS, LICENCES, META, PROJECT_VIEWS, PROJECTS, PUBLISH_LOG,
+    PUBLISHERS, RELEASES, SHELF_STAMPS, TOKEN_USAGE, TOKENS,
 };
 use redb::{TableDefinition, TableHandle};
 use std::collections::BTreeSet;
@@ -38,6 +38,10 @@ pub struct Written {
     pub kinds: BTreeSet<RecordKind>,
     /// Keys of token rows put or deleted; a rotation names both the old key and the new one.
     pub tokens: BTreeSet<String>,
+    /// Slugs of project rows put or deleted.
+    pub projects: BTreeSet<String>,
+    /// Ids of licence rows put or deleted.
+    pub licences: BTreeSet<String>,
 }
 
 impl Written {
@@ -50,14 +54,15 @@ impl Written {
 fn kind_of<K: redb::Key + 'static, V: redb::Value + 'static>(
     table: &TableDefinition<'static, K, V>,
 ) -> RecordKind {
-    let known: [(&str, RecordKind); 10] = [
+    let known: [(&str, RecordKind); 11] = [
         (META.name(), RecordKind::Meta),
         (CUSTOMERS.name(), RecordKind::Customers),
         (PROJECTS.name(), RecordKind::Projects),
         (TOKENS.name(), RecordKind::Tokens),
         (LICENCES.name(), RecordKind::Licences),
         (RELEASES.name(), RecordKind::Releases),
-        (STAMPS.name(), RecordKind::Stamps),
+        (SHELF_STAMPS.name(), RecordKind::Stamps),
+        (PROJECT_VIEWS.name(), RecordKind::Stamps),
         (PUBLISHERS.name(), RecordKind::Publishers),
         (TOKEN_USAGE.name(), RecordKind::TokenUsage),
         (ADVISORIES.name(), RecordKind::Advisories),
@@ -84,8 +89,14 @@ impl Writer<'_> {
         let kind = kind_of(table);
         let mut written = self.written.borrow_mut();
         written.kinds.insert(kind);
-        if let (RecordKind::Tokens, Some(key)) = (kind, key) {
-            written.tokens.insert(key.to_string());
+        let keys = match kind {
+            RecordKind::Tokens => Some(&mut written.tokens),
+            RecordKind::Projects => Some(&mut written.projects),
+            RecordKind::Licences => Some(&mut written.licences),
+            _ => None,
+        };
+        if let (Some(keys), Some(key)) = (keys, key) {
+            keys.insert(key.to_string());
         }
     }
 

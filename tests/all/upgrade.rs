@@ -3,6 +3,7 @@
 
 use crate::common::{Appliance, Token};
 use serde_json::Value;
+use sha2::Digest;
 use std::path::Path;
 
 const SCHEMA2: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema2");
@@ -176,4 +177,66 @@ fn a_schema_3_database_starts_an_empty_audit_log_and_records_the_next_change() {
     assert_eq!(entries[0]["action"], "project.rename");
     assert_eq!(entries[0]["target"], "acme-prod");
     assert_eq!(entries[0]["actor"]["kind"], "direct");
+}
+
+const SCHEMA4: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema4");
+
+/// What the schema 4 release answered each token, recorded when the fixture was made.
+struct Served {
+    public_key: String,
+    path: String,
+    status: u64,
+    last_modified: Option<std::time::SystemTime>,
+    sha256: Option<String>,
+}
+
+fn fixture_served() -> Vec<Served> {
+    let text = std::fs::read_to_string(Path::new(SCHEMA4).join("served.jsonl")).unwrap();
+    let served = text.lines().map(|line| {
+        let value: Value = serde_json::from_str(line).unwrap();
+        let text = |name: &str| value[name].as_str().map(str::to_string);
+        Served {
+            public_key: text("public_key").unwrap(),
+            path: text("path").unwrap(),
+            status: value["status"].as_u64().unwrap(),
+            last_modified: text("last_modified").map(|d| httpdate::parse_http_date(&d).unwrap()),
+            sha256: text("sha256"),
+        }
+    });
+    served.collect()
+}
+
+#[test]
+fn a_schema_4_database_serves_every_token_the_same_files_and_no_older_last_modified() {
+    let mut appliance = upgraded(SCHEMA4);
+    // The fixture was served from this address: the same base gives byte-equal files.
+    appliance.start(&["--public-url", "http://127.0.0.1:18931"]);
+    let tokens = fixture_tokens(SCHEMA4);
+    for served in fixture_served() {
+        let (_, token) = (tokens.iter())
+            .find(|(_, t)| t.public_key == served.public_key)
+            .unwrap();
+        let what = format!("{} {}", served.public_key, served.path);
+        let response = appliance.get_as(token, &served.path, &[]);
+        assert_eq!(u64::from(response.status), served.status, "{what}");
+        let Some(before) = served.last_modified else {
+            continue;
+        };
+        let digest = hex::encode(sha2::Sha256::digest(&response.body));
+        assert_eq!(Some(digest), served.sha256, "{what}");
+        let now = response.header("last-modified").unwrap().to_string();
+        assert!(httpdate::parse_http_date(&now).unwrap() >= before, "{what}");
+        let again = appliance.get_as(token, &served.path, &[("If-Modified-Since", &now)]);
+        assert_eq!(again.status, 304, "{what}");
+    }
+}
+
+#[test]
+fn a_schema_4_database_keeps_its_advisory_rotation_and_expiry() {
+    let appliance = upgraded(SCHEMA4);
+    let advisories = appliance.json(&["advisory", "list"]);
+    assert_eq!(advisories[0]["package"], "acme/core");
+    let tokens = appliance.json(&["token", "list", "--project", "acme-prod"]);
+    let expiring = by_key(&tokens, "label", "expiring");
+    assert!(expiring["expires_at"].as_i64().unwrap() > 2_000_000_000);
 }

@@ -248,6 +248,19 @@ impl Visibility {
         })
     }
 
+    /// Every package a visible release requires, hosted here or not: a release of one of them
+    /// published later may become visible through that requirement.
+    pub fn required_packages(&self, index: &CatalogIndex) -> HashSet<PackageName> {
+        let mut required = HashSet::new();
+        for (name, slots) in &self.packages {
+            let releases = index.releases(name).iter().zip(slots);
+            for (facts, _) in releases.filter(|(_, slot)| slot.is_some()) {
+                required.extend(facts.requires.iter().map(|r| r.package.clone()));
+            }
+        }
+        required
+    }
+
     /// Requirements on hosted packages that no visible, unyanked version satisfies, for each
     /// visible unyanked release (a yanked one is out of the metadata, so no resolution picks it).
     pub fn gaps(&self, index: &CatalogIndex) -> Vec<Gap> {

@@ -134,8 +134,8 @@ async fn projects_with_equal_grants_share_one_rendered_body_and_a_bound_gets_its
     let catalog = shop.app.catalog();
     let body = |project: &str| {
         let slug = crate::domain::names::ProjectSlug::parse(project).unwrap();
-        let view = &catalog.views[&slug].packages["acme/widget"];
-        view.tagged.as_ref().unwrap().body.clone()
+        let view = catalog.view(&slug).unwrap();
+        view.package("acme/widget").unwrap().tagged().unwrap().body
     };
     assert!(std::sync::Arc::ptr_eq(&body("shop"), &body("twin")));
     assert!(!std::sync::Arc::ptr_eq(&body("shop"), &body("other")));

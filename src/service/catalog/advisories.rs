@@ -52,6 +52,20 @@ impl ServedAdvisories {
         Self { by_package }
     }
 
+    /// The packages whose served advisories differ between `self` and `other`.
+    pub fn differing<'a>(
+        &'a self,
+        other: &'a ServedAdvisories,
+    ) -> impl Iterator<Item = PackageName> + 'a {
+        let fingerprint = |served: &ServedAdvisories, name: &PackageName| {
+            served.by_package.get(name).map(|a| a.fingerprint)
+        };
+        (self.by_package.keys())
+            .chain(other.by_package.keys())
+            .filter(move |name| fingerprint(self, name) != fingerprint(other, name))
+            .cloned()
+    }
+
     /// `None` for a package without open advisories.
     pub fn of(&self, package: &PackageName) -> Option<&PackageAdvisories> {
         self.by_package.get(package)

@@ -9,7 +9,7 @@ use super::{ReadTables, Result, StoreError, Writer};
 type Migration = (&'static str, fn(&Writer) -> Result<()>);
 
 /// Index `i` brings schema `i` to `i + 1`.
-const MIGRATIONS: [Migration; 4] = [
+const MIGRATIONS: [Migration; 5] = [
     ("create tables v1", create_tables_v1),
     (
         "create publisher tokens and publish log tables",
@@ -22,6 +22,10 @@ const MIGRATIONS: [Migration; 4] = [
     (
         "create the audit log, token usage and advisories tables",
         create_audit_v1,
+    ),
+    (
+        "share Last-Modified stamps between projects with the same grants",
+        share_stamps_by_grants,
     ),
 ];
 
@@ -68,5 +72,15 @@ fn create_audit_v1(writer: &Writer) -> Result<()> {
     writer.txn.open_table(tables::AUDIT)?;
     writer.txn.open_table(tables::TOKEN_USAGE)?;
     writer.txn.open_table(tables::ADVISORIES)?;
+    Ok(())
+}
+
+/// The per-project stamps go: the first rebuild stamps every file anew, so each client fetches
+/// each metadata file once more and revalidates as before from then on. Nothing a customer bought
+/// or was sent is lost; a Last-Modified only ever moves forward.
+fn share_stamps_by_grants(writer: &Writer) -> Result<()> {
+    writer.txn.delete_table(tables::STAMPS)?;
+    writer.txn.open_table(tables::SHELF_STAMPS)?;
+    writer.txn.open_table(tables::PROJECT_VIEWS)?;
     Ok(())
 }
