@@ -306,7 +306,7 @@ mod tests {
             ProjectSlug::parse("shop").unwrap(),
             hash_secret(secret, cheap).unwrap(),
         );
-        catalog.tokens.insert(KEY.to_string(), token);
+        std::sync::Arc::make_mut(&mut catalog.tokens).insert(KEY.to_string(), token);
         catalog
     }
 
@@ -340,8 +340,11 @@ mod tests {
         }
         let right = basic(&format!("{KEY}:secret"));
         assert!(auth.authenticate(&catalog, Some(&right)).await.is_ok());
-        let hash = catalog.tokens.remove(KEY).unwrap().secret_hash;
-        catalog.revoked_tokens.insert(KEY.to_string(), hash);
+        let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
+            .remove(KEY)
+            .unwrap()
+            .secret_hash;
+        std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(KEY.to_string(), hash);
         assert_eq!(
             auth.authenticate(&catalog, Some(&right)).await.unwrap_err(),
             AuthError::Revoked
@@ -356,7 +359,7 @@ mod tests {
     async fn an_expired_token_is_named_only_to_its_right_secret() {
         let auth = Auth::default();
         let mut catalog = catalog_with_token("secret");
-        if let Some(token) = catalog.tokens.get_mut(KEY) {
+        if let Some(token) = std::sync::Arc::make_mut(&mut catalog.tokens).get_mut(KEY) {
             token.expires_at = Some(time::now() - 1);
         }
         let right = basic(&format!("{KEY}:secret"));
@@ -377,7 +380,7 @@ mod tests {
         let auth = Auth::default();
         let mut catalog = catalog_with_token("secret");
         let allowed = AddressAllowlist::from_stored(&["10.0.0.0/8".to_string()]);
-        if let Some(token) = catalog.tokens.get_mut(KEY) {
+        if let Some(token) = std::sync::Arc::make_mut(&mut catalog.tokens).get_mut(KEY) {
             token.allowed = allowed;
         }
         let right = basic(&format!("{KEY}:secret"));

@@ -40,6 +40,7 @@ use std::sync::{Arc, RwLock};
 use tokens::token_tables;
 use views::ProjectView;
 
+#[derive(Clone)]
 pub struct ActiveToken {
     pub public_key: PublicKey,
     pub project: ProjectSlug,
@@ -63,6 +64,7 @@ impl ActiveToken {
 }
 
 /// A key pair a rotation replaced, accepted for its token until `valid_until`.
+#[derive(Clone)]
 pub struct OverlapKey {
     /// The token's current public key.
     pub current: String,
@@ -72,12 +74,12 @@ pub struct OverlapKey {
 
 #[derive(Default)]
 pub struct Catalog {
-    pub tokens: HashMap<String, ActiveToken>,
+    pub tokens: Arc<HashMap<String, ActiveToken>>,
     /// Replaced keys of active tokens by public key, past their overlap too (then refused as
     /// revoked).
-    pub previous_keys: HashMap<String, OverlapKey>,
+    pub previous_keys: Arc<HashMap<String, OverlapKey>>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
-    pub revoked_tokens: HashMap<String, String>,
+    pub revoked_tokens: Arc<HashMap<String, String>>,
     /// Each project's shelf and since when it reads it; shared with the previous snapshot when
     /// no project moved.
     views: Arc<HashMap<ProjectSlug, ProjectView>>,
@@ -156,7 +158,7 @@ impl Catalog {
         writer: &Writer,
         keys: &BTreeSet<String>,
     ) -> Result<Option<Catalog>, StoreError> {
-        let Some(records) = self.token_records_with(writer, keys)? else {
+        let Some(tokens) = self.tokens_after(writer, keys)? else {
             return Ok(None);
         };
         Ok(Some(Catalog {
@@ -166,15 +168,27 @@ impl Catalog {
             index: Arc::clone(&self.index),
             advisories: Arc::clone(&self.advisories),
             access: self.access.clone(),
-            ..self.with_token_records(records)
+            ..tokens
         }))
     }
 
-    fn token_records_with(
+    /// A snapshot holding only the token tables after rows under `keys` were written (shared
+    /// when none was), and this one's bodies. `None` as for `with_tokens`.
+    fn tokens_after(
         &self,
         writer: &Writer,
         keys: &BTreeSet<String>,
-    ) -> Result<Option<BTreeMap<String, Arc<Token>>>, StoreError> {
+    ) -> Result<Option<Catalog>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Some(Catalog {
+                tokens: Arc::clone(&self.tokens),
+                previous_keys: Arc::clone(&self.previous_keys),
+                revoked_tokens: Arc::clone(&self.revoked_tokens),
+                token_records: Arc::clone(&self.token_records),
+                bodies: Arc::clone(&self.bodies),
+                ..Catalog::default()
+            }));
+        }
         let mut records = BTreeMap::clone(&self.token_records);
         for text in keys {
             let Ok(key) = PublicKey::parse(text) else {
@@ -185,16 +199,16 @@ impl Catalog {
                 None => records.remove(text),
             };
         }
-        Ok(Some(records))
+        Ok(Some(self.with_token_records(records)))
     }
 
     /// A snapshot with these token records and their tables, and this one's shared bodies.
     fn with_token_records(&self, records: BTreeMap<String, Arc<Token>>) -> Catalog {
         let tables = token_tables(records.values().map(|t| t.as_ref()));
         Catalog {
-            tokens: tables.tokens,
-            previous_keys: tables.previous_keys,
-            revoked_tokens: tables.revoked_tokens,
+            tokens: Arc::new(tables.tokens),
+            previous_keys: Arc::new(tables.previous_keys),
+            revoked_tokens: Arc::new(tables.revoked_tokens),
             bodies: Arc::clone(&self.bodies),
             token_records: Arc::new(records),
             ..Catalog::default()
@@ -211,7 +225,7 @@ impl Catalog {
         else {
             return Ok(None);
         };
-        let Some(records) = self.token_records_with(writer, &written.tokens)? else {
+        let Some(tokens) = self.tokens_after(writer, &written.tokens)? else {
             return Ok(None);
         };
         let added = writer.added_releases();
@@ -259,7 +273,7 @@ impl Catalog {
             index,
             advisories,
             access,
-            ..self.with_token_records(records)
+            ..tokens
         }))
     }
 
@@ -377,10 +391,24 @@ fn with_releases(
     }
     for name in touched {
         if let Some(versions) = packages.get_mut(&name) {
-            versions.sort_by(|a, b| newest_first(a, b));
+            sort_newest_first(versions);
         }
     }
     packages
+}
+
+/// Each version is normalized once, not once per comparison: at start-up every package is sorted.
+fn sort_newest_first(versions: &mut Vec<Arc<Release>>) {
+    let mut keyed: Vec<_> = (versions.drain(..))
+        .map(|r| (normalize(&r.version_normalized).ok(), r))
+        .collect();
+    keyed.sort_by(
+        |(version_a, a), (version_b, b)| match (version_a, version_b) {
+            (Some(version_a), Some(version_b)) => compare(version_b, version_a),
+            _ => b.version_normalized.cmp(&a.version_normalized),
+        },
+    );
+    versions.extend(keyed.into_iter().map(|(_, release)| release));
 }
 
 fn without_releases(
@@ -397,18 +425,12 @@ fn without_releases(
     }
 }
 
-fn newest_first(a: &Release, b: &Release) -> std::cmp::Ordering {
-    match (
-        normalize(&a.version_normalized),
-        normalize(&b.version_normalized),
-    ) {
-        (Ok(a), Ok(b)) => compare(&b, &a),
-        _ => b.version_normalized.cmp(&a.version_normalized),
-    }
-}
-
+/// A stored version is normalized already, so one that does not look like a dev version is none;
+/// only those that do are parsed, which keeps stocking a shelf from parsing every release.
 pub fn is_dev(release: &Release) -> bool {
-    normalize(&release.version_normalized).is_ok_and(|v| v.is_dev())
+    let stored = &release.version_normalized;
+    (stored.starts_with("dev-") || stored.ends_with("-dev"))
+        && normalize(stored).is_ok_and(|v| v.is_dev())
 }
 
 /// Versions may hold `/` (`dev-feature/x`) or `+`; anything outside the unreserved set is escaped.

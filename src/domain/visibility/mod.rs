@@ -13,7 +13,7 @@ use super::names::PackageName;
 use super::records::Release;
 use super::version::{Constraint, NormalizedVersion, normalize};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 #[cfg(test)]
@@ -194,7 +194,15 @@ impl Visibility {
         index: &'i CatalogIndex,
         mut pulling: Vec<(&'i PackageName, usize)>,
     ) {
-        let mut expanded: HashSet<(&PackageName, usize)> = pulling.iter().copied().collect();
+        // Per package, which releases were expanded: indexed, not hashed, since a licence for
+        // the whole vendor asks about every release of every required package.
+        let mut expanded: HashMap<&PackageName, Vec<bool>> = HashMap::new();
+        for (name, at) in &pulling {
+            let slots = expanded
+                .entry(*name)
+                .or_insert_with(|| vec![false; index.releases(name).len()]);
+            slots[*at] = true;
+        }
         while let Some((name, at)) = pulling.pop() {
             let Some(fact) = index.releases(name).get(at) else {
                 continue;
@@ -204,14 +212,18 @@ impl Visibility {
                 else {
                     continue;
                 };
+                let done = expanded
+                    .entry(target)
+                    .or_insert_with(|| vec![false; candidates.len()]);
                 for (position, candidate) in candidates.iter().enumerate() {
-                    if requirement.allows(candidate.version.as_ref())
-                        && expanded.insert((target, position))
-                    {
-                        let reason = Reason::RequiredBy(Arc::clone(&fact.release));
-                        self.mark(target, candidates.len(), position, reason);
-                        pulling.push((target, position));
+                    // Asked first: matching a constraint costs far more than the lookup.
+                    if done[position] || !requirement.allows(candidate.version.as_ref()) {
+                        continue;
                     }
+                    done[position] = true;
+                    let reason = Reason::RequiredBy(Arc::clone(&fact.release));
+                    self.mark(target, candidates.len(), position, reason);
+                    pulling.push((target, position));
                 }
             }
         }
@@ -219,10 +231,13 @@ impl Visibility {
 
     /// Records a reason unless the release already has one: a grant, found first, wins.
     fn mark(&mut self, name: &PackageName, len: usize, at: usize, reason: Reason) {
-        let slots = self
-            .packages
-            .entry(name.clone())
-            .or_insert_with(|| vec![None; len]);
+        // Looked up before inserting: `entry` would copy the name for every release marked.
+        if !self.packages.contains_key(name) {
+            self.packages.insert(name.clone(), vec![None; len]);
+        }
+        let Some(slots) = self.packages.get_mut(name) else {
+            return;
+        };
         if let Some(slot @ None) = slots.get_mut(at) {
             *slot = Some(reason);
         }
@@ -255,7 +270,11 @@ impl Visibility {
         for (name, slots) in &self.packages {
             let releases = index.releases(name).iter().zip(slots);
             for (facts, _) in releases.filter(|(_, slot)| slot.is_some()) {
-                required.extend(facts.requires.iter().map(|r| r.package.clone()));
+                for requirement in &facts.requires {
+                    if !required.contains(&requirement.package) {
+                        required.insert(requirement.package.clone());
+                    }
+                }
             }
         }
         required

@@ -21,7 +21,7 @@ fn catalog() -> Catalog {
             ProjectSlug::parse("shop").unwrap(),
             hash_secret(&format!("{key}-secret"), cheap).unwrap(),
         );
-        catalog.tokens.insert(key.to_string(), token);
+        std::sync::Arc::make_mut(&mut catalog.tokens).insert(key.to_string(), token);
     }
     catalog
 }
@@ -145,8 +145,11 @@ async fn a_flood_against_one_key_does_not_hold_up_another_keys_first_login() {
 async fn a_revoked_token_is_named_only_to_its_right_secret() {
     let auth = Auth::default();
     let mut catalog = catalog();
-    let hash = catalog.tokens.remove(ALICE).unwrap().secret_hash;
-    catalog.revoked_tokens.insert(ALICE.to_string(), hash);
+    let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
+        .remove(ALICE)
+        .unwrap()
+        .secret_hash;
+    std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(ALICE.to_string(), hash);
     let guess = auth
         .authenticate(&catalog, Some(&header(ALICE, "guess")))
         .await;
@@ -173,7 +176,10 @@ async fn a_revoked_token_is_named_only_to_its_right_secret() {
 #[tokio::test]
 async fn publisher_credentials_spend_the_same_budget() {
     let auth = Auth::with_limits(limits(2, AN_HOUR));
-    let hash = catalog().tokens.remove(ALICE).unwrap().secret_hash;
+    let hash = std::sync::Arc::make_mut(&mut catalog().tokens)
+        .remove(ALICE)
+        .unwrap()
+        .secret_hash;
     for guess in 0..5 {
         let attempt = header(ALICE, &format!("guess-{guess}"));
         let refused = auth
