@@ -1,6 +1,7 @@
 //! The inbox folder: a zip dropped into `<data-dir>/inbox/` is published once it is completely
 //! written; on success it leaves the inbox, on failure it moves to `inbox/failed/` with a
-//! `<name>.error.txt` beside it saying what was wrong.
+//! `<name>.error.txt` beside it saying what was wrong. The files one scan finds ready are
+//! published as one batch, one change, each still succeeding or failing on its own.
 //!
 //! "Completely written" cannot be observed directly (a copy in progress looks like any file),
 //! so a file must keep the same size and modification time for `SETTLE`, and must then read as
@@ -9,7 +10,7 @@
 
 use super::App;
 use super::archive::{ArchiveError, ArchiveLimits, inspect_archive};
-use super::publish::{Origin, PublishRequest, publish};
+use super::publish::{Origin, PublishOutcome, PublishRequest, publish_batch};
 use crate::domain::text::{printable, printable_lines};
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,10 +42,10 @@ pub async fn run(
     let mut settling = Settling::default();
     loop {
         let ready = settling.scan(&inbox, &app.settings().limits.archive());
-        for path in ready {
+        if !ready.is_empty() {
             let app = app.clone();
             let inbox = inbox.clone();
-            let _ = tokio::task::spawn_blocking(move || process(&app, &inbox, &path)).await;
+            let _ = tokio::task::spawn_blocking(move || process(&app, &inbox, &ready)).await;
         }
         let wait = match (&changes, settling.is_empty()) {
             (_, false) => RECHECK_EVERY,
@@ -144,19 +145,40 @@ fn reads_as_whole_zip(path: &Path, limits: &ArchiveLimits) -> bool {
     )
 }
 
-/// Publishes one settled file and clears it out of the inbox either way.
-fn process(app: &App, inbox: &Path, path: &Path) {
-    let name = path
-        .file_name()
+/// Publishes the files one scan found settled as one batch (one change), and clears each out of
+/// the inbox either way.
+fn process(app: &App, inbox: &Path, paths: &[PathBuf]) {
+    let items: Vec<(PublishRequest, Origin)> = paths
+        .iter()
+        .map(|path| {
+            let request = PublishRequest {
+                path: path.clone(),
+                version: None,
+                released_at: None,
+            };
+            (
+                request,
+                Origin::Inbox {
+                    file: file_name(path),
+                },
+            )
+        })
+        .collect();
+    for (path, result) in paths.iter().zip(publish_batch(app, &items)) {
+        clear(inbox, path, &result);
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let request = PublishRequest {
-        path: path.to_path_buf(),
-        version: None,
-        released_at: None,
-    };
-    let result = publish(app, &request, &Origin::Inbox { file: name.clone() });
-    match &result {
+        .unwrap_or_default()
+}
+
+/// Takes a published file out of the inbox, or moves a refused one to `failed/` with its reason.
+fn clear(inbox: &Path, path: &Path, result: &super::Result<PublishOutcome>) {
+    let name = file_name(path);
+    match result {
         Ok(outcome) => {
             tracing::info!(file = %name, package = %outcome.name, version = %outcome.version, status = %outcome.status, "inbox");
             if let Err(error) = std::fs::remove_file(path) {
