@@ -254,3 +254,6 @@ fn finish(app: &App, prepared: &Prepared, placed: Placed) -> Result<PublishOutco
     };
     Ok(outcome(&prepared.release, status, &prepared.warnings))
 }
+
+#[cfg(test)]
+mod tests;
