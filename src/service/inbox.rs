@@ -207,3 +207,50 @@ fn move_to_failed(inbox: &Path, path: &Path, name: &str, reason: &str) -> std::i
     std::fs::write(failed.join(format!("{name}.error.txt")), text)?;
     std::fs::rename(path, failed.join(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::Settings;
+    use crate::service::changes::ChangeEvent;
+    use std::io::Write;
+
+    fn zip(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(format!("{}.zip", name.replace('/', "-")));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        zip.start_file("composer.json", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let composer = serde_json::json!({"name": name, "version": "1.0.0"});
+        zip.write_all(composer.to_string().as_bytes()).unwrap();
+        zip.finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn the_files_of_one_scan_are_published_in_one_change_and_only_the_bad_one_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().join("data"))).unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let broken = inbox.join("broken.zip");
+        std::fs::write(&broken, b"nope").unwrap();
+        let paths = [zip(&inbox, "acme/a"), broken, zip(&inbox, "acme/b")];
+        let mut feed = app.changes.subscribe().unwrap();
+
+        process(&app, &inbox, &paths);
+        let mut changes = 0;
+        while let Ok(change) = feed.try_recv() {
+            changes += usize::from(matches!(change.event, ChangeEvent::Audited { .. }));
+        }
+        assert_eq!(changes, 1);
+        assert_eq!(app.catalog().packages.len(), 2);
+        assert_eq!(candidates(&inbox), Vec::<PathBuf>::new());
+        let failed = failed_dir(&inbox);
+        assert!(failed.join("broken.zip").is_file());
+        let reason = std::fs::read_to_string(failed.join("broken.zip.error.txt")).unwrap();
+        assert!(
+            reason.starts_with("broken.zip was not published:"),
+            "{reason}"
+        );
+    }
+}

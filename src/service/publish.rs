@@ -66,7 +66,7 @@ pub fn publish(app: &App, request: &PublishRequest, origin: &Origin) -> Result<P
     // A batch of one, so a single archive and a folder take the same path.
     publish_batch(app, &[(request.clone(), origin.clone())])
         .pop()
-        .unwrap_or_else(|| Err(ServiceError::Io("a publish came to no outcome".into())))
+        .unwrap_or_else(|| Err(batch::lost()))
 }
 
 /// A staged archive that passed every check, with what its commit writes.

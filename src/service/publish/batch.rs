@@ -100,7 +100,8 @@ fn publish_one_batch(app: &App, items: &[(PublishRequest, Origin)]) -> Vec<Resul
     results
 }
 
-fn lost() -> ServiceError {
+/// An archive its batch answered nothing for; never expected, but no reason to panic either.
+pub(super) fn lost() -> ServiceError {
     ServiceError::Io("a publish came to no outcome".into())
 }
 
