@@ -5,10 +5,13 @@ use super::args::PackageCommand;
 use super::output::{counted, print_json, when};
 use crate::domain::text::printable;
 use crate::service::admin::{
-    Admin, PackageList, PackageRemove, PackageShow, PackageUnyank, PackageYank,
+    Admin, PackageList, PackagePublishBatch, PackageRemove, PackageShow, PackageUnyank,
+    PackageYank, PublishAnswer,
 };
 use crate::service::packages::{PackageDetail, PackageSummary};
-use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
+use crate::service::publish::{
+    PublishOutcome, PublishRequest, collect_archives, publish_in_batches,
+};
 use crate::service::summaries::{RecallOutcome, RemoveOutcome};
 use std::path::{Path, PathBuf};
 
@@ -61,8 +64,9 @@ fn output<T: serde::Serialize + ?Sized>(json: bool, value: &T, print: impl FnOnc
     }
 }
 
-/// Publishes each archive on its own so one bad zip in a bulk import does not stop the rest;
-/// progress goes to stderr, results to stdout.
+/// Publishes the archives a batch at a time, one change per batch, each archive still succeeding
+/// or failing on its own so one bad zip in a bulk import does not stop the rest; progress goes to
+/// stderr, results to stdout.
 fn publish(
     admin: &Admin,
     paths: Vec<PathBuf>,
@@ -81,9 +85,9 @@ fn publish(
         version: version.clone(),
         released_at: released_at.clone(),
     };
-    let mut report = publish_each(
+    let mut report = publish_in_batches(
         &archives,
-        |path| admin.call(request(path)),
+        |batch| publish_batch(admin, batch.iter().map(|path| request(path)).collect()),
         |progress| match progress.result {
             Ok(outcome) => print_progress(progress.done, progress.total, outcome, json),
             // A lone archive's error is the command's own, printed once as it exits.
@@ -96,11 +100,12 @@ fn publish(
                 printable(&error.to_string())
             ),
         },
+        || CliError::msg("the server answered no outcome for this archive"),
     );
     if report.total == 1
         && let Some((_, error)) = report.failed.pop()
     {
-        return Err(error.into());
+        return Err(error);
     }
     if json {
         print_json(&report.published);
@@ -111,6 +116,36 @@ fn publish(
             "{n} of {} archives were not published",
             report.total
         ))),
+    }
+}
+
+/// One batch through the server or in this process, each archive's error as it would be on its
+/// own; a request that fails as a whole (the server went away) fails each archive with its error.
+fn publish_batch(
+    admin: &Admin,
+    archives: Vec<PublishRequest>,
+) -> Vec<Result<PublishOutcome, CliError>> {
+    let count = archives.len();
+    match admin.call(PackagePublishBatch { archives }) {
+        Ok(answers) => answers.into_iter().map(answer).collect(),
+        Err(error) => {
+            let (code, message) = (error.code(), error.to_string());
+            let each = || CliError::Service {
+                code: code.to_string(),
+                message: message.clone(),
+            };
+            (0..count).map(|_| Err(each())).collect()
+        }
+    }
+}
+
+fn answer(answer: PublishAnswer) -> Result<PublishOutcome, CliError> {
+    match answer {
+        PublishAnswer::Outcome(outcome) => Ok(outcome),
+        PublishAnswer::Error(error) => Err(CliError::Service {
+            code: error.code,
+            message: error.message,
+        }),
     }
 }
 

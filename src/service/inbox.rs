@@ -1,6 +1,7 @@
 //! The inbox folder: a zip dropped into `<data-dir>/inbox/` is published once it is completely
 //! written; on success it leaves the inbox, on failure it moves to `inbox/failed/` with a
-//! `<name>.error.txt` beside it saying what was wrong.
+//! `<name>.error.txt` beside it saying what was wrong. The files one scan finds ready are
+//! published as one batch, one change, each still succeeding or failing on its own.
 //!
 //! "Completely written" cannot be observed directly (a copy in progress looks like any file),
 //! so a file must keep the same size and modification time for `SETTLE`, and must then read as
@@ -9,7 +10,7 @@
 
 use super::App;
 use super::archive::{ArchiveError, ArchiveLimits, inspect_archive};
-use super::publish::{Origin, PublishRequest, publish};
+use super::publish::{Origin, PublishOutcome, PublishRequest, publish_batch};
 use crate::domain::text::{printable, printable_lines};
 use std::collections::HashMap;
 use std::future::Future;
@@ -41,10 +42,10 @@ pub async fn run(
     let mut settling = Settling::default();
     loop {
         let ready = settling.scan(&inbox, &app.settings().limits.archive());
-        for path in ready {
+        if !ready.is_empty() {
             let app = app.clone();
             let inbox = inbox.clone();
-            let _ = tokio::task::spawn_blocking(move || process(&app, &inbox, &path)).await;
+            let _ = tokio::task::spawn_blocking(move || process(&app, &inbox, &ready)).await;
         }
         let wait = match (&changes, settling.is_empty()) {
             (_, false) => RECHECK_EVERY,
@@ -144,19 +145,40 @@ fn reads_as_whole_zip(path: &Path, limits: &ArchiveLimits) -> bool {
     )
 }
 
-/// Publishes one settled file and clears it out of the inbox either way.
-fn process(app: &App, inbox: &Path, path: &Path) {
-    let name = path
-        .file_name()
+/// Publishes the files one scan found settled as one batch (one change), and clears each out of
+/// the inbox either way.
+fn process(app: &App, inbox: &Path, paths: &[PathBuf]) {
+    let items: Vec<(PublishRequest, Origin)> = paths
+        .iter()
+        .map(|path| {
+            let request = PublishRequest {
+                path: path.clone(),
+                version: None,
+                released_at: None,
+            };
+            (
+                request,
+                Origin::Inbox {
+                    file: file_name(path),
+                },
+            )
+        })
+        .collect();
+    for (path, result) in paths.iter().zip(publish_batch(app, &items)) {
+        clear(inbox, path, &result);
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let request = PublishRequest {
-        path: path.to_path_buf(),
-        version: None,
-        released_at: None,
-    };
-    let result = publish(app, &request, &Origin::Inbox { file: name.clone() });
-    match &result {
+        .unwrap_or_default()
+}
+
+/// Takes a published file out of the inbox, or moves a refused one to `failed/` with its reason.
+fn clear(inbox: &Path, path: &Path, result: &super::Result<PublishOutcome>) {
+    let name = file_name(path);
+    match result {
         Ok(outcome) => {
             tracing::info!(file = %name, package = %outcome.name, version = %outcome.version, status = %outcome.status, "inbox");
             if let Err(error) = std::fs::remove_file(path) {
@@ -184,4 +206,51 @@ fn move_to_failed(inbox: &Path, path: &Path, name: &str, reason: &str) -> std::i
     );
     std::fs::write(failed.join(format!("{name}.error.txt")), text)?;
     std::fs::rename(path, failed.join(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::Settings;
+    use crate::service::changes::ChangeEvent;
+    use std::io::Write;
+
+    fn zip(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(format!("{}.zip", name.replace('/', "-")));
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        zip.start_file("composer.json", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        let composer = serde_json::json!({"name": name, "version": "1.0.0"});
+        zip.write_all(composer.to_string().as_bytes()).unwrap();
+        zip.finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn the_files_of_one_scan_are_published_in_one_change_and_only_the_bad_one_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = App::open(Settings::for_tests(dir.path().join("data"))).unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let broken = inbox.join("broken.zip");
+        std::fs::write(&broken, b"nope").unwrap();
+        let paths = [zip(&inbox, "acme/a"), broken, zip(&inbox, "acme/b")];
+        let mut feed = app.changes.subscribe().unwrap();
+
+        process(&app, &inbox, &paths);
+        let mut changes = 0;
+        while let Ok(change) = feed.try_recv() {
+            changes += usize::from(matches!(change.event, ChangeEvent::Audited { .. }));
+        }
+        assert_eq!(changes, 1);
+        assert_eq!(app.catalog().packages.len(), 2);
+        assert_eq!(candidates(&inbox), Vec::<PathBuf>::new());
+        let failed = failed_dir(&inbox);
+        assert!(failed.join("broken.zip").is_file());
+        let reason = std::fs::read_to_string(failed.join("broken.zip.error.txt")).unwrap();
+        assert!(
+            reason.starts_with("broken.zip was not published:"),
+            "{reason}"
+        );
+    }
 }

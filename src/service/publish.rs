@@ -1,26 +1,29 @@
-//! Publishing one release archive: validate, store the bytes, then commit the record.
+//! Publishing release archives: validate, store the bytes, then commit the records (one change
+//! for a whole batch, see `batch`).
 //!
 //! Order matters for crash safety: the archive is copied to a temporary file, checked, and
 //! renamed into place before the transaction that references it commits. A crash leaves at most
 //! an unreferenced archive, never a release without its bytes.
 
+mod batch;
 mod bulk;
 mod dev;
 mod log;
 mod origin;
 mod validate;
 
-pub use bulk::{BulkReport, Progress, collect_archives, publish_each};
+pub use batch::{BATCH_ARCHIVES, BATCH_STAGED_BYTES, publish_batch, split_batches};
+pub use bulk::{BulkReport, Progress, collect_archives, publish_each, publish_in_batches};
 pub use origin::Origin;
 
 use super::archive::inspect_archive;
 use super::{App, Result, ServiceError};
+use crate::domain::audit::AuditRecord;
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
 use crate::domain::text::check_field;
 use crate::domain::time;
 use crate::domain::version::normalize;
-use log::log_outcome;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -56,27 +59,51 @@ struct StagedArchive {
     size: u64,
 }
 
-/// Publishes one release archive. Every way in comes through here; `origin` decides who may
-/// publish what, what happens to a version already published, and what the publish log records.
-/// Every attempt is logged, whatever its outcome.
+/// Publishes one release archive. Every way in comes through here or through `publish_batch`;
+/// `origin` decides who may publish what, what happens to a version already published, and what
+/// the publish log records. Every attempt is logged, whatever its outcome.
 pub fn publish(app: &App, request: &PublishRequest, origin: &Origin) -> Result<PublishOutcome> {
-    let result = stage(app, &request.path)
-        .and_then(|staged| {
-            let result = origin.acting(|| publish_staged(app, request, &staged, origin));
-            let _ = std::fs::remove_file(&staged.temp_path);
-            result
-        })
-        .map_err(|error| origin.explain(error));
-    log_outcome(app, origin, &result);
-    result
+    // A batch of one, so a single archive and a folder take the same path.
+    publish_batch(app, &[(request.clone(), origin.clone())])
+        .pop()
+        .unwrap_or_else(|| Err(batch::lost()))
 }
 
-fn publish_staged(
+/// A staged archive that passed every check, with what its commit writes.
+struct Prepared {
+    release: Release,
+    staged: StagedArchive,
+    warnings: Vec<String>,
+    record: AuditRecord,
+    /// A dev version from a branch: other bytes replace the version instead of conflicting.
+    replaces: bool,
+}
+
+/// Stages and checks one archive; a refused archive leaves no staged copy behind.
+fn prepare(app: &App, request: &PublishRequest, origin: &Origin) -> Result<Prepared> {
+    let staged = stage(app, &request.path)?;
+    match check_staged(app, request, &staged, origin) {
+        Ok((release, warnings)) => Ok(Prepared {
+            record: origin.audit_record(&release),
+            replaces: origin.may_replace(&release),
+            release,
+            warnings,
+            staged,
+        }),
+        Err(error) => {
+            let _ = std::fs::remove_file(&staged.temp_path);
+            Err(error)
+        }
+    }
+}
+
+/// The release an archive makes, and the warnings it passed with.
+fn check_staged(
     app: &App,
     request: &PublishRequest,
     staged: &StagedArchive,
     origin: &Origin,
-) -> Result<PublishOutcome> {
+) -> Result<(Release, Vec<String>)> {
     let manifest = inspect_archive(&staged.temp_path, &app.settings().limits.archive())
         .map_err(|e| ServiceError::Invalid(e.to_string()))?;
     let composer = &manifest.composer_json;
@@ -111,11 +138,7 @@ fn publish_staged(
         composer_json: manifest.composer_json.clone(),
         yanked: None,
     };
-    let record = origin.audit_record(&release);
-    if origin.may_replace(&release) {
-        return dev::commit_replacing(app, release, staged, autoload.warnings, record);
-    }
-    commit(app, release, staged, autoload.warnings, record)
+    Ok((release, autoload.warnings))
 }
 
 fn outcome(release: &Release, status: &str, warnings: &[String]) -> PublishOutcome {
@@ -127,52 +150,6 @@ fn outcome(release: &Release, status: &str, warnings: &[String]) -> PublishOutco
         status: status.to_string(),
         warnings: warnings.to_vec(),
     }
-}
-
-fn commit(
-    app: &App,
-    release: Release,
-    staged: &StagedArchive,
-    warnings: Vec<String>,
-    record: crate::domain::audit::AuditRecord,
-) -> Result<PublishOutcome> {
-    let outcome = |status: &str| outcome(&release, status, &warnings);
-    let existing = app.store().write(|w| {
-        w.release(&release.name, &release.version_normalized)
-            .map_err(ServiceError::from)
-    })?;
-    if let Some(existing) = existing {
-        return if existing.sha256 == release.sha256 {
-            Ok(outcome("unchanged"))
-        } else {
-            Err(ServiceError::Conflict(format!(
-                "{} {} is already published with different contents (shasum {}); a published version never changes: publish a new version",
-                release.name, release.version, existing.shasum
-            )))
-        };
-    }
-    let archive = app.settings().archive_path(&release.sha256);
-    let placed = std::cell::Cell::new(false);
-    app.change_or_undo(
-        |w| {
-            if w.release(&release.name, &release.version_normalized)?
-                .is_some()
-            {
-                return Err(ServiceError::Conflict(format!(
-                    "{} {} was published concurrently",
-                    release.name, release.version
-                )));
-            }
-            // Inside the change: removing a release deletes an unreferenced archive inside one
-            // too, so the two never interleave. The file is in place before the record commits.
-            placed.set(move_into_place(staged, &archive)?);
-            w.put_release(&release)?;
-            w.audit(record);
-            Ok(())
-        },
-        || remove_if_placed(&placed, &archive),
-    )?;
-    Ok(outcome("published"))
 }
 
 fn choose_version(

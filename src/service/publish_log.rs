@@ -15,14 +15,22 @@ impl PublishLog {
         Self { changes }
     }
 
-    /// Written at once: publishes are rare, and a failure must not be lost to a crash.
-    pub fn record(&self, store: &Store, entry: PublishEvent) {
-        if let Err(error) = store.write(|w| w.append_publish_event(&entry)) {
-            tracing::warn!(%error, "publish event not stored");
+    /// A batch's attempts, in their order. Written at once, so a failure is not lost to a crash,
+    /// and in one transaction: one per archive would cost a bulk publish a disk flush each.
+    pub fn record_all(&self, store: &Store, entries: Vec<PublishEvent>) {
+        let written = store.write(|w| {
+            entries
+                .iter()
+                .try_for_each(|entry| w.append_publish_event(entry))
+        });
+        if let Err(error) = written {
+            tracing::warn!(%error, "publish events not stored");
         }
         // Announced even when the log entry was not stored: the release itself may have been.
-        self.changes
-            .announce(ChangeEvent::PublishAttempted { entry });
+        for entry in entries {
+            self.changes
+                .announce(ChangeEvent::PublishAttempted { entry });
+        }
     }
 
     /// Newest first, read from the store a page at a time as the caller walks it.

@@ -35,7 +35,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use std::path::Path;
 use tables::JsonTable;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the database is in use by another packagento process")]
     Locked,

@@ -6,6 +6,7 @@ mod advisories;
 mod advisory_impact;
 mod audit;
 mod backup;
+mod bulk_publish;
 mod cli;
 mod cli_output;
 mod composer;

@@ -12,10 +12,12 @@
 
 mod client;
 mod listing;
+mod publishing;
 mod requests;
 
 pub use client::{Admin, Remote};
 pub use listing::{AdminListing, Answer, Rows};
+pub use publishing::{AnswerError, PackagePublishBatch, PublishAnswer};
 pub use requests::*;
 
 use super::{App, Result, ServiceError};
@@ -96,6 +98,7 @@ admin_protocol! {
         LicenceExpiring(LicenceExpiring),
         PackagePublish(super::publish::PublishRequest),
         PackagePublishGit(super::git_publish::GitPublishRequest),
+        PackagePublishBatch(PackagePublishBatch),
         PackageList(PackageList),
         PackageShow(PackageShow),
         PackageYank(PackageYank),

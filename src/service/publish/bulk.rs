@@ -1,9 +1,10 @@
-//! Publishing many archives (a folder of releases, a bulk import): one at a time, so one bad zip
-//! does not stop the rest, with a report as each finishes. The loop is generic over how one
-//! archive is published, so it runs the same on a local `App` and over the admin socket, where
-//! each archive is one `AdminRequest::PackagePublish`.
+//! Publishing many archives (a folder of releases, a bulk import) so one bad zip does not stop
+//! the rest, with a report as each finishes. The loops are generic over how archives are
+//! published, so they run the same on a local `App` and over the admin socket: a batch at a time
+//! (`publish_in_batches`, one change and one `AdminRequest::PackagePublishBatch` per batch), or
+//! one archive at a time (`publish_each`).
 
-use super::PublishOutcome;
+use super::{PublishOutcome, split_batches};
 use crate::service::{Result, ServiceError};
 use std::path::{Path, PathBuf};
 
@@ -28,25 +29,66 @@ pub struct BulkReport<E> {
 pub fn publish_each<E>(
     archives: &[PathBuf],
     mut publish_one: impl FnMut(&Path) -> std::result::Result<PublishOutcome, E>,
+    progress: impl FnMut(Progress<'_, E>),
+) -> BulkReport<E> {
+    let batches = archives.chunks(1).collect();
+    publish_batches(
+        archives.len(),
+        batches,
+        |batch| batch.iter().map(|path| publish_one(path)).collect(),
+        progress,
+    )
+}
+
+/// Publishes the archives a batch at a time (`split_batches`), telling `progress` about each
+/// archive once its batch has answered. `publish_batch` answers one result per archive of the
+/// batch, in order; an archive it leaves unanswered fails with `missing()`.
+pub fn publish_in_batches<E>(
+    archives: &[PathBuf],
+    publish_batch: impl FnMut(&[PathBuf]) -> Vec<std::result::Result<PublishOutcome, E>>,
+    progress: impl FnMut(Progress<'_, E>),
+    missing: impl Fn() -> E,
+) -> BulkReport<E> {
+    let batches = split_batches(archives, |path| path.as_path());
+    let mut publish_batch = publish_batch;
+    publish_batches(
+        archives.len(),
+        batches,
+        |batch| {
+            let mut results = publish_batch(batch);
+            results.truncate(batch.len());
+            results.resize_with(batch.len(), || Err(missing()));
+            results
+        },
+        progress,
+    )
+}
+
+fn publish_batches<E>(
+    total: usize,
+    batches: Vec<&[PathBuf]>,
+    mut publish_batch: impl FnMut(&[PathBuf]) -> Vec<std::result::Result<PublishOutcome, E>>,
     mut progress: impl FnMut(Progress<'_, E>),
 ) -> BulkReport<E> {
-    let total = archives.len();
     let mut report = BulkReport {
         total,
         published: Vec::new(),
         failed: Vec::new(),
     };
-    for (index, archive) in archives.iter().enumerate() {
-        let result = publish_one(archive);
-        progress(Progress {
-            done: index + 1,
-            total,
-            archive,
-            result: &result,
-        });
-        match result {
-            Ok(outcome) => report.published.push(outcome),
-            Err(error) => report.failed.push((archive.clone(), error)),
+    let mut done = 0;
+    for batch in batches {
+        for (archive, result) in batch.iter().zip(publish_batch(batch)) {
+            done += 1;
+            progress(Progress {
+                done,
+                total,
+                archive,
+                result: &result,
+            });
+            match result {
+                Ok(outcome) => report.published.push(outcome),
+                Err(error) => report.failed.push((archive.clone(), error)),
+            }
         }
     }
     report

@@ -5,9 +5,19 @@ use crate::domain::publish_log::PublishEvent;
 use crate::domain::time;
 use crate::service::{App, Result, ServiceError};
 
-/// Records what one publish attempt came to; called by `publish::publish` alone, so no way in
-/// can forget it.
-pub(super) fn log_outcome(app: &App, origin: &Origin, result: &Result<PublishOutcome>) {
+/// Records what each attempt of a batch came to, in one write; called by `publish_batch` alone,
+/// so no way in can forget it.
+pub(super) fn log_outcomes<'a>(
+    app: &App,
+    attempts: impl Iterator<Item = (&'a Origin, &'a Result<PublishOutcome>)>,
+) {
+    let events = attempts
+        .map(|(origin, result)| event(origin, result))
+        .collect();
+    app.publish_log.record_all(app.store(), events);
+}
+
+fn event(origin: &Origin, result: &Result<PublishOutcome>) -> PublishEvent {
     let (package, version, outcome, message) = match result {
         Ok(done) => (
             Some(done.name.clone()),
@@ -17,7 +27,7 @@ pub(super) fn log_outcome(app: &App, origin: &Origin, result: &Result<PublishOut
         ),
         Err(error) => (None, None, "failed".to_string(), Some(public_reason(error))),
     };
-    let event = PublishEvent {
+    PublishEvent {
         at_micros: time::now_micros(),
         source: origin.route().to_string(),
         file: origin.file(),
@@ -25,8 +35,7 @@ pub(super) fn log_outcome(app: &App, origin: &Origin, result: &Result<PublishOut
         version,
         outcome,
         message,
-    };
-    app.publish_log.record(app.store(), event);
+    }
 }
 
 fn public_reason(error: &ServiceError) -> String {
