@@ -9,7 +9,10 @@ use crate::service::admin::{
     LicencePreview, PackageList, PackageShow, ProjectCheck, ProjectDelete, ProjectList, PublishLog,
     PublisherCreate, PublisherList, TokenCreate, TokenList, TokenRotate,
 };
-use crate::service::publish::{PublishOutcome, PublishRequest, collect_archives, publish_each};
+use crate::service::admin::{PackagePublishBatch, PublishAnswer};
+use crate::service::publish::{
+    PublishOutcome, PublishRequest, collect_archives, publish_in_batches,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
@@ -197,7 +200,8 @@ fn refresh(admin: &Admin, tx: &Sender<Msg>, everything: bool) -> Result<(), Stri
     Ok(())
 }
 
-/// One archive at a time, so one bad zip does not stop the rest; every failure is reported whole.
+/// A batch at a time (one change each), and one bad zip does not stop the rest; every failure is
+/// reported whole.
 fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
     let archives = collect_archives(&[PathBuf::from(path)]).map_err(|e| e.to_string())?;
     let busy = |index: usize| {
@@ -209,22 +213,16 @@ fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
         let _ = tx.send(Msg::Busy(Some(progress)));
     };
     busy(0);
-    let report = publish_each(
+    let report = publish_in_batches(
         &archives,
-        |archive| {
-            let request = PublishRequest {
-                path: archive.to_path_buf(),
-                version: None,
-                released_at: None,
-            };
-            call(admin, request)
-        },
+        |batch| publish_batch(admin, batch),
         // Each finished archive announces the next, so the status line names the one running.
         |progress| {
             if progress.done < progress.total {
                 busy(progress.done);
             }
         },
+        || "the server answered no outcome for this archive".to_string(),
     );
     let _ = tx.send(Msg::Busy(None));
     if report.failed.is_empty() {
@@ -242,6 +240,25 @@ fn publish(admin: &Admin, path: &str, tx: &Sender<Msg>) -> Result<(), String> {
         report.total,
         failures.join("\n")
     ))
+}
+
+fn publish_batch(admin: &Admin, batch: &[PathBuf]) -> Vec<Result<PublishOutcome, String>> {
+    let archives = (batch.iter())
+        .map(|archive| PublishRequest {
+            path: archive.to_path_buf(),
+            version: None,
+            released_at: None,
+        })
+        .collect();
+    match call(admin, PackagePublishBatch { archives }) {
+        Ok(answers) => (answers.into_iter())
+            .map(|answer| match answer {
+                PublishAnswer::Outcome(outcome) => Ok(outcome),
+                PublishAnswer::Error(error) => Err(error.message),
+            })
+            .collect(),
+        Err(error) => batch.iter().map(|_| Err(error.clone())).collect(),
+    }
 }
 
 /// "published a 1.0.0, b 2.0.0; unchanged c 1.1.0": an archive already there with the same bytes
