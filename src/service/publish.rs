@@ -52,6 +52,16 @@ pub struct PublishOutcome {
     pub warnings: Vec<String>,
 }
 
+/// What the change did with one archive.
+enum Placed {
+    Published,
+    /// The same bytes were there already.
+    Unchanged,
+    /// A dev version's new commit took the place of this one.
+    Replaced(Release),
+    Refused(ServiceError),
+}
+
 struct StagedArchive {
     temp_path: PathBuf,
     shasum: String,

@@ -10,8 +10,8 @@
 
 use super::log::log_outcomes;
 use super::{
-    Origin, Prepared, PublishOutcome, PublishRequest, dev, move_into_place, outcome, prepare,
-    remove_if_placed,
+    Origin, Placed, Prepared, PublishOutcome, PublishRequest, dev, move_into_place, outcome,
+    prepare, remove_if_placed,
 };
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
@@ -103,16 +103,6 @@ fn publish_one_batch(app: &App, items: &[(PublishRequest, Origin)]) -> Vec<Resul
 /// An archive its batch answered nothing for; never expected, but no reason to panic either.
 pub(super) fn lost() -> ServiceError {
     ServiceError::Io("a publish came to no outcome".into())
-}
-
-/// What the change did with one archive.
-pub(super) enum Placed {
-    Published,
-    /// The same bytes were there already.
-    Unchanged,
-    /// A dev version's new commit took the place of this one.
-    Replaced(Release),
-    Refused(ServiceError),
 }
 
 /// Commits every archive of `ready` that is not settled by what is already stored, in one change;

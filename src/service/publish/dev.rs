@@ -7,8 +7,7 @@
 //! metadata moves its Last-Modified forward. The dist `reference` is the archive's SHA-1, so
 //! Composer sees a new reference and `composer update` takes the new commit.
 
-use super::batch::Placed;
-use super::{Prepared, move_into_place};
+use super::{Placed, Prepared, move_into_place};
 use crate::domain::records::Release;
 use crate::service::{App, Result};
 use crate::store::Writer;
