@@ -31,7 +31,7 @@ pub(super) fn log_outcome(app: &App, origin: &Origin, result: &Result<PublishOut
 
 fn public_reason(error: &ServiceError) -> String {
     match error {
-        ServiceError::Store(_) | ServiceError::Io(_) => {
+        ServiceError::Store(_) | ServiceError::Io(_) | ServiceError::ArchiveStore(_) => {
             format!("internal error ({error}); the server log has the details")
         }
         other => other.to_string(),
