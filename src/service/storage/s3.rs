@@ -39,49 +39,24 @@ pub struct S3Store {
 
 impl S3Store {
     pub fn new(config: &S3Config) -> Result<Self> {
-        let options = ClientOptions::new()
-            .with_allow_http(config.endpoint.starts_with("http://"))
-            .with_connect_timeout(Duration::from_secs(5))
-            // Large archives stream to slow customers; a whole-request limit would cut them off.
-            .with_timeout_disabled();
-        // A store that is down should refuse a publish in seconds, not after minutes of retries.
-        let retry = RetryConfig {
-            max_retries: 2,
-            retry_timeout: Duration::from_secs(10),
-            ..RetryConfig::default()
+        // Everything that can fail comes before the runtime: one dropped on an async thread panics.
+        let client = Arc::new(client(config)?);
+        let mode = match config.redirect {
+            true => DistMode::Redirect(parse_ttl(&config.redirect_ttl).map_err(StorageError::Io)?),
+            false => DistMode::Stream,
         };
-        let mut builder = AmazonS3Builder::new()
-            .with_region(&config.region)
-            .with_bucket_name(&config.bucket)
-            .with_access_key_id(&config.access_key_id)
-            .with_secret_access_key(config.secret_access_key.expose())
-            .with_virtual_hosted_style_request(!config.path_style)
-            .with_allow_http(config.endpoint.starts_with("http://"))
-            .with_client_options(options)
-            .with_retry(retry);
-        if !config.endpoint.is_empty() {
-            builder = builder.with_endpoint(&config.endpoint);
-        }
-        // The builder's messages name settings, not their values; still, say only which failed.
-        let client = builder
-            .build()
-            .map_err(|e| StorageError::Io(format!("invalid storage.s3 settings: {}", kind(&e))))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("packagento-s3")
             .enable_all()
             .build()
             .map_err(|e| StorageError::Io(format!("cannot start the S3 client: {e}")))?;
-        let mode = match config.redirect {
-            true => DistMode::Redirect(parse_ttl(&config.redirect_ttl).map_err(StorageError::Io)?),
-            false => DistMode::Stream,
-        };
         let endpoint = match config.endpoint.as_str() {
             "" => "AWS S3",
             endpoint => endpoint,
         };
         Ok(Self {
-            client: Arc::new(client),
+            client,
             prefix: config.prefix.clone(),
             describe: format!("bucket {} at {endpoint}", config.bucket),
             mode,
@@ -271,6 +246,37 @@ impl Drop for S3Store {
             runtime.shutdown_background();
         }
     }
+}
+
+fn client(config: &S3Config) -> Result<AmazonS3> {
+    let http = config.endpoint.starts_with("http://");
+    let options = ClientOptions::new()
+        .with_allow_http(http)
+        .with_connect_timeout(Duration::from_secs(5))
+        // Large archives stream to slow customers; a whole-request limit would cut them off.
+        .with_timeout_disabled();
+    // A store that is down should refuse a publish in seconds, not after minutes of retries.
+    let retry = RetryConfig {
+        max_retries: 2,
+        retry_timeout: Duration::from_secs(10),
+        ..RetryConfig::default()
+    };
+    let mut builder = AmazonS3Builder::new()
+        .with_region(&config.region)
+        .with_bucket_name(&config.bucket)
+        .with_access_key_id(&config.access_key_id)
+        .with_secret_access_key(config.secret_access_key.expose())
+        .with_virtual_hosted_style_request(!config.path_style)
+        .with_allow_http(http)
+        .with_client_options(options)
+        .with_retry(retry);
+    if !config.endpoint.is_empty() {
+        builder = builder.with_endpoint(&config.endpoint);
+    }
+    // The builder's messages name settings, not their values.
+    builder
+        .build()
+        .map_err(|e| StorageError::Io(format!("invalid storage.s3 settings: {}", kind(&e))))
 }
 
 async fn upload(
