@@ -2,9 +2,12 @@
 //! turns environment and flags into `Overrides` (clap already ranks flags above the environment);
 //! this module lays them over the file and checks the result once, naming the offending key.
 
+mod storage;
+
 use crate::domain::proxies::TrustedProxies;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+pub use storage::{Backend as StorageBackend, S3Config, SecretString, StorageConfig, parse_ttl};
 
 pub const CONFIG_FILE_NAME: &str = "packagento.toml";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -32,6 +35,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub connections: ConnectionsConfig,
     pub log: LogConfig,
+    pub storage: StorageConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,6 +154,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             connections: ConnectionsConfig::default(),
             log: LogConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -224,6 +229,8 @@ pub struct Overrides {
     pub argon2_iterations: Option<u32>,
     pub log_level: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -277,6 +284,11 @@ impl Config {
         set(&mut self.argon2.iterations, o.argon2_iterations);
         set(&mut self.log.level, o.log_level);
         set(&mut self.log.format, o.log_format);
+        set(&mut self.storage.s3.access_key_id, o.s3_access_key_id);
+        set(
+            &mut self.storage.s3.secret_access_key,
+            o.s3_secret_access_key.map(SecretString::new),
+        );
     }
 
     /// True when HTTPS is configured (both files named).
@@ -285,9 +297,9 @@ impl Config {
     }
 
     pub fn to_toml(&self) -> String {
-        // Every value here is plain data (paths, addresses, numbers), so nothing needs redacting:
-        // key material stays in the files the paths name, and `validate` refuses a public URL
-        // that carries credentials.
+        // Every value here is plain data (paths, addresses, numbers) but the S3 secret, which
+        // serialises masked; other key material stays in the files the paths name, and
+        // `validate` refuses a public URL that carries credentials.
         toml::to_string(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 
@@ -336,6 +348,9 @@ impl Config {
                 "needs at least one address when TLS is not configured".into(),
             ));
         }
+        self.storage
+            .validate()
+            .map_err(|(key, reason)| invalid(key, reason))?;
         // `log.level`'s syntax is checked where the logger is built (cli/logging.rs).
         self.validate_numbers()
     }

@@ -86,6 +86,7 @@ impl Loaded {
             limits: Limits::from(&config.limits),
             live: live_settings(config),
             inbox_dir: config.inbox_dir.clone(),
+            storage: config.storage.clone(),
         }
     }
 }
@@ -100,6 +101,10 @@ pub fn live_settings(config: &Config) -> LiveSettings {
     }
 }
 
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
+}
+
 fn default_data_dir() -> Result<PathBuf, CliError> {
     dirs::data_dir()
         .map(|dir| dir.join("packagento"))
@@ -112,6 +117,9 @@ fn overrides(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Overrides, CliError
         argon2_memory_kib: cli.argon2_memory_kib,
         argon2_iterations: cli.argon2_iterations,
         log_level: cli.log_level.clone(),
+        // Kept out of flags on purpose: a secret on the command line shows in `ps`.
+        s3_access_key_id: non_empty_env("PACKAGENTO_S3_ACCESS_KEY_ID"),
+        s3_secret_access_key: non_empty_env("PACKAGENTO_S3_SECRET_ACCESS_KEY"),
         ..Overrides::default()
     };
     if let Some(args) = serve {

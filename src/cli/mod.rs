@@ -26,6 +26,7 @@ mod publish_log;
 mod publisher;
 mod reload;
 mod serve;
+mod storage;
 mod token;
 mod token_show;
 mod tui;
@@ -120,6 +121,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Recreate a data folder from a backup (the folder must be empty or absent)
     Restore(backup::RestoreArgs),
+    /// Where archives live: move them between this disk and an S3-compatible store
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
 }
 
 impl Command {
@@ -151,7 +155,7 @@ impl Command {
             | Command::Config(_)
             | Command::Tui
             | Command::Backup(_) => true,
-            Command::Serve(_) | Command::Restore(_) => false,
+            Command::Serve(_) | Command::Restore(_) | Command::Storage(_) => false,
         }
     }
 
@@ -228,6 +232,14 @@ fn dispatch(mut cli: Cli) -> Result<(), CliError> {
             )?;
             backup::restore(loaded.settings(), args, cli.json)
         }
+        Some(Command::Storage(command)) => {
+            let loaded = configure::load(&cli, None)?;
+            logging::init(
+                cli.log_level.as_deref().unwrap_or("warn"),
+                crate::config::LogFormat::Human,
+            )?;
+            storage::run(command, &loaded, cli.json)
+        }
         Some(command) => {
             // The serve settings in the environment say which host credentials should name.
             let loaded = configure::load(&cli, Some(&args::ServeArgs::from_env()))?;
@@ -278,9 +290,13 @@ fn run_admin(
         Command::Advisory(command) => advisory::run(admin, command, json),
         Command::Publisher(command) => publisher::run(admin, command, json, config),
         Command::Backup(args) => backup::backup(admin, args, json),
-        Command::Serve(_) | Command::Config(_) | Command::Tui | Command::Restore(_) => Err(
-            CliError::msg("serve, config, tui and restore do not run through the admin API"),
-        ),
+        Command::Serve(_)
+        | Command::Config(_)
+        | Command::Tui
+        | Command::Restore(_)
+        | Command::Storage(_) => Err(CliError::msg(
+            "serve, config, tui, restore and storage do not run through the admin API",
+        )),
     }
 }
 

@@ -7,6 +7,11 @@ use serde_json::json;
 use warp::http::{HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
 
+const STORE_UNAVAILABLE: &str =
+    "the archive store cannot be reached right now; nothing was changed, try again shortly";
+/// Seconds: long enough for a store restart, short enough for a CI job to wait out.
+const STORE_RETRY_AFTER: &str = "30";
+
 pub const REALM: &str = "Basic realm=\"Packagento\", charset=\"UTF-8\"";
 
 #[derive(Debug)]
@@ -28,6 +33,8 @@ pub enum ApiError {
     Forbidden(String),
     /// The outcome of the validated publish path, for uploads.
     Publish(ServiceError),
+    /// The archive store did not answer; the detail goes to the log only.
+    StoreUnavailable(String),
 }
 
 impl ApiError {
@@ -45,6 +52,7 @@ impl ApiError {
             ApiError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Publish(error) => service_status(error),
+            ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -61,6 +69,7 @@ impl ApiError {
             ApiError::TooSlow(_) => "too_slow",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Publish(error) => error.code(),
+            ApiError::StoreUnavailable(_) => "archive_store_unavailable",
         }
     }
 
@@ -86,6 +95,9 @@ impl ApiError {
             ApiError::Publish(ServiceError::Store(_) | ServiceError::Io(_)) => {
                 "internal error; the server log has the details".to_string()
             }
+            ApiError::Publish(ServiceError::ArchiveStore(_)) | ApiError::StoreUnavailable(_) => {
+                STORE_UNAVAILABLE.to_string()
+            }
             ApiError::Publish(error) => error.to_string(),
         }
     }
@@ -94,9 +106,11 @@ impl ApiError {
     pub fn into_publish_response(self) -> Response {
         match &self {
             ApiError::Internal(detail) => tracing::error!(%detail, "upload failed"),
-            ApiError::Publish(error @ (ServiceError::Store(_) | ServiceError::Io(_))) => {
-                tracing::error!(%error, "upload failed")
-            }
+            ApiError::Publish(
+                error @ (ServiceError::Store(_)
+                | ServiceError::Io(_)
+                | ServiceError::ArchiveStore(_)),
+            ) => tracing::error!(%error, "upload failed"),
             _ => {}
         }
         let code = self.code();
@@ -105,8 +119,10 @@ impl ApiError {
 
     /// Composer prints the `warning` of a JSON error body, so it says why in the user's terminal.
     pub fn into_composer_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "request failed");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            ApiError::StoreUnavailable(detail) => tracing::warn!(%detail, "dist unavailable"),
+            _ => {}
         }
         let body = json!({ "warning": self.message() }).to_string();
         self.into_response_with(body)
@@ -132,6 +148,12 @@ impl ApiError {
             }
             ApiError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(REALM));
+            }
+            ApiError::StoreUnavailable(_) | ApiError::Publish(ServiceError::ArchiveStore(_)) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from_static(STORE_RETRY_AFTER),
+                );
             }
             _ => {}
         }
@@ -161,6 +183,7 @@ fn service_status(error: &ServiceError) -> StatusCode {
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
         ServiceError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+        ServiceError::ArchiveStore(_) => StatusCode::SERVICE_UNAVAILABLE,
         ServiceError::Store(_) | ServiceError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

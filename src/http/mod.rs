@@ -6,6 +6,7 @@ pub mod admin_client;
 mod advisories;
 pub mod composer;
 pub mod connections;
+mod dist_store;
 mod error;
 mod health;
 mod paced;

@@ -96,6 +96,9 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
 
 /// Archives are immutable under their URL, so they may be cached forever; no ETag, as asked.
 pub async fn dist_response(app: &App, release: &Release) -> Result<Response, ApiError> {
+    if !app.archive_store().is_local() {
+        return super::dist_store::dist_from_store(app, release).await;
+    }
     let path = app.settings().archive_path(&release.sha256);
     let unreadable = |e: std::io::Error| {
         ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))

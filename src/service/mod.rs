@@ -31,6 +31,7 @@ pub mod recall;
 pub mod retention;
 pub mod secrets;
 pub mod stats;
+pub mod storage;
 pub mod summaries;
 pub mod timeline;
 pub mod tokens;
@@ -58,6 +59,9 @@ pub enum ServiceError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Io(String),
+    /// The archive store did not answer: nothing was changed; the same request may succeed later.
+    #[error("{0}; nothing was changed, try again once the store is back")]
+    ArchiveStore(String),
 }
 
 impl ServiceError {
@@ -72,6 +76,7 @@ impl ServiceError {
             ServiceError::Store(StoreError::Unavailable(_)) => "unavailable",
             ServiceError::Store(_) => "storage",
             ServiceError::Io(_) => "io",
+            ServiceError::ArchiveStore(_) => "archive_store_unavailable",
         }
     }
 
@@ -100,6 +105,7 @@ impl ServiceError {
             "invalid" | "bad_request" => ServiceError::Invalid(message),
             "conflict" => ServiceError::Conflict(message),
             "forbidden" => ServiceError::Forbidden(message),
+            "archive_store_unavailable" => ServiceError::ArchiveStore(message),
             _ => ServiceError::Io(message),
         }
     }
@@ -122,6 +128,8 @@ pub struct Settings {
     pub live: LiveSettings,
     /// Where dropped release zips are picked up; `None` is `<data_dir>/inbox`.
     pub inbox_dir: Option<PathBuf>,
+    /// Where archives live (`[storage]`); local by default.
+    pub storage: crate::config::StorageConfig,
 }
 
 /// Size limits on what clients and operators may send, as configured (`[limits]`).
@@ -190,6 +198,8 @@ pub struct App {
     pub auth: auth::Auth,
     pub analytics: analytics::Analytics,
     pub archives: archive_cache::ArchiveCache,
+    /// Where the archives' bytes are: this disk or an object store.
+    archive_store: Arc<storage::ArchiveStore>,
     pub metrics: metrics::Metrics,
     live: ArcSwap<LiveSettings>,
     pub publish_log: publish_log::PublishLog,
@@ -236,6 +246,11 @@ impl App {
         let generation = store.generation();
         let metrics = metrics::Metrics::new();
         let analytics = analytics::Analytics::new(changes.clone(), metrics.dropped_events());
+        let archive_store = Arc::new(
+            storage::ArchiveStore::open(&settings.storage, &settings.archive_dir())
+                .map_err(ServiceError::from)?,
+        );
+        storage::register(&settings.archive_dir(), &archive_store);
         analytics.usage.set_shared_token_ips(live.shared_token_ips);
         Ok(Arc::new(App {
             store,
@@ -245,6 +260,7 @@ impl App {
             auth,
             analytics,
             archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
+            archive_store,
             metrics,
             live: ArcSwap::from_pointee(live),
             publish_log: publish_log::PublishLog::new(changes.clone()),
@@ -278,6 +294,10 @@ impl App {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn archive_store(&self) -> &Arc<storage::ArchiveStore> {
+        &self.archive_store
     }
 
     pub fn set_listening(&self, address: String) {
@@ -380,6 +400,7 @@ impl Settings {
             limits: Default::default(),
             live: Default::default(),
             inbox_dir: None,
+            storage: Default::default(),
         }
     }
 

@@ -265,23 +265,11 @@ fn copy_hashing(
     })
 }
 
-/// Puts the staged archive at `destination`; `true` when this call created the file there.
+/// Puts the staged archive into the archive store, verified there, under the name
+/// `destination` has in the local archive folder; `true` when this call created it.
 fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<bool> {
-    if destination.exists() {
-        return Ok(false);
-    }
-    std::fs::hard_link(&staged.temp_path, destination)
-        .or_else(|_| std::fs::copy(&staged.temp_path, destination).map(|_| ()))
-        .map_err(|e| {
-            ServiceError::Io(format!(
-                "cannot store archive {}: {e}",
-                destination.display()
-            ))
-        })?;
-    if let Some(dir) = destination.parent() {
-        File::open(dir).and_then(|d| d.sync_all()).ok();
-    }
-    Ok(true)
+    let store = super::storage::registered(destination.parent().unwrap_or(destination));
+    Ok(store.put_verified(&staged.sha256, &staged.temp_path, staged.size)?)
 }
 
 /// A publish whose record did not commit (a full disk) leaves no archive of its own behind.
@@ -290,7 +278,12 @@ fn remove_if_placed(placed: &std::cell::Cell<bool>, archive: &Path) {
     if !placed.get() {
         return;
     }
-    if let Err(error) = std::fs::remove_file(archive) {
+    let store = super::storage::registered(archive.parent().unwrap_or(archive));
+    let name = archive.file_name().unwrap_or_default().to_string_lossy();
+    let Some(sha256) = super::storage::sha256_of(&name) else {
+        return;
+    };
+    if let Err(error) = store.delete(sha256) {
         tracing::warn!(file = %archive.display(), %error, "archive of a failed publish not removed");
     }
 }

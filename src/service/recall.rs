@@ -106,21 +106,18 @@ pub fn removal_preview(app: &App, name: &str, version: &str) -> Result<RemoveOut
 /// release whole. Publishing moves archives into place inside a write transaction too, so this
 /// check cannot interleave with it.
 pub(super) fn delete_archive_if_unreferenced(app: &App, gone: &Release) -> Result<bool> {
-    let path = app.settings().archive_path(&gone.sha256);
     app.store().write(|w| {
         if w.releases()?.iter().any(|r| r.sha256 == gone.sha256) {
             return Ok(false);
         }
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(ServiceError::Io(format!(
-                "{} {} is gone, but its archive {} could not be deleted: {e}",
+        app.archive_store().delete(&gone.sha256).map_err(|e| {
+            ServiceError::Io(format!(
+                "{} {} is gone, but its archive could not be deleted from {}: {e}",
                 gone.name,
                 gone.version,
-                path.display()
-            ))),
-        }
+                app.archive_store().describe()
+            ))
+        })
     })
 }
 

@@ -39,7 +39,11 @@ pub(crate) struct Shop {
 
 impl Shop {
     pub(crate) fn open(access_until: Option<&str>) -> Shop {
-        let appliance = Appliance::started();
+        Shop::over(Appliance::started(), access_until)
+    }
+
+    /// A shop on an appliance the caller configured and started.
+    pub(crate) fn over(appliance: Appliance, access_until: Option<&str>) -> Shop {
         appliance.project("shop");
         appliance.licence("shop", &["acme/*"], access_until);
         let scratch = appliance.dir.path().to_path_buf();
@@ -70,6 +74,10 @@ impl Shop {
     pub(crate) fn publish(&self, name: &str, version: &str, require: Value, time: Option<&str>) {
         let zip = zips::library(&self.scratch.join("zips"), name, version, require, time);
         self.appliance.publish(&zip, &[]);
+    }
+
+    pub(crate) fn token(&self) -> &Token {
+        &self.token
     }
 
     fn project(&self) -> PathBuf {

@@ -30,6 +30,7 @@ mod readme;
 mod recall;
 mod semver_vectors;
 mod shared_tokens;
+mod storage_s3;
 mod tls;
 mod token_lifetime;
 mod tui;

@@ -165,23 +165,41 @@ fn write_bundle(
     bundle.finish().map_err(failed)
 }
 
-/// Copies one archive in, checking on the way that the file on disk is the one the record names.
+/// Copies one archive in, checking on the way that the bytes stored are the ones the record names.
 fn append_archive(app: &App, bundle: &mut BundleWriter, entry: &ArchiveEntry) -> Result<()> {
-    let path = app.settings().archive_path(&entry.sha256);
-    let file = File::open(&path)
-        .map_err(|e| io_error(format!("archive {} is missing", path.display()), e))?;
+    let store = app.archive_store();
+    let (file, label) = match store.local_path(&entry.sha256) {
+        Some(path) => {
+            let file = File::open(&path)
+                .map_err(|e| io_error(format!("archive {} is missing", path.display()), e))?;
+            (file, path.display().to_string())
+        }
+        None => (
+            fetch(app, entry)?,
+            format!("{} in {}", entry.entry_name(), store.describe()),
+        ),
+    };
     let mut hashing = Hashing::new(file);
     bundle
         .append(&entry.entry_name(), entry.size, &mut hashing)
-        .map_err(|e| io_error(format!("cannot copy archive {}", path.display()), e))?;
+        .map_err(|e| io_error(format!("cannot copy archive {label}"), e))?;
     let found = hashing.digests();
     if found.sha256 != entry.sha256 || found.size != entry.size {
         return Err(ServiceError::Io(format!(
-            "archive {} does not match its release record (sha256 {}, {} bytes): it is damaged",
-            path.display(),
-            found.sha256,
-            found.size
+            "archive {label} does not match its release record (sha256 {}, {} bytes): it is damaged",
+            found.sha256, found.size
         )));
     }
     Ok(())
+}
+
+/// An archive from a remote store, in an unnamed private temporary file: the bundle needs its
+/// size up front, and a store's stream cannot be rewound if it breaks off.
+fn fetch(app: &App, entry: &ArchiveEntry) -> Result<File> {
+    use std::io::{Seek, SeekFrom};
+    let failed = |e: std::io::Error| io_error("cannot buffer an archive for the backup", e);
+    let mut file = tempfile::tempfile().map_err(failed)?;
+    app.archive_store().copy_to(&entry.sha256, &mut file)?;
+    file.seek(SeekFrom::Start(0)).map_err(failed)?;
+    Ok(file)
 }

@@ -55,6 +55,7 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
     let taken = time::parse_release_time(&manifest.created_at).map_err(|e| damaged(file, e))?;
     rebuild_database(file, &staged, &records, &manifest, &archives)?;
     record_restore(&staged, file, &manifest)?;
+    upload_archives(settings, &staged, &manifest, progress)?;
     std::fs::remove_file(&records).map_err(|e| io_error("cannot tidy the restore", e))?;
     if target.exists() {
         // Checked empty above; rename cannot replace a folder, even an empty one, on every system.
@@ -74,6 +75,34 @@ pub fn restore(settings: &Settings, file: &Path, progress: OnProgress) -> Result
         created_at: taken,
         counts: manifest.counts,
     })
+}
+
+/// With an object store configured, the verified archives go there, each checked in the store,
+/// before the folder is moved into place; the local copies are then dropped, as a server on
+/// that store would never read them. An archive the store already holds is left as it is.
+fn upload_archives(
+    settings: &Settings,
+    staged: &Settings,
+    manifest: &Manifest,
+    progress: OnProgress,
+) -> Result<()> {
+    if settings.storage.backend == crate::config::StorageBackend::Local {
+        return Ok(());
+    }
+    let store =
+        crate::service::storage::ArchiveStore::open(&settings.storage, &staged.archive_dir())?;
+    let total = manifest.archives.len() as u64;
+    for (index, entry) in manifest.archives.iter().enumerate() {
+        let path = staged.archive_path(&entry.sha256);
+        store.put_verified(&entry.sha256, &path, entry.size)?;
+        std::fs::remove_file(&path).map_err(|e| io_error("cannot tidy the restore", e))?;
+        progress(Progress {
+            stage: "uploading archives",
+            done: index as u64 + 1,
+            total,
+        });
+    }
+    Ok(())
 }
 
 /// The restored log ends with the restore itself, naming the backup it came from.

@@ -40,7 +40,7 @@ fn event(origin: &Origin, result: &Result<PublishOutcome>) -> PublishEvent {
 
 fn public_reason(error: &ServiceError) -> String {
     match error {
-        ServiceError::Store(_) | ServiceError::Io(_) => {
+        ServiceError::Store(_) | ServiceError::Io(_) | ServiceError::ArchiveStore(_) => {
             format!("internal error ({error}); the server log has the details")
         }
         other => other.to_string(),

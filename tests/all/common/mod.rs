@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod garage;
 pub mod http_client;
 pub mod tls;
 pub mod zips;

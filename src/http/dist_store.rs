@@ -1,0 +1,80 @@
+//! Dist answers for archives in an object store, after the entitlement check: the bytes
+//! streamed through this server (the default), or a 302 to a presigned URL of the store's own
+//! (`storage.s3.redirect`), so the bandwidth is the store's (or its CDN's). A store that does
+//! not answer makes dist a 503 with Retry-After; metadata never depends on it.
+
+use super::error::ApiError;
+use crate::domain::records::Release;
+use crate::service::App;
+use crate::service::archive_cache::MAX_CACHED_ARCHIVE;
+use crate::service::storage::{DistMode, StorageError};
+use std::time::Duration;
+use warp::http::{HeaderValue, StatusCode, header};
+use warp::reply::{Reply, Response};
+
+pub async fn dist_from_store(app: &App, release: &Release) -> Result<Response, ApiError> {
+    match app.archive_store().dist_mode() {
+        DistMode::Redirect(ttl) => redirect(app, release, ttl).await,
+        DistMode::Stream => stream(app, release).await,
+    }
+}
+
+async fn redirect(app: &App, release: &Release, ttl: Duration) -> Result<Response, ApiError> {
+    let url = app
+        .archive_store()
+        .presigned_url(&release.sha256, ttl)
+        .await
+        .map_err(unavailable)?;
+    let location = HeaderValue::from_str(&url)
+        .map_err(|_| ApiError::Internal("the presigned URL is not a valid header".into()))?;
+    let mut response = Response::new(Default::default());
+    *response.status_mut() = StatusCode::FOUND;
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, location);
+    // The URL expires; a cached redirect would outlive it, and entitlement is decided per request.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Small archives go through the same memory cache as local ones, so a hot release costs the
+/// store one read; big ones stream through without being held.
+async fn stream(app: &App, release: &Release) -> Result<Response, ApiError> {
+    let store = app.archive_store();
+    let mut response = if release.size <= MAX_CACHED_ARCHIVE {
+        let cached = app.archives.get(&release.sha256);
+        app.metrics.archive_cache_lookup(cached.is_some());
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = store
+                    .read_all(&release.sha256, release.size)
+                    .await
+                    .map_err(unavailable)?;
+                app.archives.insert(&release.sha256, bytes.clone());
+                bytes
+            }
+        };
+        Response::new(bytes.into())
+    } else {
+        let body = store.stream(&release.sha256).await.map_err(unavailable)?;
+        warp::reply::stream(body).into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(release.size));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    Ok(response)
+}
+
+fn unavailable(error: StorageError) -> ApiError {
+    match error {
+        StorageError::Unreachable(detail) => ApiError::StoreUnavailable(detail),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
