@@ -4,7 +4,6 @@ use super::error::ApiError;
 use crate::domain::records::Release;
 use crate::domain::time;
 use crate::service::App;
-use crate::service::archive_cache::MAX_CACHED_ARCHIVE;
 use crate::service::catalog::Resource;
 use bytes::Bytes;
 use std::cell::RefCell;
@@ -137,7 +136,7 @@ pub async fn dist_response(app: &App, release: &Release) -> Result<Response, Api
     let unreadable = |e: std::io::Error| {
         ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))
     };
-    let mut response = if release.size <= MAX_CACHED_ARCHIVE {
+    let mut response = if app.archives.admits(release.size) {
         let cached = app.archives.get(&release.sha256);
         app.metrics.archive_cache_lookup(cached.is_some());
         let bytes = match cached {

@@ -370,6 +370,43 @@ async fn a_304_carries_the_validators_and_caching_headers_but_no_body_headers() 
     }
 }
 
+/// The archive-cache lookups the metrics counted, hits and misses.
+fn archive_cache_lookups(shop: &Shop) -> Vec<String> {
+    let text = shop.app.metrics.render();
+    text.lines()
+        .filter(|line| line.contains("archive_cache_lookups") && !line.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_archive_cache_budget_decides_whether_downloads_are_kept_in_memory() {
+    let cached = Shop::new();
+    let off = Shop::with(
+        None,
+        Limits {
+            archive_cache_bytes: 0,
+            ..LIMITS
+        },
+    );
+    for shop in [&cached, &off] {
+        for _ in 0..2 {
+            let dist = shop.public(get_as(DIST, &shop.customer)).await;
+            assert_eq!(dist.status(), 200);
+            assert_eq!(
+                dist.headers()["content-length"],
+                dist.body().len().to_string()
+            );
+            assert_eq!(dist.body().as_ref(), release_zip("acme/widget", "1.0.0"));
+        }
+    }
+    let kept = archive_cache_lookups(&cached).join("\n");
+    assert!(kept.contains("outcome=\"hit\"} 1"), "{kept}");
+    assert!(kept.contains("outcome=\"miss\"} 1"), "{kept}");
+    let never = archive_cache_lookups(&off).join("\n");
+    assert!(!never.contains("} 1") && !never.contains("} 2"), "{never}");
+}
+
 #[tokio::test]
 async fn a_dist_whose_archive_vanished_gets_500_without_naming_the_path() {
     let shop = Shop::new();
