@@ -99,6 +99,9 @@ pub struct LimitsConfig {
     /// Largest release archive, however it arrives: `package publish`, `POST /api/publish`,
     /// the inbox or `package import-git`.
     pub archive_bytes: u64,
+    /// Memory for archives kept after their first download (each up to 1 MiB), so a popular
+    /// release is answered without reading the disk; 0 reads every download from disk.
+    pub archive_cache_bytes: u64,
     /// How long a shutdown waits for transfers in flight before closing them.
     pub shutdown_grace_secs: u64,
 }
@@ -186,6 +189,7 @@ impl Default for LimitsConfig {
             notify_body_bytes: 256 * 1024,
             admin_body_bytes: 1024 * 1024,
             archive_bytes: 256 * 1024 * 1024,
+            archive_cache_bytes: 64 * 1024 * 1024,
             shutdown_grace_secs: 30,
         }
     }
@@ -391,6 +395,13 @@ impl Config {
                 reason: format!("must be 1 to {most}"),
             });
         }
+        // The budget is held in memory: more than 64 GiB is a typo, not a plan.
+        if limits.archive_cache_bytes > 64 * 1024 * 1024 * 1024 {
+            return Err(invalid(
+                "limits.archive_cache_bytes",
+                "must be 0 (no cache) to 68719476736 bytes",
+            ));
+        }
         if limits.shutdown_grace_secs > 3600 {
             return Err(invalid(
                 "limits.shutdown_grace_secs",
@@ -523,10 +534,26 @@ mod tests {
                 "[connections]\nidle_timeout_secs = 0",
                 "connections.idle_timeout_secs",
             ),
+            (
+                "[limits]\narchive_cache_bytes = 68719476737",
+                "limits.archive_cache_bytes",
+            ),
         ];
         for (text, key) in cases {
             let error = Config::from_toml(text).unwrap().validate().unwrap_err();
             assert!(error.to_string().contains(key), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_archive_cache_budget_is_a_byte_count_and_zero_turns_it_off() {
+        let config = Config::from_toml("[limits]\narchive_cache_bytes = 0\n").unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.limits.archive_cache_bytes, 0);
+        for malformed in ["\"64MiB\"", "-1", "1.5"] {
+            let text = format!("[limits]\narchive_cache_bytes = {malformed}\n");
+            let error = Config::from_toml(&text).unwrap_err();
+            assert!(error.contains("archive_cache_bytes"), "{text}: {error}");
         }
     }
 }

@@ -4,9 +4,10 @@ use super::error::ApiError;
 use crate::domain::records::Release;
 use crate::domain::time;
 use crate::service::App;
-use crate::service::archive_cache::MAX_CACHED_ARCHIVE;
 use crate::service::catalog::Resource;
 use bytes::Bytes;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use warp::http::{HeaderMap, HeaderValue, StatusCode, header};
 use warp::reply::{Reply, Response};
@@ -24,16 +25,14 @@ pub fn json_response(body: String) -> Response {
 /// compared after access was granted, never before.
 pub fn metadata_response(resource: &Resource, base: &str, request: &HeaderMap) -> Response {
     let encoded = resource.body.encoded(base);
-    let last_modified = time::to_http_date(resource.last_modified);
+    let last_modified = http_date(resource.last_modified);
     let fresh = match request.get(header::IF_NONE_MATCH) {
         Some(tags) => etag_matches(tags, &encoded.etag),
-        None => request
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(time::parse_http_date)
-            .is_some_and(|since| since >= resource.last_modified),
+        None => request.get(header::IF_MODIFIED_SINCE).is_some_and(|since| {
+            unchanged_since(since, last_modified.as_ref(), resource.last_modified)
+        }),
     };
-    let gzip = accepts_gzip(request);
+    let gzip = !fresh && accepts_gzip(request);
     let mut response = if fresh {
         let mut not_modified = Response::new(Default::default());
         *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
@@ -61,13 +60,50 @@ pub fn metadata_response(resource: &Resource, base: &str, request: &HeaderMap) -
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),
     );
-    if let Ok(value) = HeaderValue::from_str(&last_modified) {
+    if let Some(value) = last_modified {
         headers.insert(header::LAST_MODIFIED, value);
     }
     if let Ok(value) = HeaderValue::from_str(&encoded.etag) {
         headers.insert(header::ETAG, value);
     }
     response
+}
+
+/// A warm Composer sends back the Last-Modified it was given, byte for byte: that is compared as
+/// bytes, and only another spelling of a date is parsed.
+fn unchanged_since(since: &HeaderValue, ours: Option<&HeaderValue>, last_modified: i64) -> bool {
+    if ours.is_some_and(|ours| ours.as_bytes() == since.as_bytes()) {
+        return true;
+    }
+    since
+        .to_str()
+        .ok()
+        .and_then(time::parse_http_date)
+        .is_some_and(|since| since >= last_modified)
+}
+
+/// Dates already made into header values, per serving thread; a catalogue has far fewer distinct
+/// modification times than this, and a full table simply starts again.
+const KEPT_DATES: usize = 4096;
+
+thread_local! {
+    static HTTP_DATES: RefCell<HashMap<i64, HeaderValue>> = RefCell::new(HashMap::new());
+}
+
+/// The Last-Modified value for `unix_secs`, formatted once per thread rather than per request.
+fn http_date(unix_secs: i64) -> Option<HeaderValue> {
+    HTTP_DATES.with(|dates| {
+        let mut dates = dates.borrow_mut();
+        if let Some(value) = dates.get(&unix_secs) {
+            return Some(value.clone());
+        }
+        let value = HeaderValue::from_str(&time::to_http_date(unix_secs)).ok()?;
+        if dates.len() >= KEPT_DATES {
+            dates.clear();
+        }
+        dates.insert(unix_secs, value.clone());
+        Some(value)
+    })
 }
 
 fn etag_matches(header_value: &HeaderValue, etag: &str) -> bool {
@@ -103,7 +139,7 @@ pub async fn dist_response(app: &App, release: &Release) -> Result<Response, Api
     let unreadable = |e: std::io::Error| {
         ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))
     };
-    let mut response = if release.size <= MAX_CACHED_ARCHIVE {
+    let mut response = if app.archives.admits(release.size) {
         let cached = app.archives.get(&release.sha256);
         app.metrics.archive_cache_lookup(cached.is_some());
         let bytes = match cached {

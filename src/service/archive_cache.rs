@@ -1,6 +1,7 @@
 //! Small archives kept in memory once read: a popular release is then served like metadata,
 //! without a disk read or a blocking-pool hop per download. Bounded in total size; the oldest
-//! entry leaves first, which is enough for a working set that changes slowly.
+//! entry leaves first, which is enough for a working set that changes slowly. The budget is the
+//! `limits.archive_cache_bytes` setting; 0 turns the cache off.
 
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
@@ -22,11 +23,17 @@ struct CacheState {
 }
 
 impl ArchiveCache {
-    pub fn new(budget: usize) -> Self {
+    pub fn new(budget: u64) -> Self {
         Self {
-            budget,
+            budget: usize::try_from(budget).unwrap_or(usize::MAX),
             state: Mutex::new(CacheState::default()),
         }
+    }
+
+    /// Whether an archive of `size` bytes may be kept: small enough for an entry and for the
+    /// budget. Others are streamed from disk on every request, never read whole.
+    pub fn admits(&self, size: u64) -> bool {
+        size <= MAX_CACHED_ARCHIVE && usize::try_from(size).is_ok_and(|size| size <= self.budget)
     }
 
     pub fn get(&self, sha256: &str) -> Option<Bytes> {
@@ -34,7 +41,7 @@ impl ArchiveCache {
     }
 
     pub fn insert(&self, sha256: &str, bytes: Bytes) {
-        if bytes.len() > self.budget {
+        if !self.admits(bytes.len() as u64) {
             return;
         }
         let mut state = self.lock();
@@ -76,5 +83,18 @@ mod tests {
         assert_eq!(cache.get("c").as_deref(), Some(&b"123"[..]));
         cache.insert("huge", Bytes::from(vec![0u8; 11]));
         assert!(cache.get("huge").is_none());
+    }
+
+    #[test]
+    fn an_archive_is_admitted_only_within_the_entry_limit_and_the_budget() {
+        let roomy = ArchiveCache::new(64 * 1024 * 1024);
+        assert!(roomy.admits(MAX_CACHED_ARCHIVE));
+        assert!(!roomy.admits(MAX_CACHED_ARCHIVE + 1));
+        let small = ArchiveCache::new(1000);
+        assert!(small.admits(1000) && !small.admits(1001));
+        let off = ArchiveCache::new(0);
+        assert!(!off.admits(1));
+        off.insert("a", Bytes::from_static(b"1"));
+        assert!(off.get("a").is_none());
     }
 }

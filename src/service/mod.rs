@@ -139,6 +139,8 @@ pub struct Limits {
     pub admin_body_bytes: u64,
     /// Largest release archive, whichever way it arrives: CLI, upload, inbox or git.
     pub archive_bytes: u64,
+    /// Memory for archives kept after their first download (`limits.archive_cache_bytes`).
+    pub archive_cache_bytes: u64,
 }
 
 impl From<&crate::config::LimitsConfig> for Limits {
@@ -147,6 +149,7 @@ impl From<&crate::config::LimitsConfig> for Limits {
             notify_body_bytes: config.notify_body_bytes,
             admin_body_bytes: config.admin_body_bytes,
             archive_bytes: config.archive_bytes,
+            archive_cache_bytes: config.archive_cache_bytes,
         }
     }
 }
@@ -211,9 +214,6 @@ pub struct App {
     served_config: arc_swap::ArcSwapOption<crate::config::Config>,
 }
 
-/// Memory for hot archives; with the metadata bodies this keeps a busy server well under 100 MB.
-const ARCHIVE_CACHE_BYTES: usize = 16 * 1024 * 1024;
-
 impl App {
     /// Opens the data folder, creating it (private) when it does not exist yet.
     pub fn open(settings: Settings) -> Result<Arc<App>> {
@@ -250,8 +250,8 @@ impl App {
             storage::ArchiveStore::open(&settings.storage, &settings.archive_dir())
                 .map_err(ServiceError::from)?,
         );
-        storage::register(&settings.archive_dir(), &archive_store);
         analytics.usage.set_shared_token_ips(live.shared_token_ips);
+        let archives = archive_cache::ArchiveCache::new(settings.limits.archive_cache_bytes);
         Ok(Arc::new(App {
             store,
             settings,
@@ -259,7 +259,7 @@ impl App {
             one_change_at_a_time: Mutex::new(generation),
             auth,
             analytics,
-            archives: archive_cache::ArchiveCache::new(ARCHIVE_CACHE_BYTES),
+            archives,
             archive_store,
             metrics,
             live: ArcSwap::from_pointee(live),

@@ -17,6 +17,7 @@ pub use bulk::{BulkReport, Progress, collect_archives, publish_each, publish_in_
 pub use origin::Origin;
 
 use super::archive::inspect_archive;
+use super::storage::ArchiveStore;
 use super::{App, Result, ServiceError};
 use crate::domain::audit::AuditRecord;
 use crate::domain::names::PackageName;
@@ -265,26 +266,20 @@ fn copy_hashing(
     })
 }
 
-/// Puts the staged archive into the archive store, verified there, under the name
-/// `destination` has in the local archive folder; `true` when this call created it.
-fn move_into_place(staged: &StagedArchive, destination: &Path) -> Result<bool> {
-    let store = super::storage::registered(destination.parent().unwrap_or(destination));
+/// Puts the staged archive into the archive store, verified there; `true` when this call
+/// created it.
+fn move_into_place(store: &ArchiveStore, staged: &StagedArchive) -> Result<bool> {
     Ok(store.put_verified(&staged.sha256, &staged.temp_path, staged.size)?)
 }
 
 /// A publish whose record did not commit (a full disk) leaves no archive of its own behind.
 /// Runs before the next change may start, so no other release can have come to use the file.
-fn remove_if_placed(placed: &std::cell::Cell<bool>, archive: &Path) {
+fn remove_if_placed(store: &ArchiveStore, placed: &std::cell::Cell<bool>, sha256: &str) {
     if !placed.get() {
         return;
     }
-    let store = super::storage::registered(archive.parent().unwrap_or(archive));
-    let name = archive.file_name().unwrap_or_default().to_string_lossy();
-    let Some(sha256) = super::storage::sha256_of(&name) else {
-        return;
-    };
     if let Err(error) = store.delete(sha256) {
-        tracing::warn!(file = %archive.display(), %error, "archive of a failed publish not removed");
+        tracing::warn!(%sha256, %error, "archive of a failed publish not removed");
     }
 }
 

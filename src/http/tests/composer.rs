@@ -341,6 +341,73 @@ async fn if_modified_since_at_or_after_last_modified_gets_304_with_an_empty_body
 }
 
 #[tokio::test]
+async fn a_304_carries_the_validators_and_caching_headers_but_no_body_headers() {
+    let shop = Shop::new();
+    for path in ["/packages.json", P2] {
+        let first = shop
+            .public(get_as(path, &shop.customer).header("accept-encoding", "gzip"))
+            .await;
+        assert_eq!(first.headers()["content-encoding"], "gzip", "{path}");
+        let revalidate = get_as(path, &shop.customer)
+            .header("accept-encoding", "gzip")
+            .header("if-modified-since", &first.headers()["last-modified"]);
+        let response = shop.public(revalidate).await;
+        assert_eq!(response.status(), 304, "{path}");
+        for name in ["last-modified", "etag", "vary", "cache-control"] {
+            assert_eq!(
+                response.headers()[name],
+                first.headers()[name],
+                "{path}: {name}"
+            );
+        }
+        for name in ["content-type", "content-encoding"] {
+            assert!(response.headers().get(name).is_none(), "{path}: {name}");
+        }
+        // Another spelling of a later date is parsed, not compared as text.
+        let asctime =
+            get_as(path, &shop.customer).header("if-modified-since", "Fri Jan  1 00:00:00 2100");
+        assert_eq!(shop.public(asctime).await.status(), 304, "{path}");
+    }
+}
+
+/// The archive-cache lookups the metrics counted, hits and misses.
+fn archive_cache_lookups(shop: &Shop) -> Vec<String> {
+    let text = shop.app.metrics.render();
+    text.lines()
+        .filter(|line| line.contains("archive_cache_lookups") && !line.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_archive_cache_budget_decides_whether_downloads_are_kept_in_memory() {
+    let cached = Shop::new();
+    let off = Shop::with(
+        None,
+        Limits {
+            archive_cache_bytes: 0,
+            ..LIMITS
+        },
+    );
+    for shop in [&cached, &off] {
+        for _ in 0..2 {
+            let dist = shop.public(get_as(DIST, &shop.customer)).await;
+            assert_eq!(dist.status(), 200);
+            assert_eq!(
+                dist.headers()["content-length"],
+                dist.body().len().to_string()
+            );
+            assert_eq!(dist.body().as_ref(), release_zip("acme/widget", "1.0.0"));
+        }
+    }
+    let kept = archive_cache_lookups(&cached).join("\n");
+    assert!(kept.contains("outcome=\"hit\"} 1"), "{kept}");
+    assert!(kept.contains("outcome=\"miss\"} 1"), "{kept}");
+    let never = archive_cache_lookups(&off).join("\n");
+    assert!(!never.contains("} 1") && !never.contains("} 2"), "{never}");
+}
+
+#[tokio::test]
 async fn a_dist_whose_archive_vanished_gets_500_without_naming_the_path() {
     let shop = Shop::new();
     let archives = shop.app.settings().archive_dir();

@@ -26,6 +26,7 @@ const LIMITS: Limits = Limits {
     notify_body_bytes: 1024,
     admin_body_bytes: 4096,
     archive_bytes: 64 * 1024,
+    archive_cache_bytes: 1024 * 1024,
 };
 
 /// The Host every request carries unless a test says otherwise.

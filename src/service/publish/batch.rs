@@ -15,11 +15,12 @@ use super::{
 };
 use crate::domain::names::PackageName;
 use crate::domain::records::Release;
+use crate::service::storage::ArchiveStore;
 use crate::service::{App, Result, ServiceError};
 use crate::store::Writer;
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Most archives one change publishes. The change holds the write lock (every other admin change
 /// waits for it) and every manifest of the batch stays in memory until it commits; 500 keeps
@@ -161,27 +162,20 @@ fn change(app: &App, pending: &[&Prepared]) -> Vec<Result<PublishOutcome>> {
     if pending.is_empty() {
         return Vec::new();
     }
-    let archives: Vec<(Cell<bool>, PathBuf)> = pending
-        .iter()
-        .map(|p| {
-            (
-                Cell::new(false),
-                app.settings().archive_path(&p.release.sha256),
-            )
-        })
-        .collect();
+    let store = app.archive_store();
+    let placements: Vec<Cell<bool>> = pending.iter().map(|_| Cell::new(false)).collect();
     let changed = app.change_or_undo(
         |w| {
             let mut in_batch = HashSet::new();
             pending
                 .iter()
-                .zip(&archives)
-                .map(|(p, (placed, archive))| place(w, p, placed, archive, &mut in_batch))
+                .zip(&placements)
+                .map(|(p, placed)| place(w, store, p, placed, &mut in_batch))
                 .collect::<Result<Vec<Placed>>>()
         },
         || {
-            for (placed, archive) in &archives {
-                remove_if_placed(placed, archive);
+            for (p, placed) in pending.iter().zip(&placements) {
+                remove_if_placed(store, placed, &p.release.sha256);
             }
         },
     );
@@ -199,9 +193,9 @@ fn change(app: &App, pending: &[&Prepared]) -> Vec<Result<PublishOutcome>> {
 /// error ends the whole change.
 fn place(
     w: &Writer,
+    store: &ArchiveStore,
     prepared: &Prepared,
     placed: &Cell<bool>,
-    archive: &Path,
     in_batch: &mut HashSet<(PackageName, String)>,
 ) -> Result<Placed> {
     let release = &prepared.release;
@@ -209,7 +203,7 @@ fn place(
     let first_in_batch =
         in_batch.insert((release.name.clone(), release.version_normalized.clone()));
     if prepared.replaces {
-        return dev::replace(w, prepared, current, placed, archive);
+        return dev::replace(w, store, prepared, current, placed);
     }
     match current {
         // Published earlier in this batch: what publishing the two one after the other says.
@@ -224,7 +218,7 @@ fn place(
         None => {
             // Inside the change: removing a release deletes an unreferenced archive inside one
             // too, so the two never interleave. The file is in place before the record commits.
-            placed.set(move_into_place(&prepared.staged, archive)?);
+            placed.set(move_into_place(store, &prepared.staged)?);
             w.put_release(release)?;
             w.audit(prepared.record.clone());
             Ok(Placed::Published)

@@ -9,25 +9,25 @@
 
 use super::{Placed, Prepared, move_into_place};
 use crate::domain::records::Release;
+use crate::service::storage::ArchiveStore;
 use crate::service::{App, Result};
 use crate::store::Writer;
 use std::cell::Cell;
-use std::path::Path;
 
 /// Writes the new commit of a dev version over `current` (its record as this change sees it),
 /// inside the batch's change.
 pub(super) fn replace(
     w: &Writer,
+    store: &ArchiveStore,
     prepared: &Prepared,
     current: Option<Release>,
     placed: &Cell<bool>,
-    archive: &Path,
 ) -> Result<Placed> {
     let release = &prepared.release;
     if current.as_ref().is_some_and(|c| c.sha256 == release.sha256) {
         return Ok(Placed::Unchanged);
     }
-    placed.set(move_into_place(&prepared.staged, archive)?);
+    placed.set(move_into_place(store, &prepared.staged)?);
     w.put_release(release)?;
     let mut record = prepared.record.clone();
     if let Some(previous) = &current {

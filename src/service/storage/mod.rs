@@ -8,11 +8,9 @@
 
 mod local;
 pub mod migrate;
-mod registry;
 mod s3;
 
 pub use local::LocalStore;
-pub use registry::{register, registered};
 
 use crate::config::{StorageBackend, StorageConfig};
 use bytes::Bytes;

@@ -9,6 +9,7 @@ use crate::store::StoreError;
 use crate::store::disk_full::fill;
 use std::fs::File;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 fn zip(dir: &Path, file: &str, composer: serde_json::Value) -> PathBuf {
