@@ -59,16 +59,7 @@ async fn stream(app: &App, release: &Release) -> Result<Response, ApiError> {
         let body = store.stream(&release.sha256).await.map_err(unavailable)?;
         warp::reply::stream(body).into_response()
     };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(release.size));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
+    super::responses::archive_headers(&mut response, release.size);
     Ok(response)
 }
 
