@@ -306,7 +306,8 @@ mod tests {
             ProjectSlug::parse("shop").unwrap(),
             hash_secret(secret, cheap).unwrap(),
         );
-        std::sync::Arc::make_mut(&mut catalog.tokens).insert(KEY.to_string(), token);
+        std::sync::Arc::make_mut(&mut catalog.tokens)
+            .insert(KEY.to_string(), std::sync::Arc::new(token));
         catalog
     }
 
@@ -343,7 +344,8 @@ mod tests {
         let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
             .remove(KEY)
             .unwrap()
-            .secret_hash;
+            .secret_hash
+            .clone();
         std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(KEY.to_string(), hash);
         assert_eq!(
             auth.authenticate(&catalog, Some(&right)).await.unwrap_err(),
@@ -360,7 +362,7 @@ mod tests {
         let auth = Auth::default();
         let mut catalog = catalog_with_token("secret");
         if let Some(token) = std::sync::Arc::make_mut(&mut catalog.tokens).get_mut(KEY) {
-            token.expires_at = Some(time::now() - 1);
+            std::sync::Arc::make_mut(token).expires_at = Some(time::now() - 1);
         }
         let right = basic(&format!("{KEY}:secret"));
         let refused = auth.authenticate(&catalog, Some(&right)).await.unwrap_err();
@@ -381,7 +383,7 @@ mod tests {
         let mut catalog = catalog_with_token("secret");
         let allowed = AddressAllowlist::from_stored(&["10.0.0.0/8".to_string()]);
         if let Some(token) = std::sync::Arc::make_mut(&mut catalog.tokens).get_mut(KEY) {
-            token.allowed = allowed;
+            std::sync::Arc::make_mut(token).allowed = allowed;
         }
         let right = basic(&format!("{KEY}:secret"));
         let inside = Some("10.1.2.3".parse().unwrap());

@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 use shelves::{Restock, Shelving};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
-use tokens::token_tables;
+use tokens::{TokenTables, token_tables};
 use views::ProjectView;
 
 #[derive(Clone)]
@@ -74,10 +74,10 @@ pub struct OverlapKey {
 
 #[derive(Default)]
 pub struct Catalog {
-    pub tokens: Arc<HashMap<String, ActiveToken>>,
+    pub tokens: Arc<HashMap<String, Arc<ActiveToken>>>,
     /// Replaced keys of active tokens by public key, past their overlap too (then refused as
     /// revoked).
-    pub previous_keys: Arc<HashMap<String, OverlapKey>>,
+    pub previous_keys: Arc<HashMap<String, Arc<OverlapKey>>>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
     pub revoked_tokens: Arc<HashMap<String, String>>,
     /// Each project's shelf and since when it reads it; shared with the previous snapshot when
@@ -189,17 +189,40 @@ impl Catalog {
                 ..Catalog::default()
             }));
         }
+        // The tables change by what the written rows held before and hold now; every other
+        // token's entries are shared, not remade.
         let mut records = BTreeMap::clone(&self.token_records);
+        let mut tables = TokenTables {
+            tokens: HashMap::clone(&self.tokens),
+            previous_keys: HashMap::clone(&self.previous_keys),
+            revoked_tokens: HashMap::clone(&self.revoked_tokens),
+        };
         for text in keys {
             let Ok(key) = PublicKey::parse(text) else {
                 return Ok(None);
             };
-            match writer.token(&key)? {
-                Some(token) => records.insert(text.clone(), Arc::new(token)),
-                None => records.remove(text),
-            };
+            if let Some(old) = records.remove(text) {
+                tables.forget(&old);
+            }
+            if let Some(token) = writer.token(&key)? {
+                records.insert(text.clone(), Arc::new(token));
+            }
         }
-        Ok(Some(self.with_token_records(records)))
+        // Added after every removal: a rotation forgets the old row and adds the new one, whose
+        // previous key is the old row's key.
+        for text in keys {
+            if let Some(token) = records.get(text) {
+                tables.add(token);
+            }
+        }
+        Ok(Some(Catalog {
+            tokens: Arc::new(tables.tokens),
+            previous_keys: Arc::new(tables.previous_keys),
+            revoked_tokens: Arc::new(tables.revoked_tokens),
+            bodies: Arc::clone(&self.bodies),
+            token_records: Arc::new(records),
+            ..Catalog::default()
+        }))
     }
 
     /// A snapshot with these token records and their tables, and this one's shared bodies.

@@ -21,7 +21,8 @@ fn catalog() -> Catalog {
             ProjectSlug::parse("shop").unwrap(),
             hash_secret(&format!("{key}-secret"), cheap).unwrap(),
         );
-        std::sync::Arc::make_mut(&mut catalog.tokens).insert(key.to_string(), token);
+        std::sync::Arc::make_mut(&mut catalog.tokens)
+            .insert(key.to_string(), std::sync::Arc::new(token));
     }
     catalog
 }
@@ -148,7 +149,8 @@ async fn a_revoked_token_is_named_only_to_its_right_secret() {
     let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
         .remove(ALICE)
         .unwrap()
-        .secret_hash;
+        .secret_hash
+        .clone();
     std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(ALICE.to_string(), hash);
     let guess = auth
         .authenticate(&catalog, Some(&header(ALICE, "guess")))
@@ -179,7 +181,8 @@ async fn publisher_credentials_spend_the_same_budget() {
     let hash = std::sync::Arc::make_mut(&mut catalog().tokens)
         .remove(ALICE)
         .unwrap()
-        .secret_hash;
+        .secret_hash
+        .clone();
     for guess in 0..5 {
         let attempt = header(ALICE, &format!("guess-{guess}"));
         let refused = auth

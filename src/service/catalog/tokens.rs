@@ -4,28 +4,37 @@ use super::{ActiveToken, OverlapKey};
 use crate::domain::proxies::AddressAllowlist;
 use crate::domain::records::Token;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TokenTables {
-    pub tokens: HashMap<String, ActiveToken>,
-    pub previous_keys: HashMap<String, OverlapKey>,
+    pub tokens: HashMap<String, Arc<ActiveToken>>,
+    pub previous_keys: HashMap<String, Arc<OverlapKey>>,
     pub revoked_tokens: HashMap<String, String>,
 }
 
-/// A revoked token's previous key is revoked with it: its right secret is told so too.
+/// The tables of every token in `tokens`.
 pub fn token_tables<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> TokenTables {
     let mut tables = TokenTables::default();
-    for t in tokens {
+    for token in tokens {
+        tables.add(token);
+    }
+    tables
+}
+
+impl TokenTables {
+    /// Adds what one stored token contributes. A revoked token's previous key is revoked with
+    /// it: its right secret is told so too.
+    pub fn add(&mut self, t: &Token) {
         let current = t.public_key.to_string();
         if t.revoked_at.is_some() {
             if let Some(previous) = &t.previous {
                 let key = previous.public_key.to_string();
-                tables
-                    .revoked_tokens
+                self.revoked_tokens
                     .insert(key, previous.secret_hash.clone());
             }
-            tables.revoked_tokens.insert(current, t.secret_hash.clone());
-            continue;
+            self.revoked_tokens.insert(current, t.secret_hash.clone());
+            return;
         }
         if let Some(previous) = &t.previous {
             let overlap = OverlapKey {
@@ -33,9 +42,8 @@ pub fn token_tables<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> TokenTab
                 secret_hash: previous.secret_hash.clone(),
                 valid_until: previous.valid_until,
             };
-            tables
-                .previous_keys
-                .insert(previous.public_key.to_string(), overlap);
+            self.previous_keys
+                .insert(previous.public_key.to_string(), Arc::new(overlap));
         }
         let token = ActiveToken {
             allowed: AddressAllowlist::from_stored(&t.allowed_ips),
@@ -46,7 +54,19 @@ pub fn token_tables<'a>(tokens: impl IntoIterator<Item = &'a Token>) -> TokenTab
                 t.secret_hash.clone(),
             )
         };
-        tables.tokens.insert(current, token);
+        self.tokens.insert(current, Arc::new(token));
     }
-    tables
+
+    /// Takes back what `add` put in for this token: every key it holds, current and previous,
+    /// belongs to it alone, since a rotation deletes the row stored under the old key.
+    pub fn forget(&mut self, t: &Token) {
+        let current = t.public_key.as_str();
+        self.tokens.remove(current);
+        self.revoked_tokens.remove(current);
+        if let Some(previous) = &t.previous {
+            let key = previous.public_key.as_str();
+            self.previous_keys.remove(key);
+            self.revoked_tokens.remove(key);
+        }
+    }
 }
