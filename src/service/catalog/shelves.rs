@@ -102,6 +102,8 @@ pub struct Restock<'w, 'p> {
     /// The shelves before this rebuild, kept to reuse what did not change.
     previous: &'p Shelving,
     shelving: Shelving,
+    /// Whether the shelves carried over from `previous`; otherwise they were opened anew.
+    carried: bool,
     /// Every stamp issued by one rebuild is the same instant: all that changed, changed together.
     next_stamp: i64,
     issued: bool,
@@ -132,6 +134,7 @@ impl<'w, 'p> Restock<'w, 'p> {
             bodies,
             previous,
             shelving,
+            carried,
             next_stamp,
             issued: false,
         })
@@ -209,8 +212,14 @@ impl<'w, 'p> Restock<'w, 'p> {
                 self.writer.remove_stamps(&shelf.key, shelf.resources())?;
             }
         }
+        // Opened anew, the shelves no project joined are the previous ones left behind.
         let kept = |shelf: &Arc<Shelf>| self.shelving.by_grants.contains_key(&shelf.grants);
-        for shelf in self.previous.by_id.values().filter(|s| !kept(s)) {
+        let left = self
+            .previous
+            .by_id
+            .values()
+            .filter(|s| !self.carried && !kept(s));
+        for shelf in left {
             self.writer.remove_stamps(&shelf.key, shelf.resources())?;
         }
         if self.issued {
