@@ -6,7 +6,6 @@
 use super::error::ApiError;
 use crate::domain::records::Release;
 use crate::service::App;
-use crate::service::archive_cache::MAX_CACHED_ARCHIVE;
 use crate::service::storage::{DistMode, StorageError};
 use std::time::Duration;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -40,7 +39,7 @@ async fn redirect(app: &App, release: &Release, ttl: Duration) -> Result<Respons
 /// store one read; big ones stream through without being held.
 async fn stream(app: &App, release: &Release) -> Result<Response, ApiError> {
     let store = app.archive_store();
-    let mut response = if release.size <= MAX_CACHED_ARCHIVE {
+    let mut response = if app.archives.admits(release.size) {
         let cached = app.archives.get(&release.sha256);
         app.metrics.archive_cache_lookup(cached.is_some());
         let bytes = match cached {
@@ -59,7 +58,7 @@ async fn stream(app: &App, release: &Release) -> Result<Response, ApiError> {
         let body = store.stream(&release.sha256).await.map_err(unavailable)?;
         warp::reply::stream(body).into_response()
     };
-    super::responses::archive_headers(&mut response, release.size);
+    archive_headers(&mut response, release.size);
     Ok(response)
 }
 
@@ -68,4 +67,18 @@ fn unavailable(error: StorageError) -> ApiError {
         StorageError::Unreachable(detail) => ApiError::StoreUnavailable(detail),
         other => ApiError::Internal(other.to_string()),
     }
+}
+
+/// Archives are immutable under their URL, whichever store they come from.
+pub(super) fn archive_headers(response: &mut Response, size: u64) {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
 }

@@ -156,22 +156,8 @@ pub async fn dist_response(app: &App, release: &Release) -> Result<Response, Api
         let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
         warp::reply::stream(stream).into_response()
     };
-    archive_headers(&mut response, release.size);
+    super::dist_store::archive_headers(&mut response, release.size);
     Ok(response)
-}
-
-/// Archives are immutable under their URL, whichever store they come from.
-pub(super) fn archive_headers(response: &mut Response, size: u64) {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/zip"),
-    );
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
-    );
 }
 
 async fn read_whole(path: &Path, size: u64) -> std::io::Result<Bytes> {
