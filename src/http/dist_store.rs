@@ -40,19 +40,8 @@ async fn redirect(app: &App, release: &Release, ttl: Duration) -> Result<Respons
 async fn stream(app: &App, release: &Release) -> Result<Response, ApiError> {
     let store = app.archive_store();
     let mut response = if app.archives.admits(release.size) {
-        let cached = app.archives.get(&release.sha256);
-        app.metrics.archive_cache_lookup(cached.is_some());
-        let bytes = match cached {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = store
-                    .read_all(&release.sha256, release.size)
-                    .await
-                    .map_err(unavailable)?;
-                app.archives.insert(&release.sha256, bytes.clone());
-                bytes
-            }
-        };
+        let read = store.read_all(&release.sha256, release.size);
+        let bytes = cached(app, release, async { read.await.map_err(unavailable) }).await?;
         Response::new(bytes.into())
     } else {
         let body = store.stream(&release.sha256).await.map_err(unavailable)?;
@@ -81,4 +70,20 @@ pub(super) fn archive_headers(response: &mut Response, size: u64) {
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=31536000, immutable"),
     );
+}
+
+/// A small archive from the memory cache, or read with `read` and kept there.
+pub(super) async fn cached(
+    app: &App,
+    release: &Release,
+    read: impl std::future::Future<Output = Result<bytes::Bytes, ApiError>>,
+) -> Result<bytes::Bytes, ApiError> {
+    let cached = app.archives.get(&release.sha256);
+    app.metrics.archive_cache_lookup(cached.is_some());
+    if let Some(bytes) = cached {
+        return Ok(bytes);
+    }
+    let bytes = read.await?;
+    app.archives.insert(&release.sha256, bytes.clone());
+    Ok(bytes)
 }

@@ -140,16 +140,8 @@ pub async fn dist_response(app: &App, release: &Release) -> Result<Response, Api
         ApiError::Internal(format!("archive {} unreadable: {e}", path.display()))
     };
     let mut response = if app.archives.admits(release.size) {
-        let cached = app.archives.get(&release.sha256);
-        app.metrics.archive_cache_lookup(cached.is_some());
-        let bytes = match cached {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = read_whole(&path, release.size).await.map_err(unreadable)?;
-                app.archives.insert(&release.sha256, bytes.clone());
-                bytes
-            }
-        };
+        let read = async { read_whole(&path, release.size).await.map_err(unreadable) };
+        let bytes = super::dist_store::cached(app, release, read).await?;
         Response::new(bytes.into())
     } else {
         let file = tokio::fs::File::open(&path).await.map_err(unreadable)?;

@@ -215,19 +215,20 @@ impl Catalog {
                 tables.add(token);
             }
         }
-        Ok(Some(Catalog {
-            tokens: Arc::new(tables.tokens),
-            previous_keys: Arc::new(tables.previous_keys),
-            revoked_tokens: Arc::new(tables.revoked_tokens),
-            bodies: Arc::clone(&self.bodies),
-            token_records: Arc::new(records),
-            ..Catalog::default()
-        }))
+        Ok(Some(self.with_token_tables(tables, records)))
     }
 
     /// A snapshot with these token records and their tables, and this one's shared bodies.
     fn with_token_records(&self, records: BTreeMap<String, Arc<Token>>) -> Catalog {
         let tables = token_tables(records.values().map(|t| t.as_ref()));
+        self.with_token_tables(tables, records)
+    }
+
+    fn with_token_tables(
+        &self,
+        tables: TokenTables,
+        records: BTreeMap<String, Arc<Token>>,
+    ) -> Catalog {
         Catalog {
             tokens: Arc::new(tables.tokens),
             previous_keys: Arc::new(tables.previous_keys),
