@@ -97,7 +97,7 @@ impl CustomerSlug {
     }
 
     /// The slug for `name`, numbered (`acme-2`, `acme-3`…) past the ones `taken` says are used.
-    pub fn first_free(name: &str, taken: impl Fn(&CustomerSlug) -> bool) -> CustomerSlug {
+    pub fn first_free(name: &str, mut taken: impl FnMut(&CustomerSlug) -> bool) -> CustomerSlug {
         let base = Self::from_name(name).unwrap_or_else(|| Self("customer".to_string()));
         let stem = base.0[..base.0.len().min(SLUG_MAX_LEN - 8)].trim_end_matches('-');
         let mut candidate = base.clone();

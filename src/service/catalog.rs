@@ -12,6 +12,7 @@ mod bodies;
 #[cfg(test)]
 mod change_tests;
 mod render;
+mod sharded;
 mod shelves;
 #[cfg(test)]
 mod tests;
@@ -34,8 +35,9 @@ use access::Access;
 use bodies::BodyCache;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use sharded::ShardedMap;
 use shelves::{Restock, Shelving};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::{Arc, RwLock};
 use tokens::{TokenTables, token_tables};
 use views::ProjectView;
@@ -74,15 +76,15 @@ pub struct OverlapKey {
 
 #[derive(Default)]
 pub struct Catalog {
-    pub tokens: Arc<HashMap<String, Arc<ActiveToken>>>,
+    pub tokens: Arc<ShardedMap<String, Arc<ActiveToken>>>,
     /// Replaced keys of active tokens by public key, past their overlap too (then refused as
     /// revoked).
-    pub previous_keys: Arc<HashMap<String, Arc<OverlapKey>>>,
+    pub previous_keys: Arc<ShardedMap<String, Arc<OverlapKey>>>,
     /// Revoked tokens' secret hashes by public key: only the right secret is told "revoked".
-    pub revoked_tokens: Arc<HashMap<String, String>>,
+    pub revoked_tokens: Arc<ShardedMap<String, String>>,
     /// Each project's shelf and since when it reads it; shared with the previous snapshot when
     /// no project moved.
-    views: Arc<HashMap<ProjectSlug, ProjectView>>,
+    views: Arc<ShardedMap<ProjectSlug, ProjectView>>,
     shelving: Arc<Shelving>,
     /// Every package and its releases, newest first.
     pub packages: Arc<BTreeMap<PackageName, Vec<Arc<Release>>>>,
@@ -92,9 +94,9 @@ pub struct Catalog {
     pub advisories: Arc<ServedAdvisories>,
     /// Rendered bodies, shared by every snapshot so a new shelf renders only what none serves.
     bodies: Arc<BodyCache>,
-    /// Every stored token by key, in the store's order: the token tables are made from these, so
+    /// Every stored token by key: the token tables are made from these, so
     /// a change to a few tokens rereads only those.
-    token_records: Arc<BTreeMap<String, Arc<Token>>>,
+    token_records: Arc<ShardedMap<String, Arc<Token>>>,
     access: Access,
 }
 
@@ -191,11 +193,11 @@ impl Catalog {
         }
         // The tables change by what the written rows held before and hold now; every other
         // token's entries are shared, not remade.
-        let mut records = BTreeMap::clone(&self.token_records);
+        let mut records = ShardedMap::clone(&self.token_records);
         let mut tables = TokenTables {
-            tokens: HashMap::clone(&self.tokens),
-            previous_keys: HashMap::clone(&self.previous_keys),
-            revoked_tokens: HashMap::clone(&self.revoked_tokens),
+            tokens: ShardedMap::clone(&self.tokens),
+            previous_keys: ShardedMap::clone(&self.previous_keys),
+            revoked_tokens: ShardedMap::clone(&self.revoked_tokens),
         };
         for text in keys {
             let Ok(key) = PublicKey::parse(text) else {
@@ -219,7 +221,7 @@ impl Catalog {
     }
 
     /// A snapshot with these token records and their tables, and this one's shared bodies.
-    fn with_token_records(&self, records: BTreeMap<String, Arc<Token>>) -> Catalog {
+    fn with_token_records(&self, records: ShardedMap<String, Arc<Token>>) -> Catalog {
         let tables = token_tables(records.values().map(|t| t.as_ref()));
         self.with_token_tables(tables, records)
     }
@@ -227,7 +229,7 @@ impl Catalog {
     fn with_token_tables(
         &self,
         tables: TokenTables,
-        records: BTreeMap<String, Arc<Token>>,
+        records: ShardedMap<String, Arc<Token>>,
     ) -> Catalog {
         Catalog {
             tokens: Arc::new(tables.tokens),
@@ -283,7 +285,7 @@ impl Catalog {
         let views = if moved.is_empty() {
             Arc::clone(&self.views)
         } else {
-            let mut views = HashMap::clone(&self.views);
+            let mut views = ShardedMap::clone(&self.views);
             for project in &moved {
                 regrant(writer, &mut restock, &access, &mut views, project)?;
             }
@@ -322,7 +324,7 @@ impl Catalog {
             &previous.bodies,
             false,
         )?;
-        let mut views = HashMap::new();
+        let mut views = ShardedMap::default();
         for project in access.projects() {
             let shelf = restock.join(access.grants(project))?;
             let key = restock.key_of(shelf).unwrap_or_default().to_string();
@@ -373,7 +375,7 @@ fn regrant(
     writer: &Writer,
     restock: &mut Restock,
     access: &Access,
-    views: &mut HashMap<ProjectSlug, ProjectView>,
+    views: &mut ShardedMap<ProjectSlug, ProjectView>,
     project: &ProjectSlug,
 ) -> Result<(), StoreError> {
     let old = views.get(project).copied();
@@ -474,5 +476,6 @@ pub fn hash_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-pub(crate) type BaseCache = RwLock<HashMap<String, Arc<Encoded>>>;
+/// A handful of bases at most: a scan of a short list beats hashing the base on every request.
+pub(crate) type BaseCache = RwLock<Vec<(String, Arc<Encoded>)>>;
 pub(crate) type Body = Bytes;

@@ -179,11 +179,10 @@ pub(super) fn named_or_created(w: &Writer, name: &str) -> Result<(Customer, bool
         return Err(invalid("a customer name cannot be empty"));
     }
     check_field("customer name", name).map_err(ServiceError::Invalid)?;
-    let customers = w.customers()?;
-    if let Some(found) = customers.iter().find(|c| c.name == name) {
-        return Ok((found.clone(), false));
+    if let Some(found) = w.customer_named(name)? {
+        return Ok((found, false));
     }
-    let slug = CustomerSlug::first_free(name, |slug| customers.iter().any(|c| &c.slug == slug));
+    let slug = free_slug(w, name)?;
     let customer = Customer {
         slug,
         name: name.to_string(),
@@ -193,6 +192,22 @@ pub(super) fn named_or_created(w: &Writer, name: &str) -> Result<(Customer, bool
     w.put_customer(&customer)?;
     w.audit(created_record(&customer));
     Ok((customer, true))
+}
+
+/// The first slug made from `name` that no customer holds.
+fn free_slug(w: &Writer, name: &str) -> Result<CustomerSlug> {
+    let mut failure = None;
+    let slug = CustomerSlug::first_free(name, |slug| match w.customer(slug) {
+        Ok(found) => found.is_some(),
+        Err(error) => {
+            failure.get_or_insert(error);
+            false
+        }
+    });
+    match failure {
+        Some(error) => Err(error.into()),
+        None => Ok(slug),
+    }
 }
 
 fn created_record(customer: &Customer) -> AuditRecord {

@@ -320,6 +320,28 @@ trait ReadTables {
     fn list<T: DeserializeOwned>(&self, table: JsonTable) -> Result<Vec<T>> {
         collect_all(table, &self.readable(table)?)
     }
+
+    /// The first row, in key order, that `wanted` accepts. Only rows whose stored text contains
+    /// `hint` are decoded: a lookup by a field no key covers costs a scan of bytes, not of values.
+    fn find_first<T: DeserializeOwned>(
+        &self,
+        table: JsonTable,
+        hint: &str,
+        wanted: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>> {
+        for row in self.readable(table)?.iter()? {
+            let (key, value) = row?;
+            let text = std::str::from_utf8(value.value()).unwrap_or_default();
+            if !text.contains(hint) {
+                continue;
+            }
+            let decoded: T = decode(table, key.value(), value.value())?;
+            if wanted(&decoded) {
+                return Ok(Some(decoded));
+            }
+        }
+        Ok(None)
+    }
 }
 
 impl ReadTables for Writer<'_> {
@@ -450,5 +472,42 @@ mod tests {
             .read(|r| r.get::<u32>(tables::META, "schema_version"))
             .unwrap();
         assert_eq!(version, Some(tables::SCHEMA_VERSION));
+    }
+
+    #[test]
+    fn a_customer_is_found_by_its_exact_name_whatever_the_name_holds() {
+        use crate::domain::names::CustomerSlug;
+        use crate::domain::records::Customer;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.redb")).unwrap();
+        let customer = |slug: &str, name: &str, email: Option<&str>| Customer {
+            slug: CustomerSlug::parse(slug).unwrap(),
+            name: name.into(),
+            email: email.map(Into::into),
+            created_at: 0,
+        };
+        store
+            .write(|w| {
+                w.put_customer(&customer("zeta", "Quote \"Q\" \\ Ltd", None))?;
+                w.put_customer(&customer("beta", "Éclair GmbH", None))?;
+                w.put_customer(&customer("alpha", "Éclair GmbH", None))?;
+                w.put_customer(&customer("gamma", "Other", Some("Acme@example.com")))
+            })
+            .unwrap();
+        let named = |name: &str| {
+            store
+                .read(|r| r.customer_named(name))
+                .unwrap()
+                .map(|c| c.slug.to_string())
+        };
+        assert_eq!(named("Quote \"Q\" \\ Ltd").as_deref(), Some("zeta"));
+        assert_eq!(
+            named("Éclair GmbH").as_deref(),
+            Some("alpha"),
+            "the first by slug"
+        );
+        assert_eq!(named("Acme"), None, "text in another field is not a name");
+        assert_eq!(named("Éclair"), None, "part of a name is not the name");
+        assert_eq!(named("Other").as_deref(), Some("gamma"));
     }
 }

@@ -27,6 +27,12 @@ pub struct ProjectViewRecord {
     pub since: i64,
 }
 
+/// `text` as it appears inside a stored JSON string, escapes and all.
+fn json_text(text: &str) -> String {
+    let quoted = serde_json::Value::from(text).to_string();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
 fn stamp_key(shelf: &str, resource: &str) -> String {
     format!("{shelf}\0{resource}")
 }
@@ -41,6 +47,10 @@ macro_rules! read_accessors {
             }
             pub fn customers(&self) -> Result<Vec<Customer>> {
                 self.list(CUSTOMERS)
+            }
+            /// The first customer, by slug, called exactly `name`.
+            pub fn customer_named(&self, name: &str) -> Result<Option<Customer>> {
+                self.find_first(CUSTOMERS, &json_text(name), |c: &Customer| c.name == name)
             }
             pub fn project(&self, slug: &ProjectSlug) -> Result<Option<Project>> {
                 self.get(PROJECTS, slug.as_str())

@@ -1,44 +1,46 @@
 //! Who holds which licences: the projects and licences every view is made from, kept between
 //! rebuilds so a change rereads only the rows it wrote and regrants only the projects they name.
 
+use super::sharded::ShardedMap;
 use crate::domain::licence::{GrantSet, Licence};
 use crate::domain::names::ProjectSlug;
 use crate::domain::records::Project;
 use crate::store::{StoreError, Writer};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 #[derive(Clone, Default)]
 pub struct Access {
-    projects: Arc<BTreeSet<ProjectSlug>>,
-    licences: Arc<HashMap<String, Arc<Licence>>>,
+    projects: ShardedMap<ProjectSlug, ()>,
+    licences: ShardedMap<String, Arc<Licence>>,
     /// The ids of the licences naming each project, active or not.
-    by_project: Arc<HashMap<ProjectSlug, BTreeSet<String>>>,
+    by_project: ShardedMap<ProjectSlug, BTreeSet<String>>,
 }
 
 impl Access {
     pub fn new(projects: Vec<Project>, licences: Vec<Licence>) -> Self {
         let mut access = Access {
-            projects: Arc::new(projects.into_iter().map(|p| p.slug).collect()),
+            projects: projects.into_iter().map(|p| (p.slug, ())).collect(),
             ..Access::default()
         };
-        let (by_id, by_project) = (
-            Arc::make_mut(&mut access.licences),
-            Arc::make_mut(&mut access.by_project),
-        );
         for licence in licences {
-            name_projects(by_project, &licence);
-            by_id.insert(licence.id.clone(), Arc::new(licence));
+            name_projects(&mut access.by_project, &licence);
+            access
+                .licences
+                .insert(licence.id.clone(), Arc::new(licence));
         }
         access
     }
 
-    pub fn projects(&self) -> impl Iterator<Item = &ProjectSlug> {
-        self.projects.iter()
+    /// Every project, in slug order.
+    pub fn projects(&self) -> Vec<&ProjectSlug> {
+        let mut projects: Vec<&ProjectSlug> = self.projects.keys().collect();
+        projects.sort_unstable();
+        projects
     }
 
     pub fn has_project(&self, project: &ProjectSlug) -> bool {
-        self.projects.contains(project)
+        self.projects.contains_key(project)
     }
 
     pub fn grants(&self, project: &ProjectSlug) -> GrantSet {
@@ -58,46 +60,39 @@ impl Access {
     ) -> Result<Option<(Access, BTreeSet<ProjectSlug>)>, StoreError> {
         let mut next = self.clone();
         let mut moved = BTreeSet::new();
-        if !projects.is_empty() {
-            let slugs = Arc::make_mut(&mut next.projects);
-            for text in projects {
-                let Ok(slug) = ProjectSlug::parse(text) else {
-                    return Ok(None);
-                };
-                match writer.project(&slug)? {
-                    Some(_) => slugs.insert(slug.clone()),
-                    None => slugs.remove(&slug),
-                };
-                moved.insert(slug);
-            }
+        for text in projects {
+            let Ok(slug) = ProjectSlug::parse(text) else {
+                return Ok(None);
+            };
+            match writer.project(&slug)? {
+                Some(_) => next.projects.insert(slug.clone(), ()),
+                None => next.projects.remove(&slug),
+            };
+            moved.insert(slug);
         }
-        if !licences.is_empty() {
-            let by_id = Arc::make_mut(&mut next.licences);
-            let by_project = Arc::make_mut(&mut next.by_project);
-            for id in licences {
-                if let Some(old) = by_id.remove(id) {
-                    unname_projects(by_project, &old);
-                    moved.extend(old.projects.iter().cloned());
-                }
-                if let Some(licence) = writer.licence(id)? {
-                    name_projects(by_project, &licence);
-                    moved.extend(licence.projects.iter().cloned());
-                    by_id.insert(id.clone(), Arc::new(licence));
-                }
+        for id in licences {
+            if let Some(old) = next.licences.remove(id) {
+                unname_projects(&mut next.by_project, &old);
+                moved.extend(old.projects.iter().cloned());
+            }
+            if let Some(licence) = writer.licence(id)? {
+                name_projects(&mut next.by_project, &licence);
+                moved.extend(licence.projects.iter().cloned());
+                next.licences.insert(id.clone(), Arc::new(licence));
             }
         }
         Ok(Some((next, moved)))
     }
 }
 
-fn name_projects(by_project: &mut HashMap<ProjectSlug, BTreeSet<String>>, licence: &Licence) {
+fn name_projects(by_project: &mut ShardedMap<ProjectSlug, BTreeSet<String>>, licence: &Licence) {
     for project in &licence.projects {
-        let ids = by_project.entry(project.clone()).or_default();
+        let ids = by_project.get_or_insert_with(project.clone(), BTreeSet::new);
         ids.insert(licence.id.clone());
     }
 }
 
-fn unname_projects(by_project: &mut HashMap<ProjectSlug, BTreeSet<String>>, licence: &Licence) {
+fn unname_projects(by_project: &mut ShardedMap<ProjectSlug, BTreeSet<String>>, licence: &Licence) {
     for project in &licence.projects {
         if let Some(ids) = by_project.get_mut(project) {
             ids.remove(&licence.id);

@@ -48,16 +48,23 @@ impl Rendered {
         } else {
             ""
         };
-        if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(key).cloned()) {
+        if let Some(hit) = self.cached(key) {
             return hit;
         }
         let encoded = Arc::new(self.encode(base));
         if let Ok(mut cache) = self.cache.write()
             && cache.len() < MAX_CACHED_BASES
+            && !cache.iter().any(|(known, _)| known == key)
         {
-            cache.insert(key.to_string(), Arc::clone(&encoded));
+            cache.push((key.to_string(), Arc::clone(&encoded)));
         }
         encoded
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<Encoded>> {
+        let cache = self.cache.read().ok()?;
+        let (_, encoded) = cache.iter().find(|(known, _)| known == key)?;
+        Some(Arc::clone(encoded))
     }
 
     fn encode(&self, base: &str) -> Encoded {

@@ -1,16 +1,16 @@
 //! The token tables a request is authenticated against, made from the stored tokens.
 
+use super::sharded::ShardedMap;
 use super::{ActiveToken, OverlapKey};
 use crate::domain::proxies::AddressAllowlist;
 use crate::domain::records::Token;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Clone, Default)]
 pub struct TokenTables {
-    pub tokens: HashMap<String, Arc<ActiveToken>>,
-    pub previous_keys: HashMap<String, Arc<OverlapKey>>,
-    pub revoked_tokens: HashMap<String, String>,
+    pub tokens: ShardedMap<String, Arc<ActiveToken>>,
+    pub previous_keys: ShardedMap<String, Arc<OverlapKey>>,
+    pub revoked_tokens: ShardedMap<String, String>,
 }
 
 /// The tables of every token in `tokens`.
