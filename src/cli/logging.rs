@@ -1,13 +1,15 @@
 //! The logger: human or JSON lines on stderr, its level changeable while serving.
 
+mod access;
 mod batched;
 
 use super::CliError;
 use crate::config::LogFormat;
 use crate::domain::text::{find_hostile, printable};
+use crate::service::access_log::AccessLog;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
@@ -15,14 +17,24 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Registry, fmt, reload};
 
-/// Changes the level of the logger `init` installed.
+/// Changes the level of the logger `init` installed, and hands access lines to it directly.
 #[derive(Clone)]
-pub struct LogHandle(Option<reload::Handle<EnvFilter, Registry>>);
+pub struct LogHandle {
+    level: Option<reload::Handle<EnvFilter, Registry>>,
+    access: Option<Arc<access::DirectAccess>>,
+}
 
 impl LogHandle {
+    /// Where the server writes its access lines, when this logger takes them directly (human
+    /// lines; JSON ones go through the general formatter).
+    pub fn access_log(&self) -> Option<Arc<dyn AccessLog>> {
+        let access = self.access.clone()?;
+        Some(access)
+    }
+
     pub fn set_level(&self, level: &str) -> Result<(), String> {
         let filter = filter(level).map_err(|e| e.to_string())?;
-        match &self.0 {
+        match &self.level {
             Some(handle) => handle.reload(filter).map_err(|e| e.to_string()),
             None => Ok(()),
         }
@@ -67,6 +79,7 @@ fn install(
 ) -> Result<LogHandle, CliError> {
     let (writer, guard) = batched::spawn(destination)
         .map_err(|e| CliError::msg(format!("cannot start the log writer: {e}")))?;
+    let access = Arc::new(access::DirectAccess(writer.clone()));
     let writer = BoxMakeWriter::new(writer);
     let (filter, handle) = reload::Layer::new(filter(level)?);
     let registry = tracing_subscriber::registry().with(filter);
@@ -87,7 +100,11 @@ fn install(
     if installed.is_ok() {
         *WRITER_GUARD.lock().unwrap_or_else(|p| p.into_inner()) = Some(guard);
     }
-    Ok(LogHandle(installed.is_ok().then_some(handle)))
+    let human = matches!(format, LogFormat::Human);
+    Ok(LogHandle {
+        level: installed.is_ok().then_some(handle),
+        access: (installed.is_ok() && human).then_some(access),
+    })
 }
 
 /// Human log lines carry what clients and files supplied (names, messages, reasons): every

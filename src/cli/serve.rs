@@ -70,6 +70,9 @@ async fn serve<F: std::future::Future<Output = ()>>(
             e.into()
         }
     })?;
+    if let Some(access) = log.access_log() {
+        app.set_access_log(access);
+    }
     let listeners = super::listeners::bind(&loaded.config).await?;
     let admin_listener = bind_admin_socket(&socket_path)?;
     let inbox_dir = super::inbox::prepare(&app);

@@ -28,6 +28,10 @@ pub fn is_hostile(c: char) -> bool {
 
 /// The first hostile character in `text`: its position (counted in characters, from 1) and itself.
 pub fn find_hostile(text: &str) -> Option<(usize, char)> {
+    // Every log line passes here; printable ASCII, by far the most of it, is checked bytewise.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return None;
+    }
     text.chars()
         .enumerate()
         .find(|&(_, c)| is_hostile(c))

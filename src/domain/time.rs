@@ -10,6 +10,25 @@ pub fn now_micros() -> i64 {
     Utc::now().timestamp_micros()
 }
 
+/// `2025-06-30T12:00:00.123456Z`, the log lines' timestamp. Access lines are written per request,
+/// so the part down to the second is formatted once per serving thread and second.
+pub fn write_log_timestamp(micros: i64, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+    thread_local! {
+        static SECOND: std::cell::RefCell<(i64, String)> =
+            const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let (secs, fraction) = (micros.div_euclid(1_000_000), micros.rem_euclid(1_000_000));
+    SECOND.with(|second| {
+        let mut second = second.borrow_mut();
+        if second.0 != secs {
+            let instant = Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
+            second.1 = instant.format("%Y-%m-%dT%H:%M:%S").to_string();
+            second.0 = secs;
+        }
+        write!(out, "{}.{fraction:06}Z", second.1)
+    })
+}
+
 /// `2025-06-30` means the end of that day, UTC; RFC 3339 is taken as the exact instant.
 pub fn parse_access_until(input: &str) -> Result<i64, String> {
     if let Ok(date) = NaiveDate::parse_from_str(input, "%Y-%m-%d") {

@@ -11,6 +11,7 @@ use crate::service::auth::Caller;
 use crate::service::catalog::{Catalog, View};
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -375,24 +376,30 @@ fn event(
         version,
         project: caller.project.clone(),
         public_key: caller.public_key.clone(),
-        ip: client_ip(ctx),
+        ip: client_ip(ctx).into_owned(),
         user_agent: user_agent(ctx),
     }
 }
 
 /// The client behind trusted proxies when known, else the connection's peer.
 fn client_addr(ctx: &RequestContext) -> Option<std::net::IpAddr> {
-    match (ctx.peer, ctx.remote) {
-        (Some(Peer(client)), _) => Some(client.ip),
+    match (&ctx.peer, ctx.remote) {
+        (Some(peer), _) => Some(peer.client.ip),
         (None, Some(addr)) => Some(addr.ip()),
         (None, None) => None,
     }
 }
 
-fn client_ip(ctx: &RequestContext) -> String {
-    client_addr(ctx)
-        .map(|ip| ip.to_string())
-        .unwrap_or_default()
+/// The client's address as text; served by `server.rs`, already made once per connection.
+fn client_ip(ctx: &RequestContext) -> Cow<'_, str> {
+    match &ctx.peer {
+        Some(peer) => Cow::Borrowed(&*peer.address),
+        None => Cow::Owned(
+            client_addr(ctx)
+                .map(|ip| ip.to_string())
+                .unwrap_or_default(),
+        ),
+    }
 }
 
 fn user_agent(ctx: &RequestContext) -> String {
@@ -428,7 +435,7 @@ fn base_url(app: &App, ctx: &RequestContext) -> Result<String, ApiError> {
     if host.is_empty() || host.len() > 255 || !host.chars().all(plausible) {
         return Err(ApiError::BadRequest("invalid Host header".into()));
     }
-    let https = ctx.peer.is_some_and(|Peer(client)| client.https);
+    let https = ctx.peer.as_ref().is_some_and(|peer| peer.client.https);
     let scheme = if https { "https" } else { "http" };
     Ok(format!("{scheme}://{host}"))
 }

@@ -90,6 +90,10 @@ struct Activity {
     /// The first byte read after `idle_since`: a new request head has begun.
     head_started: Option<Instant>,
     closing: bool,
+    /// When the task watching this connection looks at it next. A change that leaves the
+    /// deadline no earlier than this wakes nobody: a busy keep-alive connection would otherwise
+    /// wake its task twice per request for nothing.
+    looks_at: Option<Instant>,
 }
 
 /// One open connection. Its task watches `wake` and closes when told to or when it timed out.
@@ -97,6 +101,7 @@ struct Activity {
 pub struct Slot {
     activity: Mutex<Activity>,
     wake: Notify,
+    policy: Policy,
 }
 
 /// Why a connection is being closed by the server.
@@ -109,7 +114,7 @@ pub enum Ending {
 }
 
 impl Slot {
-    fn new() -> Slot {
+    fn new(policy: Policy) -> Slot {
         Slot {
             activity: Mutex::new(Activity {
                 in_flight: 0,
@@ -118,8 +123,10 @@ impl Slot {
                 idle_since: Instant::now(),
                 head_started: None,
                 closing: false,
+                looks_at: None,
             }),
             wake: Notify::new(),
+            policy,
         }
     }
 
@@ -143,8 +150,7 @@ impl Slot {
         let mut activity = self.activity();
         if activity.in_flight == 0 && activity.served && activity.head_started.is_none() {
             activity.head_started = Some(Instant::now());
-            drop(activity);
-            self.wake.notify_one();
+            self.wake_if_sooner(activity);
         }
     }
 
@@ -155,40 +161,50 @@ impl Slot {
         !activity.served && activity.in_flight == 0
     }
 
-    /// When this connection times out as things stand; `None` while a request is in progress.
-    fn deadline(&self, policy: &Policy) -> Option<Instant> {
-        let activity = self.activity();
-        if activity.in_flight > 0 {
-            return None;
+    /// Wakes the watching task when the deadline is now earlier than when it meant to look.
+    fn wake_if_sooner(&self, activity: MutexGuard<'_, Activity>) {
+        let sooner = match (deadline(&activity, &self.policy), activity.looks_at) {
+            (Some(deadline), Some(looks_at)) => deadline < looks_at,
+            _ => true,
+        };
+        drop(activity);
+        if sooner {
+            self.wake.notify_one();
         }
-        let idle = activity.idle_since + policy.idle_timeout;
-        Some(match (activity.served, activity.head_started) {
-            (false, _) => activity.idle_since + policy.header_read_timeout,
-            // HTTP/2 reads control frames between requests: only the idle clock applies.
-            (true, Some(started)) if !activity.http2 => {
-                idle.min(started + policy.header_read_timeout)
-            }
-            (true, _) => idle,
-        })
     }
 
-    /// Resolves when the connection should be closed: told to make room, or timed out.
-    pub async fn ending(&self, policy: &Policy) -> Ending {
+    /// Resolves when the connection should be closed: told to make room, or timed out. It looks
+    /// at the deadline at least once per header timeout, so a request's end (which moves the
+    /// deadline later) and the next head (which moves it to at most a header timeout away)
+    /// need not wake it.
+    pub async fn ending(&self) -> Ending {
         loop {
-            if self.activity().closing {
-                return Ending::Shed;
-            }
-            match self.deadline(policy) {
-                Some(deadline) if deadline <= Instant::now() => return Ending::TimedOut,
-                Some(deadline) => {
-                    tokio::select! {
-                        _ = self.wake.notified() => {}
-                        _ = tokio::time::sleep_until(deadline) => {}
-                    }
-                }
-                None => self.wake.notified().await,
+            let looks_at = match self.next_look() {
+                Ok(looks_at) => looks_at,
+                Err(ending) => return ending,
+            };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep_until(looks_at) => {}
             }
         }
+    }
+
+    /// When to look at this connection again, noted for `wake_if_sooner`; or why it ends now.
+    fn next_look(&self) -> Result<Instant, Ending> {
+        let now = Instant::now();
+        let mut activity = self.activity();
+        if activity.closing {
+            return Err(Ending::Shed);
+        }
+        let deadline = deadline(&activity, &self.policy);
+        if deadline.is_some_and(|deadline| deadline <= now) {
+            return Err(Ending::TimedOut);
+        }
+        let recheck = now + self.policy.header_read_timeout;
+        let looks_at = deadline.map_or(recheck, |deadline| deadline.min(recheck));
+        activity.looks_at = Some(looks_at);
+        Ok(looks_at)
     }
 
     /// How long this connection has been idle, if it is and is not already closing.
@@ -197,6 +213,20 @@ impl Slot {
         (activity.in_flight == 0 && !activity.closing)
             .then(|| now.saturating_duration_since(activity.idle_since))
     }
+}
+
+/// When a connection in this state times out; `None` while a request is in progress.
+fn deadline(activity: &Activity, policy: &Policy) -> Option<Instant> {
+    if activity.in_flight > 0 {
+        return None;
+    }
+    let idle = activity.idle_since + policy.idle_timeout;
+    Some(match (activity.served, activity.head_started) {
+        (false, _) => activity.idle_since + policy.header_read_timeout,
+        // HTTP/2 reads control frames between requests: only the idle clock applies.
+        (true, Some(started)) if !activity.http2 => idle.min(started + policy.header_read_timeout),
+        (true, _) => idle,
+    })
 }
 
 /// Held from a request head to the end of its response (the response body is dropped).
@@ -211,8 +241,7 @@ impl Drop for RequestGuard {
             activity.idle_since = Instant::now();
             activity.head_started = None;
         }
-        drop(activity);
-        self.0.wake.notify_one();
+        self.0.wake_if_sooner(activity);
     }
 }
 
@@ -249,7 +278,7 @@ impl Connections {
 
     /// Registers a new connection; the returned membership unregisters it when dropped.
     pub fn admit(self: &Arc<Self>) -> Member {
-        let slot = Arc::new(Slot::new());
+        let slot = Arc::new(Slot::new(self.policy));
         let mut registry = self.registry();
         let id = registry.next_id;
         registry.next_id += 1;
@@ -372,7 +401,7 @@ mod tests {
         assert!(connections.has_room(), "an idle connection can make room");
         let newest = connections.admit();
         connections.enforce_cap();
-        assert_eq!(oldest.slot.ending(&connections.policy).await, Ending::Shed);
+        assert_eq!(oldest.slot.ending().await, Ending::Shed);
         assert!(!newest.slot.activity().closing);
         assert!(!busy.slot.activity().closing);
         drop(oldest);
@@ -386,17 +415,13 @@ mod tests {
         let connections = Connections::new(policy(10));
         let member = connections.admit();
         let started = Instant::now();
-        assert_eq!(
-            member.slot.ending(&connections.policy).await,
-            Ending::TimedOut
-        );
+        assert_eq!(member.slot.ending().await, Ending::TimedOut);
         assert!(started.elapsed() >= Duration::from_millis(100));
 
         let member = connections.admit();
         let request = member.slot.request_started(false);
         let slot = member.slot.clone();
-        let policy = connections.policy;
-        let ending = tokio::spawn(async move { slot.ending(&policy).await });
+        let ending = tokio::spawn(async move { slot.ending().await });
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert!(
             !ending.is_finished(),
@@ -406,5 +431,43 @@ mod tests {
         let idle_from = Instant::now();
         assert_eq!(ending.await.unwrap(), Ending::TimedOut);
         assert!(idle_from.elapsed() >= Duration::from_millis(300));
+    }
+
+    #[tokio::test]
+    async fn a_head_begun_after_a_request_and_never_finished_times_out_at_the_header_timeout() {
+        let connections = Connections::new(policy(10));
+        let member = connections.admit();
+        drop(member.slot.request_started(false));
+        let slot = member.slot.clone();
+        let ending = tokio::spawn(async move { slot.ending().await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let head_from = Instant::now();
+        member.slot.bytes_read();
+        assert_eq!(ending.await.unwrap(), Ending::TimedOut);
+        let waited = head_from.elapsed();
+        assert!(waited >= Duration::from_millis(100), "{waited:?}");
+        assert!(
+            waited < Duration::from_millis(250),
+            "the idle clock decided: {waited:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_idle_timeout_shorter_than_the_header_timeout_still_closes_on_time() {
+        let mut quick_idle = policy(10);
+        quick_idle.idle_timeout = Duration::from_millis(50);
+        quick_idle.header_read_timeout = Duration::from_millis(400);
+        let connections = Connections::new(quick_idle);
+        let member = connections.admit();
+        let request = member.slot.request_started(false);
+        let slot = member.slot.clone();
+        let ending = tokio::spawn(async move { slot.ending().await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let idle_from = Instant::now();
+        drop(request);
+        assert_eq!(ending.await.unwrap(), Ending::TimedOut);
+        let waited = idle_from.elapsed();
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        assert!(waited < Duration::from_millis(300), "{waited:?}");
     }
 }

@@ -9,6 +9,7 @@ use super::route;
 use super::tls::TlsAcceptor;
 use crate::domain::proxies::{Client, Forwarding};
 use crate::service::App;
+use crate::service::access_log::AccessLine;
 use crate::service::metrics::Route;
 use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -47,9 +48,13 @@ pub enum PublicListener {
     Tls(TcpListener, TlsAcceptor),
 }
 
-/// Put on every request: who is asking, after trusted-proxy headers were weighed.
-#[derive(Clone, Copy, Debug)]
-pub struct Peer(pub Client);
+/// Put on every request: who is asking, after trusted-proxy headers were weighed, and its address
+/// as text (made once per connection when no proxy speaks for the client).
+#[derive(Clone, Debug)]
+pub struct Peer {
+    pub client: Client,
+    pub address: Arc<str>,
+}
 
 /// Filled by the handler once a token authenticates, read by the access line.
 #[derive(Clone, Debug, Default)]
@@ -89,6 +94,7 @@ pub async fn serve_listener(
         let connection = Connection {
             app: app.clone(),
             remote,
+            remote_text: remote.ip().to_canonical().to_string().into(),
             https: tls.is_some(),
             slot: member.slot.clone(),
             policy: connections.policy,
@@ -97,7 +103,6 @@ pub async fn serve_listener(
         let task = Task {
             member,
             stop: stop_rx.clone(),
-            policy: connections.policy,
             remote,
         };
         tokio::spawn(task.run(stream, tls.clone(), connection, service));
@@ -140,7 +145,6 @@ async fn accept(tcp: &TcpListener, connections: &Connections) -> (TcpStream, Soc
 struct Task {
     member: Member,
     stop: watch::Receiver<bool>,
-    policy: Policy,
     remote: SocketAddr,
 }
 
@@ -166,7 +170,7 @@ impl Task {
         let slot = self.member.slot.clone();
         let handshake = tokio::select! {
             handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => handshake,
-            _ = slot.ending(&self.policy) => return,
+            _ = slot.ending() => return,
             _ = self.stop.wait_for(|stop| *stop) => return,
         };
         let Ok(Ok(stream)) = handshake else {
@@ -191,7 +195,7 @@ impl Task {
         tokio::pin!(served);
         let outcome = tokio::select! {
             result = served.as_mut() => Outcome::Done(result),
-            ending = slot.ending(&self.policy) => Outcome::Ended(ending),
+            ending = slot.ending() => Outcome::Ended(ending),
             _ = self.stop.wait_for(|stop| *stop) => Outcome::Stopped,
         };
         let result = match outcome {
@@ -249,6 +253,7 @@ impl<T> RouteService for T where
 struct Connection {
     app: Arc<App>,
     remote: SocketAddr,
+    remote_text: Arc<str>,
     https: bool,
     slot: Arc<Slot>,
     policy: Policy,
@@ -272,9 +277,10 @@ impl Connection {
         );
         let mut request = request.map(|body| Paced::new(body, rate, window));
         let started = Instant::now();
-        let client = self.client(request.headers());
+        let peer = self.peer(request.headers());
+        let client = peer.address.clone();
         let identity = Identity::default();
-        request.extensions_mut().insert(Peer(client));
+        request.extensions_mut().insert(peer);
         request.extensions_mut().insert(identity.clone());
         let method = request.method().clone();
         let path = request.uri().path().to_string();
@@ -287,22 +293,38 @@ impl Connection {
         if route == Route::Dist && status == 200 {
             self.app.metrics.archive_bytes_served(bytes);
         }
-        // The path only: a query string is the client's to fill and could carry anything.
-        tracing::info!(
-            target: "packagento::access",
-            method = %method,
-            path = %path,
+        self.app.log_access(&AccessLine {
+            method: method.as_str(),
+            path: &path,
             status,
             bytes,
-            duration_ms = elapsed.as_secs_f64() * 1000.0,
-            token = identity.0.get().map(String::as_str).unwrap_or("-"),
-            client = %client.ip,
-            "request"
-        );
+            duration_ms: elapsed.as_secs_f64() * 1000.0,
+            token: identity.0.get().map(String::as_str).unwrap_or("-"),
+            client: &client,
+        });
         Ok(response.map(|body| Tracked::new(body, in_flight)))
     }
 
+    fn peer(&self, headers: &HeaderMap) -> Peer {
+        let client = self.client(headers);
+        let address = if client.ip == self.remote.ip().to_canonical() {
+            Arc::clone(&self.remote_text)
+        } else {
+            client.ip.to_string().into()
+        };
+        Peer { client, address }
+    }
+
     fn client(&self, headers: &HeaderMap) -> Client {
+        let live = self.app.live();
+        let peer = self.remote.ip().to_canonical();
+        // Most servers trust no proxy: then the forwarding headers are not even read.
+        if !live.trusted_proxies.contains(peer) {
+            return Client {
+                ip: peer,
+                https: self.https,
+            };
+        }
         let joined = |name: &str| {
             let values: Vec<&str> = headers
                 .get_all(name)
@@ -319,9 +341,7 @@ impl Connection {
             x_forwarded_for: x_forwarded_for.as_deref(),
             x_forwarded_proto: x_forwarded_proto.as_deref(),
         };
-        let live = self.app.live();
-        live.trusted_proxies
-            .resolve(self.remote.ip().to_canonical(), self.https, headers)
+        live.trusted_proxies.resolve(peer, self.https, headers)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Use-cases over the store. Both the server and the offline CLI hold an `App`; the admin socket
 //! just carries `admin::AdminRequest`s to the server's `App`, so both paths run this same code.
 
+pub mod access_log;
 pub mod admin;
 pub mod advisories;
 pub mod advisory_impact;
@@ -212,6 +213,8 @@ pub struct App {
     listening: std::sync::OnceLock<String>,
     /// The configuration a server in this process runs with, as applied; for `config show`.
     served_config: arc_swap::ArcSwapOption<crate::config::Config>,
+    /// Where access lines go when the logger takes them directly.
+    access_log: std::sync::OnceLock<Arc<dyn access_log::AccessLog>>,
 }
 
 impl App {
@@ -267,6 +270,7 @@ impl App {
             changes,
             listening: std::sync::OnceLock::new(),
             served_config: arc_swap::ArcSwapOption::empty(),
+            access_log: std::sync::OnceLock::new(),
         }))
     }
 
@@ -281,6 +285,18 @@ impl App {
     }
 
     /// Read on every request; swapped whole, so a reader never sees half a change.
+    /// Access lines go to `log` from now on; only the first log given is kept.
+    pub fn set_access_log(&self, log: Arc<dyn access_log::AccessLog>) {
+        let _ = self.access_log.set(log);
+    }
+
+    pub fn log_access(&self, line: &access_log::AccessLine<'_>) {
+        match self.access_log.get() {
+            Some(log) => log.record(line),
+            None => line.trace(),
+        }
+    }
+
     pub fn live(&self) -> Arc<LiveSettings> {
         self.live.load_full()
     }

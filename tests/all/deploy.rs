@@ -206,6 +206,52 @@ fn sigterm_flushes_analytics_removes_the_socket_and_exits_zero() {
     assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
 }
 
+/// What a server started with `args` at log `level` wrote to stderr, after two requests and a
+/// SIGTERM.
+fn logged_lines(app: &Appliance, args: &[&str], level: &str, token: &Token) -> String {
+    let (mut child, addr) = app.spawn_logged(args, level);
+    get_as(&addr, token, "/p2/acme/tool.json", &[]);
+    get_as(&addr, token, "/p2/acme/tool.json?secret=x", &[]);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    stderr
+}
+
+#[test]
+fn each_request_gets_one_human_access_line_and_none_below_info() {
+    let app = Appliance::new();
+    let token = stocked(&app);
+    let stderr = logged_lines(&app, &[], "info", &token);
+    let access: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" INFO packagento::access: request "))
+        .collect();
+    assert_eq!(access.len(), 2, "{stderr}");
+    let expected = "method=GET path=/p2/acme/tool.json status=200 bytes=";
+    assert!(access[0].contains(expected), "{}", access[0]);
+    let tail = format!(" token=\"{}\" client=127.0.0.1", token.public_key);
+    assert!(access.iter().all(|l| l.ends_with(&tail)), "{stderr}");
+    assert!(access[0].contains(" duration_ms="), "{}", access[0]);
+    assert!(
+        !stderr.contains("x=") && !stderr.contains('\u{1b}'),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&token.private_key));
+
+    let quiet = logged_lines(&app, &[], "warn", &token);
+    assert!(!quiet.contains("packagento::access"), "{quiet}");
+}
+
 #[test]
 fn each_request_gets_one_json_access_line_without_secrets() {
     let app = Appliance::new();
