@@ -147,8 +147,9 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
+    /// Every byte a logger wrote, for the tests of this module and its children.
     #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
+    pub(super) struct Captured(pub(super) Arc<Mutex<Vec<u8>>>);
 
     impl std::io::Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

@@ -5,8 +5,6 @@ use crate::common::http_client::{Response, get};
 use crate::common::zips::library;
 use crate::common::{Appliance, Token};
 use serde_json::{Value, json};
-use std::io::Read;
-use std::process::Command;
 
 fn get_as(addr: &str, token: &Token, path: &str, extra: &[(&str, &str)]) -> Response {
     let basic = token.basic();
@@ -206,32 +204,19 @@ fn sigterm_flushes_analytics_removes_the_socket_and_exits_zero() {
     assert_eq!(events.as_array().unwrap().len(), 1, "{events}");
 }
 
-/// What a server started with `args` at log `level` wrote to stderr, after two requests and a
-/// SIGTERM.
-fn logged_lines(app: &Appliance, args: &[&str], level: &str, token: &Token) -> String {
-    let (mut child, addr) = app.spawn_logged(args, level);
+/// What a server started at log `level` wrote to stderr, after two requests and a SIGTERM.
+fn logged_lines(app: &Appliance, level: &str, token: &Token) -> String {
+    let (child, addr) = app.spawn_logged(&[], level);
     get_as(&addr, token, "/p2/acme/tool.json", &[]);
     get_as(&addr, token, "/p2/acme/tool.json?secret=x", &[]);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
-    stderr
+    Appliance::stop_logged(child)
 }
 
 #[test]
 fn each_request_gets_one_human_access_line_and_none_below_info() {
     let app = Appliance::new();
     let token = stocked(&app);
-    let stderr = logged_lines(&app, &[], "info", &token);
+    let stderr = logged_lines(&app, "info", &token);
     let access: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains(" INFO packagento::access: request "))
@@ -248,7 +233,7 @@ fn each_request_gets_one_human_access_line_and_none_below_info() {
     );
     assert!(!stderr.contains(&token.private_key));
 
-    let quiet = logged_lines(&app, &[], "warn", &token);
+    let quiet = logged_lines(&app, "warn", &token);
     assert!(!quiet.contains("packagento::access"), "{quiet}");
 }
 
@@ -256,7 +241,7 @@ fn each_request_gets_one_human_access_line_and_none_below_info() {
 fn each_request_gets_one_json_access_line_without_secrets() {
     let app = Appliance::new();
     let token = stocked(&app);
-    let (mut child, addr) = app.spawn_logged(&["--log-format", "json"], "info");
+    let (child, addr) = app.spawn_logged(&["--log-format", "json"], "info");
     let archive = get_as(&addr, &token, "/dist/acme/tool/1.0.0.zip", &[]);
     let metadata = get_as(&addr, &token, "/p2/acme/tool.json", &[]);
     assert_eq!(metadata.status, 200);
@@ -265,18 +250,7 @@ fn each_request_gets_one_json_access_line_without_secrets() {
         ..token.clone()
     };
     get_as(&addr, &wrong, "/packages.json?secret=x", &[]);
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let stderr = Appliance::stop_logged(child);
 
     let access: Vec<Value> = stderr
         .lines()

@@ -57,22 +57,9 @@ fn human_line(line: &AccessLine<'_>, out: &mut String) -> std::fmt::Result {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::Captured;
     use super::*;
-    use std::sync::{Arc, Mutex};
     use tracing_subscriber::fmt;
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
 
     const LINE: AccessLine<'static> = AccessLine {
         method: "GET",

@@ -85,16 +85,22 @@ impl<K: Hash + Eq + Clone, V: Clone> ShardedMap<K, V> {
         self.shard_mut(&key).insert(key, value)
     }
 
+    /// The shard holding `key`, copied first if shared; `None`, and nothing copied, when no
+    /// shard holds it.
+    fn shard_holding<Q>(&mut self, key: &Q) -> Option<&mut HashMap<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.contains_key(key).then(|| self.shard_mut(key))
+    }
+
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        // Looked up first: a key that is not there leaves its shard shared.
-        if !self.contains_key(key) {
-            return None;
-        }
-        self.shard_mut(key).remove(key)
+        self.shard_holding(key)?.remove(key)
     }
 
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
@@ -102,10 +108,7 @@ impl<K: Hash + Eq + Clone, V: Clone> ShardedMap<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if !self.contains_key(key) {
-            return None;
-        }
-        self.shard_mut(key).get_mut(key)
+        self.shard_holding(key)?.get_mut(key)
     }
 
     /// The value under `key`, put there by `make` when there is none.

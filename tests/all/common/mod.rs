@@ -113,6 +113,20 @@ impl Appliance {
         (child, addr)
     }
 
+    /// Sends SIGTERM to a server from `spawn_logged`, checks that it exits cleanly and returns
+    /// everything it wrote to stderr.
+    pub fn stop_logged(mut child: Child) -> String {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        let mut stderr = String::new();
+        let mut pipe = child.stderr.take().expect("stderr");
+        std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("read stderr");
+        assert!(child.wait().expect("wait").success(), "{stderr}");
+        stderr
+    }
+
     /// Starts `packagento serve` with `args` (listeners included) and returns the URLs its first
     /// `lines` start-up lines announce; `addr` is the first plain-HTTP one, if any.
     pub fn start_announcing(&mut self, args: &[&str], lines: usize) -> Vec<String> {
