@@ -301,7 +301,8 @@ mod tests {
         path
     }
 
-    fn archives(app: &App) -> Vec<String> {
+    /// The archive files on disk, by name: what a publish left behind.
+    pub(super) fn archives(app: &App) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(app.settings().archive_dir())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -5,6 +5,7 @@ use crate::domain::publish_log::PublishEvent;
 use crate::service::Settings;
 use crate::service::changes::ChangeEvent;
 use crate::service::publish::publish;
+use crate::service::publish::tests::archives;
 use crate::store::StoreError;
 use crate::store::disk_full::fill;
 use std::fs::File;
@@ -39,15 +40,6 @@ fn cli(path: &Path) -> (PublishRequest, Origin) {
         file: path.to_path_buf(),
     };
     (request, origin)
-}
-
-fn archives(app: &App) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(app.settings().archive_dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn newest_log(app: &App, count: usize) -> Vec<PublishEvent> {
