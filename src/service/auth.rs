@@ -286,6 +286,14 @@ pub(crate) fn parse_basic(header: &str) -> Result<(String, String), AuthError> {
     Ok((user.to_string(), password.to_string()))
 }
 
+/// Moves `key` from the active tokens to the revoked ones, as revoking it would.
+#[cfg(test)]
+fn revoke_in(catalog: &mut Catalog, key: &str) {
+    let token = Arc::make_mut(&mut catalog.tokens).remove(key);
+    let hash = token.expect("the token is active").secret_hash.clone();
+    Arc::make_mut(&mut catalog.revoked_tokens).insert(key.to_string(), hash);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,12 +349,7 @@ mod tests {
         }
         let right = basic(&format!("{KEY}:secret"));
         assert!(auth.authenticate(&catalog, Some(&right)).await.is_ok());
-        let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
-            .remove(KEY)
-            .unwrap()
-            .secret_hash
-            .clone();
-        std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(KEY.to_string(), hash);
+        revoke_in(&mut catalog, KEY);
         assert_eq!(
             auth.authenticate(&catalog, Some(&right)).await.unwrap_err(),
             AuthError::Revoked

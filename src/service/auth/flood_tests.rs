@@ -146,12 +146,7 @@ async fn a_flood_against_one_key_does_not_hold_up_another_keys_first_login() {
 async fn a_revoked_token_is_named_only_to_its_right_secret() {
     let auth = Auth::default();
     let mut catalog = catalog();
-    let hash = std::sync::Arc::make_mut(&mut catalog.tokens)
-        .remove(ALICE)
-        .unwrap()
-        .secret_hash
-        .clone();
-    std::sync::Arc::make_mut(&mut catalog.revoked_tokens).insert(ALICE.to_string(), hash);
+    revoke_in(&mut catalog, ALICE);
     let guess = auth
         .authenticate(&catalog, Some(&header(ALICE, "guess")))
         .await;

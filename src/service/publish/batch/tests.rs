@@ -208,16 +208,20 @@ fn a_dev_version_replaced_twice_in_one_batch_keeps_only_the_newest_archive() {
     assert_eq!(archives(&app), [format!("{}.zip", kept[0].sha256)]);
 }
 
+/// How many of `paths` each batch holds.
+fn batch_sizes(paths: &[PathBuf]) -> Vec<usize> {
+    split_batches(paths, |p| p.as_path())
+        .iter()
+        .map(|b| b.len())
+        .collect()
+}
+
 #[test]
 fn batches_hold_at_most_500_archives_or_about_a_gibibyte() {
     let many: Vec<PathBuf> = (0..1001)
         .map(|i| PathBuf::from(format!("/none/{i}.zip")))
         .collect();
-    let sizes: Vec<usize> = split_batches(&many, |p| p.as_path())
-        .iter()
-        .map(|b| b.len())
-        .collect();
-    assert_eq!(sizes, [500, 500, 1]);
+    assert_eq!(batch_sizes(&many), [500, 500, 1]);
 
     let dir = tempfile::tempdir().unwrap();
     // Sparse files: their length counts, no disk is used.
@@ -228,10 +232,6 @@ fn batches_hold_at_most_500_archives_or_about_a_gibibyte() {
             path
         })
         .collect();
-    let sizes: Vec<usize> = split_batches(&large, |p| p.as_path())
-        .iter()
-        .map(|b| b.len())
-        .collect();
-    assert_eq!(sizes, [1, 1, 1]);
-    assert!(split_batches(&large[..0], |p| p.as_path()).is_empty());
+    assert_eq!(batch_sizes(&large), [1, 1, 1]);
+    assert!(batch_sizes(&large[..0]).is_empty());
 }
