@@ -28,6 +28,7 @@ pub struct Config {
     /// Folder watched for release zips to publish [default: `<data_dir>/inbox`].
     pub inbox_dir: Option<PathBuf>,
     pub tls: TlsConfig,
+    pub keys: KeysConfig,
     pub argon2: Argon2Config,
     pub analytics: AnalyticsConfig,
     pub alerts: AlertsConfig,
@@ -47,6 +48,24 @@ pub struct TlsConfig {
     pub cert: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1).
     pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// How new private keys are hashed; hashes already stored keep the way they were made.
+    pub hash: KeyHashKind,
+}
+
+/// The private keys are 256 random bits: guessing one is hopeless however fast its hash, so the
+/// default hash is fast. `argon2id` (with the `[argon2]` cost) is there for a policy that asks
+/// for a memory-hard hash whatever the secret.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyHashKind {
+    #[default]
+    Sha256,
+    Argon2id,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -150,6 +169,7 @@ impl Default for Config {
             metrics_listen: None,
             inbox_dir: None,
             tls: TlsConfig::default(),
+            keys: KeysConfig::default(),
             argon2: Argon2Config::default(),
             analytics: AnalyticsConfig::default(),
             alerts: AlertsConfig::default(),
@@ -229,6 +249,7 @@ pub struct Overrides {
     pub tls_listen: Option<Vec<String>>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub key_hash: Option<KeyHashKind>,
     pub argon2_memory_kib: Option<u32>,
     pub argon2_iterations: Option<u32>,
     pub log_level: Option<String>,
@@ -284,6 +305,7 @@ impl Config {
         set(&mut self.tls.listen, o.tls_listen);
         set(&mut self.tls.cert, o.tls_cert.map(Some));
         set(&mut self.tls.key, o.tls_key.map(Some));
+        set(&mut self.keys.hash, o.key_hash);
         set(&mut self.argon2.memory_kib, o.argon2_memory_kib);
         set(&mut self.argon2.iterations, o.argon2_iterations);
         set(&mut self.log.level, o.log_level);
@@ -512,6 +534,16 @@ mod tests {
         });
         assert_eq!(config.listen, ["127.0.0.1:9"]);
         assert_eq!(config.argon2.iterations, 3);
+    }
+
+    #[test]
+    fn the_key_hash_is_sha256_unless_argon2id_is_asked_for() {
+        assert_eq!(Config::default().keys.hash, KeyHashKind::Sha256);
+        let config = Config::from_toml("[keys]\nhash = \"argon2id\"\n").unwrap();
+        assert_eq!(config.keys.hash, KeyHashKind::Argon2id);
+        let error = Config::from_toml("[keys]\nhash = \"md5\"\n").unwrap_err();
+        assert!(error.contains("keys") || error.contains("hash"), "{error}");
+        assert!(error.contains("argon2id"), "{error}");
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use super::args::ServeArgs;
 use super::{Cli, CliError};
-use crate::config::{CONFIG_FILE_NAME, Config, LogFormat, Overrides};
+use crate::config::{CONFIG_FILE_NAME, Config, KeyHashKind, LogFormat, Overrides};
 use crate::domain::proxies::TrustedProxies;
-use crate::service::secrets::Argon2Cost;
+use crate::service::secrets::{Argon2Cost, KeyHash};
 use crate::service::{Limits, LiveSettings, Settings};
 use std::path::PathBuf;
 
@@ -77,10 +77,7 @@ impl Loaded {
         let config = &self.config;
         Settings {
             data_dir: self.data_dir(),
-            argon2: Argon2Cost {
-                memory_kib: config.argon2.memory_kib,
-                iterations: config.argon2.iterations,
-            },
+            key_hash: key_hash(config),
             argon2_max_parallel: config.argon2.max_parallel as usize,
             public_url: config.public_url(),
             limits: Limits::from(&config.limits),
@@ -88,6 +85,16 @@ impl Loaded {
             inbox_dir: config.inbox_dir.clone(),
             storage: config.storage.clone(),
         }
+    }
+}
+
+fn key_hash(config: &Config) -> KeyHash {
+    match config.keys.hash {
+        KeyHashKind::Sha256 => KeyHash::Sha256,
+        KeyHashKind::Argon2id => KeyHash::Argon2id(Argon2Cost {
+            memory_kib: config.argon2.memory_kib,
+            iterations: config.argon2.iterations,
+        }),
     }
 }
 
@@ -111,9 +118,22 @@ fn default_data_dir() -> Result<PathBuf, CliError> {
         .ok_or_else(|| CliError::msg("no per-user data folder on this system: pass --data-dir"))
 }
 
+fn key_hash_from_env() -> Result<Option<KeyHashKind>, CliError> {
+    match non_empty_env("PACKAGENTO_KEY_HASH").as_deref() {
+        None => Ok(None),
+        Some("sha256") => Ok(Some(KeyHashKind::Sha256)),
+        Some("argon2id") => Ok(Some(KeyHashKind::Argon2id)),
+        Some(other) => Err(CliError::msg(format!(
+            "invalid setting `keys.hash` (PACKAGENTO_KEY_HASH): {other:?} is neither sha256 nor \
+             argon2id"
+        ))),
+    }
+}
+
 fn overrides(cli: &Cli, serve: Option<&ServeArgs>) -> Result<Overrides, CliError> {
     let mut overrides = Overrides {
         data_dir: cli.data_dir.clone(),
+        key_hash: key_hash_from_env()?,
         argon2_memory_kib: cli.argon2_memory_kib,
         argon2_iterations: cli.argon2_iterations,
         log_level: cli.log_level.clone(),

@@ -138,6 +138,7 @@ fn restart_only_changes(running: &Config, next: &Config) -> Vec<&'static str> {
         running.metrics_listen != next.metrics_listen,
     );
     check("tls", running.tls != next.tls);
+    check("keys", running.keys != next.keys);
     check("argon2", running.argon2 != next.argon2);
     check("limits", running.limits != next.limits);
     check("connections", running.connections != next.connections);

@@ -299,15 +299,15 @@ mod tests {
     use super::*;
     use crate::domain::proxies::AddressAllowlist;
     use crate::service::catalog::ActiveToken;
-    use crate::service::secrets::{Argon2Cost, hash_secret};
+    use crate::service::secrets::{Argon2Cost, KeyHash, hash_secret};
 
     const KEY: &str = "0123456789abcdef0123456789abcdef";
 
     fn catalog_with_token(secret: &str) -> Catalog {
-        let cheap = Argon2Cost {
+        let cheap = KeyHash::Argon2id(Argon2Cost {
             memory_kib: 64,
             iterations: 1,
-        };
+        });
         let mut catalog = Catalog::default();
         let token = ActiveToken::new(
             PublicKey::parse(KEY).unwrap(),

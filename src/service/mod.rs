@@ -119,7 +119,8 @@ pub(crate) fn invalid(error: impl std::fmt::Display) -> ServiceError {
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub data_dir: PathBuf,
-    pub argon2: secrets::Argon2Cost,
+    /// How new private keys are hashed (`keys.hash`).
+    pub key_hash: secrets::KeyHash,
     /// argon2 verifications at once (`argon2.max_parallel`); 0 leaves one core for serving.
     pub argon2_max_parallel: usize,
     /// Absolute base for dist URLs; without it the request's Host header decides.
@@ -402,15 +403,12 @@ fn record_audit(
 }
 
 impl Settings {
-    /// Defaults with argon2 made cheap, for tests that open a real `App`.
+    /// Defaults, for tests that open a real `App`.
     #[cfg(test)]
     pub fn for_tests(data_dir: PathBuf) -> Settings {
         Settings {
             data_dir,
-            argon2: secrets::Argon2Cost {
-                memory_kib: 64,
-                iterations: 1,
-            },
+            key_hash: secrets::KeyHash::Sha256,
             argon2_max_parallel: 0,
             public_url: None,
             limits: Default::default(),

@@ -49,7 +49,8 @@ pub fn create(app: &App, label: Option<String>, packages: &[String]) -> Result<C
         .map_err(invalid)?;
     let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
     let private_key = random_hex(32);
-    let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;
+    let secret_hash =
+        hash_secret(&private_key, app.settings().key_hash).map_err(ServiceError::Io)?;
     let token = PublisherToken {
         public_key,
         label: label.unwrap_or_default(),

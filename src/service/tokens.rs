@@ -114,7 +114,8 @@ pub fn create_with(
 fn new_key_pair(app: &App) -> Result<(PublicKey, String, String)> {
     let public_key = PublicKey::parse(&random_hex(16)).map_err(invalid)?;
     let private_key = random_hex(32);
-    let secret_hash = hash_secret(&private_key, app.settings().argon2).map_err(ServiceError::Io)?;
+    let secret_hash =
+        hash_secret(&private_key, app.settings().key_hash).map_err(ServiceError::Io)?;
     Ok((public_key, private_key, secret_hash))
 }
 

@@ -1,7 +1,7 @@
 //! A token's lifetime end to end: rotation with an overlap, expiry and address allowlists, seen
 //! by the real Composer client and by plain HTTP requests.
 
-use crate::common::{Appliance, Token, zips};
+use crate::common::{Appliance, Token, bytes_contain, zips};
 use crate::composer::{composer_available, text};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -318,4 +318,65 @@ fn a_former_key_is_answered_with_the_key_it_became() {
         "{}",
         response.text()
     );
+}
+
+/// Whether the database file holds a key hash of this kind (`$argon2id$`, `$sha256$`).
+fn stores_hash_kind(appliance: &Appliance, marker: &str) -> bool {
+    let bytes = std::fs::read(appliance.data_dir().join("packagento.redb")).unwrap();
+    bytes_contain(&bytes, marker)
+}
+
+#[test]
+fn an_argon2id_key_keeps_working_after_the_hash_setting_changes_and_through_a_rotation() {
+    let mut appliance = Appliance::new();
+    let config = appliance.data_dir().join("packagento.toml");
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(appliance.data_dir())
+        .unwrap();
+    std::fs::write(&config, "[keys]\nhash = \"argon2id\"\n").unwrap();
+    appliance.start(&[]);
+    appliance.project("shop");
+    appliance.licence("shop", &["acme/*"], None);
+    let created = create_token(&appliance, None, &[]);
+    let old = token_of(&created);
+    assert_eq!(appliance.get_as(&old, "/packages.json", &[]).status, 200);
+    assert!(stores_hash_kind(&appliance, "$argon2id$"));
+    assert!(!stores_hash_kind(&appliance, "$sha256$"));
+
+    appliance.stop();
+    std::fs::remove_file(&config).unwrap();
+    appliance.start(&[]);
+    assert_eq!(appliance.get_as(&old, "/packages.json", &[]).status, 200);
+    let rotated = appliance.json(&[
+        "token",
+        "rotate",
+        created["public_key"].as_str().unwrap(),
+        "--overlap",
+        "1h",
+    ]);
+    let new = token_of(&rotated);
+    assert!(stores_hash_kind(&appliance, "$sha256$"), "the default");
+    for token in [&old, &new] {
+        assert_eq!(appliance.get_as(token, "/packages.json", &[]).status, 200);
+    }
+    let mut wrong = new.clone();
+    wrong.private_key.replace_range(..1, "x");
+    assert_eq!(appliance.get_as(&wrong, "/packages.json", &[]).status, 401);
+    assert!(!stores_hash_kind(&appliance, &new.private_key));
+}
+
+#[test]
+fn an_unknown_key_hash_is_refused_before_anything_is_made() {
+    let appliance = Appliance::new();
+    appliance.project("shop");
+    let output = appliance
+        .command()
+        .args(["token", "create", "--project", "shop"])
+        .env("PACKAGENTO_KEY_HASH", "md5")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("keys.hash"), "{stderr}");
+    assert_eq!(appliance.json(&["token", "list"]), json!([]));
 }

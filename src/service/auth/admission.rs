@@ -5,7 +5,7 @@
 //! a time, and once the key's budget is spent about one run per `retry_every`; every other key's
 //! first login waits behind at most one verification per key being checked, never behind the flood.
 
-use super::super::secrets::verify_secret;
+use super::super::secrets::{is_slow_hash, verify_secret};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -123,9 +123,25 @@ impl Admission {
         if !gate.admit(&self.limits) {
             return Verdict::Unchecked;
         }
-        let Some(slot) = self.slot().await else {
-            return Verdict::Busy;
+        let matched = if is_slow_hash(&hash) {
+            let Some(matched) = self.verify_on_a_slot(secret, hash).await else {
+                return Verdict::Busy;
+            };
+            matched
+        } else {
+            verify_secret(&secret, &hash)
         };
+        if matched {
+            Verdict::Matched
+        } else {
+            gate.fail(&self.limits);
+            Verdict::Mismatched
+        }
+    }
+
+    /// `None` when no argon2 slot came free in time.
+    async fn verify_on_a_slot(&self, secret: String, hash: String) -> Option<bool> {
+        let slot = self.slot().await?;
         let matched = tokio::task::spawn_blocking(move || {
             let _slot = slot;
             verify_secret(&secret, &hash)
@@ -133,12 +149,7 @@ impl Admission {
         .await
         .unwrap_or(false);
         self.hashes.fetch_add(1, Ordering::Relaxed);
-        if matched {
-            Verdict::Matched
-        } else {
-            gate.fail(&self.limits);
-            Verdict::Mismatched
-        }
+        Some(matched)
     }
 
     async fn slot(&self) -> Option<OwnedSemaphorePermit> {

@@ -4,16 +4,16 @@
 
 use super::*;
 use crate::service::catalog::ActiveToken;
-use crate::service::secrets::{Argon2Cost, hash_secret};
+use crate::service::secrets::{Argon2Cost, KeyHash, hash_secret};
 
 const ALICE: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const BOB: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
 fn catalog() -> Catalog {
-    let cheap = Argon2Cost {
+    let cheap = KeyHash::Argon2id(Argon2Cost {
         memory_kib: 64,
         iterations: 1,
-    };
+    });
     let mut catalog = Catalog::default();
     for key in [ALICE, BOB] {
         let token = ActiveToken::new(
@@ -186,4 +186,39 @@ async fn publisher_credentials_spend_the_same_budget() {
         assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
     }
     assert_eq!(auth.admission.hashes(), 2);
+}
+
+#[tokio::test]
+async fn a_sha256_key_is_checked_without_an_argon2_slot_and_keeps_its_failure_budget() {
+    const CAROL: &str = "cccccccccccccccccccccccccccccccc";
+    let mut catalog = catalog();
+    let token = ActiveToken::new(
+        PublicKey::parse(CAROL).unwrap(),
+        ProjectSlug::parse("shop").unwrap(),
+        hash_secret(&format!("{CAROL}-secret"), KeyHash::Sha256).unwrap(),
+    );
+    std::sync::Arc::make_mut(&mut catalog.tokens)
+        .insert(CAROL.to_string(), std::sync::Arc::new(token));
+    // No argon2 check can even queue, so only a key that needs none gets through.
+    let auth = Auth::with_limits(AdmissionLimits {
+        max_queued: 0,
+        ..limits(2, AN_HOUR)
+    });
+    let argon2_key = auth.authenticate(&catalog, Some(&right(ALICE))).await;
+    assert_eq!(argon2_key.unwrap_err(), AuthError::Busy);
+    let caller = auth.authenticate(&catalog, Some(&right(CAROL))).await;
+    assert_eq!(caller.unwrap().public_key.as_str(), CAROL);
+    let fresh = Auth::with_limits(limits(2, AN_HOUR));
+    for guess in 0..2 {
+        let attempt = header(CAROL, &format!("guess-{guess}"));
+        let refused = fresh.authenticate(&catalog, Some(&attempt)).await;
+        assert_eq!(refused.unwrap_err(), AuthError::WrongSecret);
+    }
+    let after_budget = fresh.authenticate(&catalog, Some(&right(CAROL))).await;
+    assert_eq!(
+        after_budget.unwrap_err(),
+        AuthError::WrongSecret,
+        "the spent budget holds the right secret back until a retry is due"
+    );
+    assert_eq!(auth.admission.hashes() + fresh.admission.hashes(), 0);
 }

@@ -318,3 +318,10 @@ pub fn without_origin(mut value: Value) -> Value {
     );
     value
 }
+
+/// Whether `needle` occurs anywhere in `haystack` (a file's raw bytes, a log).
+pub fn bytes_contain(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle.as_bytes())
+}
