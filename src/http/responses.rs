@@ -5,6 +5,7 @@ use crate::domain::records::Release;
 use crate::domain::time;
 use crate::service::App;
 use crate::service::catalog::Resource;
+use crate::service::storage::DistMode;
 use bytes::Bytes;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -132,6 +133,29 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
 
 /// Archives are immutable under their URL, so they may be cached forever; no ETag, as asked.
 pub async fn dist_response(app: &App, release: &Release) -> Result<Response, ApiError> {
+    if let Some(response) = hot_archive(app, release) {
+        return Ok(response);
+    }
+    // Boxed: reading the disk or an object store makes a future several times larger than any
+    // other route's, and every request's future is as large as the largest route's.
+    Box::pin(cold_archive(app, release)).await
+}
+
+/// An archive already in the memory cache, answered without waiting on anything.
+fn hot_archive(app: &App, release: &Release) -> Option<Response> {
+    let store = app.archive_store();
+    let streamed = store.is_local() || matches!(store.dist_mode(), DistMode::Stream);
+    if !streamed || !app.archives.admits(release.size) {
+        return None;
+    }
+    let bytes = app.archives.get(&release.sha256)?;
+    app.metrics.archive_cache_lookup(true);
+    let mut response = Response::new(bytes.into());
+    super::dist_store::archive_headers(&mut response, release.size);
+    Some(response)
+}
+
+async fn cold_archive(app: &App, release: &Release) -> Result<Response, ApiError> {
     if !app.archive_store().is_local() {
         return super::dist_store::dist_from_store(app, release).await;
     }

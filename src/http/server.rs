@@ -187,8 +187,9 @@ impl Task {
     {
         let slot = self.member.slot.clone();
         let io = TokioIo::new(Watched::new(io, slot.clone()));
+        // Boxed once here, so hyper moves a pointer, not the whole routing future, per request.
         let hyper_service = hyper::service::service_fn(move |request| {
-            connection.clone().handle(service.clone(), request)
+            Box::pin(connection.clone().handle(service.clone(), request))
         });
         let builder = auto::Builder::new(TokioExecutor::new());
         let served = builder.serve_connection(io, hyper_service);
