@@ -163,4 +163,12 @@ mod tests {
         );
         assert_eq!(reload_summary(&running, &running), "");
     }
+
+    #[test]
+    fn a_changed_key_hash_waits_for_a_restart() {
+        let running = Config::default();
+        let mut next = Config::default();
+        next.keys.hash = crate::config::KeyHashKind::Argon2id;
+        assert_eq!(reload_summary(&running, &next), "restart needed: keys");
+    }
 }
