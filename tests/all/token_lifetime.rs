@@ -347,13 +347,7 @@ fn an_argon2id_key_keeps_working_after_the_hash_setting_changes_and_through_a_ro
     std::fs::remove_file(&config).unwrap();
     appliance.start(&[]);
     assert_eq!(appliance.get_as(&old, "/packages.json", &[]).status, 200);
-    let rotated = appliance.json(&[
-        "token",
-        "rotate",
-        created["public_key"].as_str().unwrap(),
-        "--overlap",
-        "1h",
-    ]);
+    let rotated = appliance.json(&["token", "rotate", &old.public_key, "--overlap", "1h"]);
     let new = token_of(&rotated);
     assert!(stores_hash_kind(&appliance, "$sha256$"), "the default");
     for token in [&old, &new] {
