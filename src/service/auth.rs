@@ -1,4 +1,5 @@
-//! Token authentication: argon2 once per credential, then a memory of verified credentials.
+//! Token authentication: one hash check per credential (SHA-256, or argon2id for keys hashed that
+//! way), then a memory of verified credentials.
 //!
 //! The memory is keyed by a keyed 64-bit hash of the whole `Authorization` value (never the
 //! secret itself) and maps to the public key it proved. Each hit is re-checked against the

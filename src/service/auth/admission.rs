@@ -4,6 +4,7 @@
 //! A flood of wrong secrets against one known public key therefore costs at most one argon2 run at
 //! a time, and once the key's budget is spent about one run per `retry_every`; every other key's
 //! first login waits behind at most one verification per key being checked, never behind the flood.
+//! A key hashed with SHA-256 is checked at once, without a slot, under the same budget.
 
 use super::super::secrets::{is_slow_hash, verify_secret};
 use std::collections::HashMap;
