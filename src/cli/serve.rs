@@ -220,10 +220,22 @@ async fn prune_now(app: &Arc<App>) {
 }
 
 async fn flush_now(app: &Arc<App>) {
-    let app = app.clone();
-    let result = tokio::task::spawn_blocking(move || app.analytics.flush(app.store())).await;
+    let flushing = app.clone();
+    let result =
+        tokio::task::spawn_blocking(move || flushing.analytics.flush(flushing.store())).await;
     if let Ok(Err(error)) = result {
         tracing::warn!(%error, "analytics not written yet; will retry");
+    }
+    let upgrading = app.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        crate::service::tokens::store_upgraded_key_hashes(&upgrading)
+    })
+    .await;
+    match result {
+        Ok(Ok(0)) | Err(_) => {}
+        Ok(Ok(replaced)) => tracing::info!(replaced, "argon2id key hashes replaced with SHA-256"),
+        // Dropped, not retried: the next restart's first logins queue them again.
+        Ok(Err(error)) => tracing::warn!(%error, "key hashes not upgraded this time"),
     }
 }
 

@@ -30,7 +30,7 @@ pub struct Token {
     pub public_key: PublicKey,
     pub project: ProjectSlug,
     pub label: String,
-    /// argon2 PHC string of the private key; the key itself is never stored.
+    /// The private key's hash (`$sha256$…`, or an argon2id PHC string); never the key itself.
     pub secret_hash: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
@@ -56,7 +56,7 @@ pub struct Token {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetiredKey {
     pub public_key: PublicKey,
-    /// argon2 PHC string of the old private key.
+    /// The old private key's hash, as `secret_hash`.
     pub secret_hash: String,
     /// Unix seconds.
     pub valid_until: i64,

@@ -7,6 +7,8 @@
 //! memory is purged.
 
 use super::catalog::Catalog;
+use super::metrics::KeyChecks;
+use super::secrets::{KeyHash, hash_secret, is_slow_hash};
 use crate::domain::names::{ProjectSlug, PublicKey};
 use crate::domain::time;
 use admission::{Admission, Verdict};
@@ -95,10 +97,23 @@ pub struct Auth {
     /// Failure budgets per key and the bounded argon2 queue, so a flood of wrong secrets queues
     /// there, not on the async threads, and never ahead of other keys.
     admission: Admission,
+    /// Whether a key proved against an argon2id hash gets a SHA-256 hash (`keys.hash`).
+    rehash_to_sha256: bool,
+    upgrades: std::sync::Mutex<Vec<KeyUpgrade>>,
+}
+
+/// A token's argon2id hash and the SHA-256 hash of the key that just matched it. No `Debug`: it
+/// holds hashes.
+pub struct KeyUpgrade {
+    pub public_key: PublicKey,
+    pub old_hash: String,
+    pub new_hash: String,
 }
 
 const REJECTION_MEMORY: Duration = Duration::from_secs(10);
 const MAX_REMEMBERED_REJECTIONS: usize = 10_000;
+/// Upgrades waiting to be written; beyond this a key keeps its argon2id hash until a later login.
+const MAX_PENDING_UPGRADES: usize = 10_000;
 
 impl Default for Auth {
     fn default() -> Self {
@@ -107,22 +122,38 @@ impl Default for Auth {
 }
 
 impl Auth {
-    /// `max_parallel` argon2 runs at once; 0 leaves one core for serving.
-    pub fn new(max_parallel: usize) -> Self {
-        Self::with_limits(AdmissionLimits {
+    /// `max_parallel` argon2 runs at once; 0 leaves one core for serving. With `key_hash`
+    /// SHA-256, keys that prove themselves against an argon2id hash are queued for a SHA-256 one.
+    pub fn new(max_parallel: usize, key_hash: KeyHash, checks: KeyChecks) -> Self {
+        let limits = AdmissionLimits {
             max_parallel,
             ..AdmissionLimits::default()
-        })
+        };
+        Self {
+            rehash_to_sha256: key_hash == KeyHash::Sha256,
+            ..Self::built(limits, checks)
+        }
     }
 
     pub fn with_limits(limits: AdmissionLimits) -> Self {
+        Self::built(limits, KeyChecks::default())
+    }
+
+    fn built(limits: AdmissionLimits, checks: KeyChecks) -> Self {
         Self {
             verified: DashMap::new(),
             in_flight: DashMap::new(),
             recently_rejected: DashMap::new(),
             fingerprint_key: std::hash::RandomState::new(),
-            admission: Admission::new(limits),
+            admission: Admission::new(limits, checks),
+            rehash_to_sha256: false,
+            upgrades: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The upgrades queued since the last call, for the caller to write.
+    pub fn take_upgrades(&self) -> Vec<KeyUpgrade> {
+        std::mem::take(&mut *self.upgrades.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// For a caller whose address does not matter (a token with an allowlist is refused).
@@ -150,10 +181,37 @@ impl Auth {
         // A revoked, expired or replaced key is checked like an active one: only its right secret
         // learns why it is refused, anyone else gets the answer an unknown key gets.
         let hash = secret_hash(catalog, &public_key).ok_or(AuthError::UnknownToken)?;
+        let upgrade = self.upgrade_for(catalog, &public_key, &secret, &hash);
         self.verify_once(&public_key, fingerprint, secret, hash)
             .await?;
+        if let Some(upgrade) = upgrade {
+            let mut upgrades = self.upgrades.lock().unwrap_or_else(|p| p.into_inner());
+            if upgrades.len() < MAX_PENDING_UPGRADES {
+                upgrades.push(upgrade);
+            }
+        }
         self.verified.insert(fingerprint, public_key.clone());
         caller_for(catalog, &public_key, client, time::now())
+    }
+
+    /// Made before the check, since the check takes the secret; used only if it matches. Only a
+    /// token's current key is upgraded: a replaced one ends with its overlap anyway.
+    fn upgrade_for(
+        &self,
+        catalog: &Catalog,
+        public_key: &str,
+        secret: &str,
+        hash: &str,
+    ) -> Option<KeyUpgrade> {
+        if !self.rehash_to_sha256 || !is_slow_hash(hash) {
+            return None;
+        }
+        let token = catalog.tokens.get(public_key)?;
+        Some(KeyUpgrade {
+            public_key: token.public_key.clone(),
+            old_hash: hash.to_string(),
+            new_hash: hash_secret(secret, KeyHash::Sha256).ok()?,
+        })
     }
 
     async fn verify_once(

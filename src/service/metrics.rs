@@ -44,6 +44,17 @@ struct CacheLabels {
     outcome: Outcome,
 }
 
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+enum KeyHashLabel {
+    Argon2id,
+    Sha256,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyHashLabels {
+    hash: KeyHashLabel,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -57,6 +68,7 @@ pub struct Metrics {
     downloads_dropped: Counter,
     downloads_pending: Gauge,
     store_failing: Gauge,
+    key_checks: Family<KeyHashLabels, Counter>,
 }
 
 /// Counts download events lost because the buffer waiting for the database was full; handed to
@@ -71,6 +83,22 @@ impl DroppedEvents {
 
     pub fn total(&self) -> u64 {
         self.0.get()
+    }
+}
+
+/// Counts private keys checked against their stored hash, by kind of hash; handed to `Auth`,
+/// which does the checking. A first login after a restart is one check.
+#[derive(Clone, Default)]
+pub struct KeyChecks(Family<KeyHashLabels, Counter>);
+
+impl KeyChecks {
+    pub fn add(&self, argon2id: bool) {
+        let hash = if argon2id {
+            KeyHashLabel::Argon2id
+        } else {
+            KeyHashLabel::Sha256
+        };
+        self.0.get_or_create(&KeyHashLabels { hash }).inc();
     }
 }
 
@@ -97,6 +125,12 @@ impl Metrics {
         let downloads_dropped = Counter::default();
         let downloads_pending = Gauge::default();
         let store_failing = Gauge::default();
+        let key_checks = Family::<KeyHashLabels, Counter>::default();
+        registry.register(
+            "key_checks",
+            "Private keys checked against their stored hash (first logins), by kind of hash",
+            key_checks.clone(),
+        );
         registry.register(
             "http_requests",
             "Requests answered, by route and status",
@@ -153,7 +187,13 @@ impl Metrics {
             downloads_dropped,
             downloads_pending,
             store_failing,
+            key_checks,
         }
+    }
+
+    /// The counter `Auth` adds each key check to.
+    pub fn key_checks(&self) -> KeyChecks {
+        KeyChecks(self.key_checks.clone())
     }
 
     /// The counter `Analytics` adds lost download events to.
@@ -225,6 +265,24 @@ mod tests {
         );
         assert!(
             text.contains("packagento_database_writes_failing 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn key_checks_are_counted_by_kind_of_hash() {
+        let metrics = Metrics::new();
+        let checks = metrics.key_checks();
+        checks.add(true);
+        checks.add(false);
+        checks.add(false);
+        let text = metrics.render();
+        assert!(
+            text.contains("packagento_key_checks_total{hash=\"Argon2id\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("packagento_key_checks_total{hash=\"Sha256\"} 2"),
             "{text}"
         );
     }

@@ -241,14 +241,18 @@ impl App {
         // Only now: holding the database proves no other packagento is staging files there.
         disk::remove_leftovers(&settings.archive_dir());
         let live = settings.live.clone();
-        let auth = auth::Auth::new(settings.argon2_max_parallel);
+        let metrics = metrics::Metrics::new();
+        let auth = auth::Auth::new(
+            settings.argon2_max_parallel,
+            settings.key_hash,
+            metrics.key_checks(),
+        );
         let changes = Arc::new(changes::ChangeFeed::new());
         let catalog = store.write(|w| {
             let access = w.access_records()?;
             Catalog::build(w, &Catalog::default(), access, w.releases()?)
         })?;
         let generation = store.generation();
-        let metrics = metrics::Metrics::new();
         let analytics = analytics::Analytics::new(changes.clone(), metrics.dropped_events());
         let archive_store = Arc::new(
             storage::ArchiveStore::open(&settings.storage, &settings.archive_dir())

@@ -246,3 +246,28 @@ pub fn current(w: &Writer, key: &PublicKey) -> Result<Token> {
         ))),
     }
 }
+
+/// Writes the SHA-256 hashes of keys that logged in against an argon2id hash since the last
+/// call, so the next restart checks them in microseconds. A token whose hash changed meanwhile
+/// (rotated, say) keeps what it has. Returns how many were replaced.
+pub fn store_upgraded_key_hashes(app: &App) -> Result<usize> {
+    let upgrades = app.auth.take_upgrades();
+    if upgrades.is_empty() {
+        return Ok(0);
+    }
+    let replaced = app.store().write(|w| {
+        let mut replaced: usize = 0;
+        for upgrade in &upgrades {
+            let Some(mut token) = w.token(&upgrade.public_key)? else {
+                continue;
+            };
+            if token.secret_hash == upgrade.old_hash {
+                token.secret_hash.clone_from(&upgrade.new_hash);
+                w.put_token(&token)?;
+                replaced += 1;
+            }
+        }
+        Ok::<_, crate::store::StoreError>(replaced)
+    })?;
+    Ok(replaced)
+}

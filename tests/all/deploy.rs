@@ -3,7 +3,7 @@
 
 use crate::common::http_client::{Response, get};
 use crate::common::zips::library;
-use crate::common::{Appliance, Token};
+use crate::common::{Appliance, Token, free_port};
 use serde_json::{Value, json};
 
 fn get_as(addr: &str, token: &Token, path: &str, extra: &[(&str, &str)]) -> Response {
@@ -182,14 +182,6 @@ fn metrics_are_served_on_the_metrics_address_and_not_on_the_public_one() {
         "{text}"
     );
     assert_eq!(get(&metrics_addr, "/healthz", &[]).text(), "ok\n");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

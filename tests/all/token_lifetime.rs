@@ -1,7 +1,8 @@
 //! A token's lifetime end to end: rotation with an overlap, expiry and address allowlists, seen
 //! by the real Composer client and by plain HTTP requests.
 
-use crate::common::{Appliance, Token, bytes_contain, zips};
+use crate::common::http_client::get;
+use crate::common::{Appliance, Token, bytes_contain, free_port, zips};
 use crate::composer::{composer_available, text};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -373,4 +374,38 @@ fn an_unknown_key_hash_is_refused_before_anything_is_made() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("keys.hash"), "{stderr}");
     assert_eq!(appliance.json(&["token", "list"]), json!([]));
+}
+
+#[test]
+fn an_argon2id_key_is_rehashed_at_its_first_login_so_later_restarts_check_it_with_sha256() {
+    let mut appliance = Appliance::new();
+    let config = appliance.data_dir().join("packagento.toml");
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(appliance.data_dir())
+        .unwrap();
+    std::fs::write(&config, "[keys]\nhash = \"argon2id\"\n").unwrap();
+    appliance.project("shop");
+    let token = token_of(&appliance.json(&["token", "create", "--project", "shop"]));
+    std::fs::remove_file(&config).unwrap();
+
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let checks = |appliance: &mut Appliance| {
+        appliance.start(&["--metrics-listen", &metrics]);
+        assert_eq!(appliance.get_as(&token, "/packages.json", &[]).status, 200);
+        let text = get(&metrics, "/metrics", &[]).text();
+        // Stopping flushes what the server still holds, the upgraded hash among it.
+        appliance.stop();
+        text
+    };
+    let first = checks(&mut appliance);
+    assert!(
+        first.contains("packagento_key_checks_total{hash=\"Argon2id\"} 1"),
+        "{first}"
+    );
+    let second = checks(&mut appliance);
+    assert!(
+        second.contains("packagento_key_checks_total{hash=\"Sha256\"} 1"),
+        "{second}"
+    );
+    assert!(!second.contains("hash=\"Argon2id\""), "{second}");
 }

@@ -6,6 +6,7 @@
 //! first login waits behind at most one verification per key being checked, never behind the flood.
 //! A key hashed with SHA-256 is checked at once, without a slot, under the same budget.
 
+use super::super::metrics::KeyChecks;
 use super::super::secrets::{is_slow_hash, verify_secret};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -71,8 +72,9 @@ pub struct Admission {
     gates: Mutex<HashMap<String, Arc<Gate>>>,
     slots: Arc<Semaphore>,
     queued: AtomicUsize,
-    /// argon2 runs so far, for tests and metrics.
+    /// argon2 runs so far, for tests.
     hashes: AtomicU64,
+    checks: KeyChecks,
 }
 
 /// One public key's turn and budget.
@@ -88,7 +90,7 @@ struct Budget {
 }
 
 impl Admission {
-    pub fn new(limits: AdmissionLimits) -> Self {
+    pub fn new(limits: AdmissionLimits, checks: KeyChecks) -> Self {
         let parallel = match limits.max_parallel {
             0 => std::thread::available_parallelism()
                 .map(|n| n.get().saturating_sub(1))
@@ -102,6 +104,7 @@ impl Admission {
             slots: Arc::new(Semaphore::new(parallel)),
             queued: AtomicUsize::new(0),
             hashes: AtomicU64::new(0),
+            checks,
         }
     }
 
@@ -124,7 +127,8 @@ impl Admission {
         if !gate.admit(&self.limits) {
             return Verdict::Unchecked;
         }
-        let matched = if is_slow_hash(&hash) {
+        let slow = is_slow_hash(&hash);
+        let matched = if slow {
             let Some(matched) = self.verify_on_a_slot(secret, hash).await else {
                 return Verdict::Busy;
             };
@@ -132,6 +136,7 @@ impl Admission {
         } else {
             verify_secret(&secret, &hash)
         };
+        self.checks.add(slow);
         if matched {
             Verdict::Matched
         } else {

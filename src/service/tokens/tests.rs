@@ -216,3 +216,74 @@ fn an_expired_token_is_not_counted_as_active_on_the_dashboard() {
     let stats = crate::service::stats::dashboard(&app, time::now_micros()).unwrap();
     assert_eq!(stats.active_tokens, 1);
 }
+
+fn cheap_argon2id(dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        key_hash: crate::service::secrets::KeyHash::Argon2id(crate::service::secrets::Argon2Cost {
+            memory_kib: 64,
+            iterations: 1,
+        }),
+        ..Settings::for_tests(dir.path().to_path_buf())
+    }
+}
+
+fn stored_hash(app: &App, public_key: &str) -> String {
+    let key = PublicKey::parse(public_key).unwrap();
+    let token = app.store().read(|r| r.token(&key)).unwrap().unwrap();
+    token.secret_hash
+}
+
+#[tokio::test]
+async fn an_argon2id_key_that_logs_in_under_sha256_gets_a_sha256_hash_that_still_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kept, replaced) = {
+        let app = App::open(cheap_argon2id(&dir)).unwrap();
+        create_project(&app, "shop", None).unwrap();
+        let kept = create(&app, "shop", None).unwrap();
+        let replaced = create(&app, "shop", None).unwrap();
+        assert!(stored_hash(&app, &replaced.public_key).starts_with("$argon2id$"));
+        (kept, replaced)
+    };
+    let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+    for token in [&kept, &replaced] {
+        let header = basic(&token.public_key, &token.private_key);
+        app.auth
+            .authenticate(&app.catalog(), Some(&header))
+            .await
+            .unwrap();
+    }
+    let wrong = basic(&replaced.public_key, &"0".repeat(64));
+    let refused = app.auth.authenticate(&app.catalog(), Some(&wrong)).await;
+    assert!(refused.is_err());
+    // Rotated between its login and the write: it keeps its new key's hash.
+    let rotated = rotate(&app, &kept.public_key, None).unwrap();
+
+    assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 1);
+    let upgraded = stored_hash(&app, &replaced.public_key);
+    assert!(upgraded.starts_with("$sha256$"), "{upgraded}");
+    assert!(crate::service::secrets::verify_secret(
+        &replaced.private_key,
+        &upgraded
+    ));
+    let rotated_hash = stored_hash(&app, &rotated.token.public_key);
+    assert!(crate::service::secrets::verify_secret(
+        &rotated.token.private_key,
+        &rotated_hash
+    ));
+    assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 0, "nothing twice");
+}
+
+#[tokio::test]
+async fn argon2id_keys_stay_argon2id_when_that_is_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::open(cheap_argon2id(&dir)).unwrap();
+    create_project(&app, "shop", None).unwrap();
+    let token = create(&app, "shop", None).unwrap();
+    let header = basic(&token.public_key, &token.private_key);
+    app.auth
+        .authenticate(&app.catalog(), Some(&header))
+        .await
+        .unwrap();
+    assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 0);
+    assert!(stored_hash(&app, &token.public_key).starts_with("$argon2id$"));
+}

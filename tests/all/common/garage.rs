@@ -5,6 +5,7 @@
 //! `garage` is a separate program, not a Cargo dependency: without it the tests are skipped
 //! with a note, unless `PACKAGENTO_REQUIRE_GARAGE=1` (set by CI) makes that a failure.
 
+use super::free_port;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -41,11 +42,6 @@ pub struct Garage {
     pub s3_addr: String,
     pub key_id: String,
     pub secret: String,
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr").port()
 }
 
 impl Garage {
