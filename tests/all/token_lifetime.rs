@@ -321,6 +321,17 @@ fn a_former_key_is_answered_with_the_key_it_became() {
     );
 }
 
+/// Writes a configuration asking for argon2id key hashes into the (new, private) data folder;
+/// returns its path, so the test can take it away again.
+fn argon2id_config(appliance: &Appliance) -> PathBuf {
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(appliance.data_dir())
+        .unwrap();
+    let config = appliance.data_dir().join("packagento.toml");
+    std::fs::write(&config, "[keys]\nhash = \"argon2id\"\n").unwrap();
+    config
+}
+
 /// Whether the database file holds a key hash of this kind (`$argon2id$`, `$sha256$`).
 fn stores_hash_kind(appliance: &Appliance, marker: &str) -> bool {
     let bytes = std::fs::read(appliance.data_dir().join("packagento.redb")).unwrap();
@@ -330,11 +341,7 @@ fn stores_hash_kind(appliance: &Appliance, marker: &str) -> bool {
 #[test]
 fn an_argon2id_key_keeps_working_after_the_hash_setting_changes_and_through_a_rotation() {
     let mut appliance = Appliance::new();
-    let config = appliance.data_dir().join("packagento.toml");
-    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
-        .create(appliance.data_dir())
-        .unwrap();
-    std::fs::write(&config, "[keys]\nhash = \"argon2id\"\n").unwrap();
+    let config = argon2id_config(&appliance);
     appliance.start(&[]);
     appliance.project("shop");
     appliance.licence("shop", &["acme/*"], None);
@@ -379,11 +386,7 @@ fn an_unknown_key_hash_is_refused_before_anything_is_made() {
 #[test]
 fn an_argon2id_key_is_rehashed_at_its_first_login_so_later_restarts_check_it_with_sha256() {
     let mut appliance = Appliance::new();
-    let config = appliance.data_dir().join("packagento.toml");
-    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
-        .create(appliance.data_dir())
-        .unwrap();
-    std::fs::write(&config, "[keys]\nhash = \"argon2id\"\n").unwrap();
+    let config = argon2id_config(&appliance);
     appliance.project("shop");
     let token = token_of(&appliance.json(&["token", "create", "--project", "shop"]));
     std::fs::remove_file(&config).unwrap();

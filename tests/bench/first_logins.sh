@@ -13,16 +13,7 @@
 # KEEP=1 keeps the temporary folder, BIN (target/release/packagento).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${BIN:-$ROOT/target/release/packagento}
 export TOKENS=${1:-${TOKENS:-300}}
-[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/packagento-logins.XXXXXX")
-cleanup() {
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-python3 "$HERE/first_logins.py" "$BIN" "$WORK"
+source "$(dirname "${BASH_SOURCE[0]}")/python_bench.sh"
+python_bench logins first_logins.py

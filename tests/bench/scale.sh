@@ -14,16 +14,7 @@
 # BIN (target/release/packagento: another build, to compare two in one sitting).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-BIN=${BIN:-$ROOT/target/release/packagento}
 export PROJECTS=${1:-${PROJECTS:-200}} PACKAGES=${2:-${PACKAGES:-20}} VERSIONS=${3:-${VERSIONS:-5}}
-[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 2; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/packagento-scale.XXXXXX")
-cleanup() {
-  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-python3 "$HERE/scale.py" "$BIN" "$WORK"
+source "$(dirname "${BASH_SOURCE[0]}")/python_bench.sh"
+python_bench scale scale.py
