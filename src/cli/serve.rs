@@ -221,21 +221,23 @@ async fn prune_now(app: &Arc<App>) {
 
 async fn flush_now(app: &Arc<App>) {
     let flushing = app.clone();
-    let result =
-        tokio::task::spawn_blocking(move || flushing.analytics.flush(flushing.store())).await;
-    if let Ok(Err(error)) = result {
-        tracing::warn!(%error, "analytics not written yet; will retry");
-    }
-    let upgrading = app.clone();
     let result = tokio::task::spawn_blocking(move || {
-        crate::service::tokens::store_upgraded_key_hashes(&upgrading)
+        let analytics = flushing.analytics.flush(flushing.store());
+        let upgrades = crate::service::tokens::store_upgraded_key_hashes(&flushing);
+        (analytics, upgrades)
     })
     .await;
-    match result {
-        Ok(Ok(0)) | Err(_) => {}
-        Ok(Ok(replaced)) => tracing::info!(replaced, "argon2id key hashes replaced with SHA-256"),
+    let Ok((analytics, upgrades)) = result else {
+        return;
+    };
+    if let Err(error) = analytics {
+        tracing::warn!(%error, "analytics not written yet; will retry");
+    }
+    match upgrades {
+        Ok(0) => {}
+        Ok(replaced) => tracing::info!(replaced, "argon2id key hashes replaced with SHA-256"),
         // Dropped, not retried: the next restart's first logins queue them again.
-        Ok(Err(error)) => tracing::warn!(%error, "key hashes not upgraded this time"),
+        Err(error) => tracing::warn!(%error, "key hashes not upgraded this time"),
     }
 }
 

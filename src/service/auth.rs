@@ -14,6 +14,7 @@ use crate::domain::time;
 use admission::{Admission, Verdict};
 use base64::Engine;
 use dashmap::DashMap;
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -99,7 +100,8 @@ pub struct Auth {
     admission: Admission,
     /// Whether a key proved against an argon2id hash gets a SHA-256 hash (`keys.hash`).
     rehash_to_sha256: bool,
-    upgrades: std::sync::Mutex<Vec<KeyUpgrade>>,
+    /// By public key, so a fleet's parallel first requests queue one upgrade.
+    upgrades: std::sync::Mutex<HashMap<PublicKey, KeyUpgrade>>,
 }
 
 /// A token's argon2id hash and the SHA-256 hash of the key that just matched it. No `Debug`: it
@@ -147,13 +149,14 @@ impl Auth {
             fingerprint_key: std::hash::RandomState::new(),
             admission: Admission::new(limits, checks),
             rehash_to_sha256: false,
-            upgrades: std::sync::Mutex::new(Vec::new()),
+            upgrades: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
     /// The upgrades queued since the last call, for the caller to write.
     pub fn take_upgrades(&self) -> Vec<KeyUpgrade> {
-        std::mem::take(&mut *self.upgrades.lock().unwrap_or_else(|p| p.into_inner()))
+        let mut upgrades = self.upgrades.lock().unwrap_or_else(|p| p.into_inner());
+        std::mem::take(&mut *upgrades).into_values().collect()
     }
 
     /// For a caller whose address does not matter (a token with an allowlist is refused).
@@ -187,7 +190,7 @@ impl Auth {
         if let Some(upgrade) = upgrade {
             let mut upgrades = self.upgrades.lock().unwrap_or_else(|p| p.into_inner());
             if upgrades.len() < MAX_PENDING_UPGRADES {
-                upgrades.push(upgrade);
+                upgrades.insert(upgrade.public_key.clone(), upgrade);
             }
         }
         self.verified.insert(fingerprint, public_key.clone());
@@ -393,6 +396,37 @@ mod tests {
             assert_eq!(attempt.await.unwrap().unwrap().project.as_str(), "shop");
         }
         assert!(auth.in_flight.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_fleets_parallel_first_requests_queue_one_hash_upgrade_for_the_right_secret() {
+        let auth = Arc::new(Auth::new(0, KeyHash::Sha256, KeyChecks::default()));
+        let catalog = Arc::new(catalog_with_token("secret"));
+        let wrong = basic(&format!("{KEY}:guess"));
+        assert!(auth.authenticate(&catalog, Some(&wrong)).await.is_err());
+        let header = basic(&format!("{KEY}:secret"));
+        let attempts: Vec<_> = (0..16)
+            .map(|_| {
+                let (auth, catalog, header) = (auth.clone(), catalog.clone(), header.clone());
+                tokio::spawn(async move { auth.authenticate(&catalog, Some(&header)).await })
+            })
+            .collect();
+        for attempt in attempts {
+            assert!(attempt.await.unwrap().is_ok());
+        }
+        let upgrades = auth.take_upgrades();
+        assert_eq!(upgrades.len(), 1);
+        let upgrade = &upgrades[0];
+        assert_eq!(upgrade.public_key.as_str(), KEY);
+        assert_eq!(
+            upgrade.old_hash,
+            catalog.tokens.get(KEY).unwrap().secret_hash
+        );
+        assert!(crate::service::secrets::verify_secret(
+            "secret",
+            &upgrade.new_hash
+        ));
+        assert!(auth.take_upgrades().is_empty(), "taken once");
     }
 
     #[tokio::test]
