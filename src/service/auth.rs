@@ -381,19 +381,34 @@ mod tests {
         catalog
     }
 
+    /// `count` requests with `header`, all started before any is answered.
+    async fn at_once(
+        auth: &Arc<Auth>,
+        catalog: &Arc<Catalog>,
+        header: &str,
+        count: usize,
+    ) -> Vec<Result<Caller, AuthError>> {
+        let attempts: Vec<_> = (0..count)
+            .map(|_| {
+                let (auth, catalog) = (auth.clone(), catalog.clone());
+                let header = header.to_string();
+                tokio::spawn(async move { auth.authenticate(&catalog, Some(&header)).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for attempt in attempts {
+            results.push(attempt.await.unwrap());
+        }
+        results
+    }
+
     #[tokio::test]
     async fn parallel_first_requests_with_one_credential_all_succeed() {
         let auth = Arc::new(Auth::default());
         let catalog = Arc::new(catalog_with_token("secret"));
         let header = basic(&format!("{KEY}:secret"));
-        let attempts: Vec<_> = (0..32)
-            .map(|_| {
-                let (auth, catalog, header) = (auth.clone(), catalog.clone(), header.clone());
-                tokio::spawn(async move { auth.authenticate(&catalog, Some(&header)).await })
-            })
-            .collect();
-        for attempt in attempts {
-            assert_eq!(attempt.await.unwrap().unwrap().project.as_str(), "shop");
+        for attempt in at_once(&auth, &catalog, &header, 32).await {
+            assert_eq!(attempt.unwrap().project.as_str(), "shop");
         }
         assert!(auth.in_flight.is_empty());
     }
@@ -405,14 +420,8 @@ mod tests {
         let wrong = basic(&format!("{KEY}:guess"));
         assert!(auth.authenticate(&catalog, Some(&wrong)).await.is_err());
         let header = basic(&format!("{KEY}:secret"));
-        let attempts: Vec<_> = (0..16)
-            .map(|_| {
-                let (auth, catalog, header) = (auth.clone(), catalog.clone(), header.clone());
-                tokio::spawn(async move { auth.authenticate(&catalog, Some(&header)).await })
-            })
-            .collect();
-        for attempt in attempts {
-            assert!(attempt.await.unwrap().is_ok());
+        for attempt in at_once(&auth, &catalog, &header, 16).await {
+            assert!(attempt.is_ok());
         }
         let upgrades = auth.take_upgrades();
         assert_eq!(upgrades.len(), 1);
