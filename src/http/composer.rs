@@ -17,19 +17,95 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use warp::Filter;
-use warp::http::HeaderMap;
+use warp::filters::path::FullPath;
+use warp::http::uri::Authority;
+use warp::http::{HeaderMap, Method, Uri};
 use warp::reply::Response;
 
 pub fn routes(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    packages_json(app.clone())
-        .or(p2(app.clone()))
-        .unify()
-        .or(dist(app.clone()))
-        .unify()
-        .or(notify_batch(app))
-        .unify()
+    reads(app.clone()).or(notify_batch(app)).unify()
+}
+
+/// A Composer read, named by its path. The public listeners route these paths themselves
+/// ([`Read::of_request`]), ahead of warp: they are nearly every request a repository answers, and
+/// warp's chain of filters, with its copy of the headers, cost more than the answer itself.
+/// The warp route below matches the same paths with the same rule, for `warp::test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read<'p> {
+    Root,
+    P2 {
+        vendor: &'p str,
+        file: &'p str,
+    },
+    Dist {
+        vendor: &'p str,
+        name: &'p str,
+        file: &'p str,
+    },
+}
+
+impl<'p> Read<'p> {
+    /// The read `path` names, as `warp::path!` would match it: raw (still percent-encoded)
+    /// segments, none empty, and one trailing slash allowed.
+    pub fn of(path: &'p str) -> Option<Self> {
+        let path = path.strip_prefix('/')?;
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let mut segments = path.split('/');
+        let first = segments.next()?;
+        let mut params = [""; 3];
+        let mut count = 0;
+        for segment in segments {
+            if segment.is_empty() || count == params.len() {
+                return None;
+            }
+            params[count] = segment;
+            count += 1;
+        }
+        match (first, &params[..count]) {
+            ("packages.json", []) => Some(Read::Root),
+            ("p2", [vendor, file]) => Some(Read::P2 { vendor, file }),
+            ("dist", [vendor, name, file]) => Some(Read::Dist { vendor, name, file }),
+            _ => None,
+        }
+    }
+
+    /// The read a request asks for; other methods on these paths are left to warp, which
+    /// answers them 405.
+    pub fn of_request(method: &Method, path: &'p str) -> Option<Self> {
+        let readable = method == Method::GET || method == Method::HEAD;
+        readable.then(|| Self::of(path)).flatten()
+    }
+
+    pub async fn answer(self, app: &App, ctx: &RequestContext) -> Response {
+        respond(match self {
+            Read::Root => serve_root(app, ctx).await,
+            Read::P2 { vendor, file } => serve_p2(app, ctx, vendor, file).await,
+            Read::Dist { vendor, name, file } => serve_dist(app, ctx, vendor, name, file).await,
+        })
+    }
+}
+
+fn reads(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
+    warp::path::full()
+        .and_then(|path: FullPath| async move {
+            match Read::of(path.as_str()) {
+                Some(_) => Ok(path),
+                None => Err(warp::reject::not_found()),
+            }
+        })
+        .and(warp::get().or(warp::head()).unify())
+        .and(with_app(app))
+        .and(context())
+        .then(
+            |path: FullPath, app: Arc<App>, ctx: RequestContext| async move {
+                match Read::of(path.as_str()) {
+                    Some(read) => read.answer(&app, &ctx).await,
+                    None => respond(Err(ApiError::NotFound)),
+                }
+            },
+        )
 }
 
 /// What every Composer request carries that the handlers need.
@@ -65,8 +141,45 @@ pub(super) fn context() -> impl Filter<Extract = (RequestContext,), Error = Infa
         )
 }
 
+impl RequestContext {
+    /// The context of a request routed without warp, built as [`context`] builds it.
+    pub fn of_request(
+        uri: &Uri,
+        headers: HeaderMap,
+        is_head: bool,
+        peer: Peer,
+        identity: Identity,
+    ) -> Self {
+        let authority = authority_of(uri, &headers);
+        RequestContext {
+            headers,
+            remote: None,
+            peer: Some(peer),
+            identity: Some(identity),
+            authority,
+            is_head,
+        }
+    }
+}
+
+/// The authority as `warp::host::optional` finds it: the request target's and the Host header's,
+/// which must agree when both are sent; a malformed or conflicting one is treated as absent.
+pub(super) fn authority_of(uri: &Uri, headers: &HeaderMap) -> Option<String> {
+    let from_uri = uri.authority();
+    let from_header = match headers.get("host") {
+        None => None,
+        Some(value) => Some(value.to_str().ok()?.parse::<Authority>().ok()?),
+    };
+    match (from_uri, from_header) {
+        (Some(target), Some(host)) if *target != host => None,
+        (_, Some(host)) => Some(host.to_string()),
+        (Some(target), None) => Some(target.to_string()),
+        (None, None) => None,
+    }
+}
+
 /// A malformed Host header is treated as absent (and then refused where a host is needed).
-fn authority() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
+pub(super) fn authority() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone {
     warp::host::optional()
         .map(|authority: Option<warp::host::Authority>| authority.map(|a| a.to_string()))
         .or(warp::any().map(|| None))
@@ -77,40 +190,6 @@ pub(super) fn with_app(
     app: Arc<App>,
 ) -> impl Filter<Extract = (Arc<App>,), Error = Infallible> + Clone {
     warp::any().map(move || app.clone())
-}
-
-fn packages_json(
-    app: Arc<App>,
-) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("packages.json")
-        .and(warp::get().or(warp::head()).unify())
-        .and(with_app(app))
-        .and(context())
-        .then(|app: Arc<App>, ctx: RequestContext| async move {
-            respond(serve_root(&app, &ctx).await)
-        })
-}
-
-fn p2(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("p2" / String / String)
-        .and(warp::get().or(warp::head()).unify())
-        .and(with_app(app))
-        .and(context())
-        .then(
-            |vendor: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
-                respond(serve_p2(&app, &ctx, &vendor, &file).await)
-            },
-        )
-}
-
-fn dist(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
-    warp::path!("dist" / String / String / String)
-        .and(warp::get().or(warp::head()).unify())
-        .and(with_app(app))
-        .and(context())
-        .then(|vendor: String, name: String, file: String, app: Arc<App>, ctx: RequestContext| async move {
-            respond(serve_dist(&app, &ctx, &vendor, &name, &file).await)
-        })
 }
 
 fn notify_batch(

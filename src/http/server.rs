@@ -3,6 +3,7 @@
 //! client behind a trusted proxy, and the scheme), every request gets one access line and its
 //! metrics, and a shutdown can bound how long transfers in flight may still run.
 
+use super::composer::{Read, RequestContext};
 use super::connections::{Connections, Ending, Member, Policy, Slot};
 use super::paced::{Paced, Tracked, Watched};
 use super::route;
@@ -276,16 +277,14 @@ impl Connection {
             self.policy.min_upload_bytes_per_sec,
             self.policy.upload_window,
         );
-        let mut request = request.map(|body| Paced::new(body, rate, window));
+        let request = request.map(|body| Paced::new(body, rate, window));
         let started = Instant::now();
         let peer = self.peer(request.headers());
         let client = peer.address.clone();
         let identity = Identity::default();
-        request.extensions_mut().insert(peer);
-        request.extensions_mut().insert(identity.clone());
         let method = request.method().clone();
         let path = request.uri().path().to_string();
-        let response = hyper::service::Service::call(&service, request).await?;
+        let response = self.route(service, request, peer, identity.clone()).await?;
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
         let bytes = body_bytes(&method, &response);
@@ -304,6 +303,29 @@ impl Connection {
             client: &client,
         });
         Ok(response.map(|body| Tracked::new(body, in_flight)))
+    }
+
+    /// Composer reads are routed here, without warp's filters; everything else goes to warp.
+    async fn route<S>(
+        &self,
+        service: TowerToHyperService<S>,
+        request: Request<Paced<Incoming>>,
+        peer: Peer,
+        identity: Identity,
+    ) -> Result<Response, std::convert::Infallible>
+    where
+        TowerToHyperService<S>: RouteService,
+    {
+        let (parts, body) = request.into_parts();
+        let Some(read) = Read::of_request(&parts.method, parts.uri.path()) else {
+            let mut request = Request::from_parts(parts, body);
+            request.extensions_mut().insert(peer);
+            request.extensions_mut().insert(identity);
+            return hyper::service::Service::call(&service, request).await;
+        };
+        let is_head = parts.method == warp::http::Method::HEAD;
+        let ctx = RequestContext::of_request(&parts.uri, parts.headers, is_head, peer, identity);
+        Ok(read.answer(&self.app, &ctx).await)
     }
 
     fn peer(&self, headers: &HeaderMap) -> Peer {

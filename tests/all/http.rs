@@ -558,3 +558,33 @@ fn a_notify_report_with_wrong_credentials_is_refused_before_its_body_is_read() {
     stream.read_exact(&mut answer).unwrap();
     assert_eq!(&answer, b"HTTP/1.1 401");
 }
+
+#[test]
+fn composer_paths_are_matched_segment_by_segment_and_other_methods_on_them_get_405() {
+    let (app, token) = shop();
+    let basic = token.basic();
+    let plain = get_as(&app, &token, "/p2/acme/foo.json", &[]);
+    let slashed = get_as(&app, &token, "/p2/acme/foo.json/", &[]);
+    assert_eq!((plain.status, slashed.status), (200, 200));
+    assert_eq!(slashed.body, plain.body);
+    let near_misses = [
+        "//packages.json",
+        "/packages.json//",
+        "/p2//foo.json",
+        "/p2/acme/foo.json/extra",
+        "/P2/acme/foo.json",
+        "/dist/acme/foo/1.0.0.zip/extra",
+    ];
+    for path in near_misses {
+        let response = get_as(&app, &token, path, &[]);
+        assert_eq!(response.status, 404, "{path}");
+        assert_eq!(response.json()["warning"], "not found", "{path}");
+    }
+    for method in ["POST", "PUT", "DELETE"] {
+        for path in ["/packages.json", "/p2/acme/foo.json", "/dist/acme/foo/1.0.0.zip"] {
+            let response = request(app.addr(), method, path, &[("Authorization", &basic)], b"");
+            assert_eq!(response.status, 405, "{method} {path}");
+        }
+    }
+    assert_eq!(app.json(&["downloads"]), json!([]));
+}

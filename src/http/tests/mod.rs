@@ -7,6 +7,7 @@ mod advisories;
 mod composer;
 mod composer_auth;
 mod publish;
+mod routing;
 mod visibility;
 
 use super::error::REALM;
