@@ -104,12 +104,25 @@ pub struct Auth {
     upgrades: std::sync::Mutex<HashMap<PublicKey, KeyUpgrade>>,
 }
 
-/// A token's argon2id hash and the SHA-256 hash of the key that just matched it. No `Debug`: it
-/// holds hashes.
+/// An argon2id hash and the SHA-256 hash of the key that just matched it. No `Debug`: it holds
+/// hashes.
 pub struct KeyUpgrade {
+    pub holder: KeyHolder,
     pub public_key: PublicKey,
     pub old_hash: String,
     pub new_hash: String,
+}
+
+/// The stored record that holds a key's hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyHolder {
+    /// An install token's current key, in the token's row.
+    Token,
+    /// A rotated token's replaced key, within its overlap: kept in the row of its `current` key.
+    ReplacedKey {
+        current: PublicKey,
+    },
+    Publisher,
 }
 
 const REJECTION_MEMORY: Duration = Duration::from_secs(10);
@@ -188,17 +201,14 @@ impl Auth {
         self.verify_once(&public_key, fingerprint, secret, hash)
             .await?;
         if let Some(upgrade) = upgrade {
-            let mut upgrades = self.upgrades.lock().unwrap_or_else(|p| p.into_inner());
-            if upgrades.len() < MAX_PENDING_UPGRADES {
-                upgrades.insert(upgrade.public_key.clone(), upgrade);
-            }
+            self.queue_upgrade(upgrade);
         }
         self.verified.insert(fingerprint, public_key.clone());
         caller_for(catalog, &public_key, client, time::now())
     }
 
-    /// Made before the check, since the check takes the secret; used only if it matches. Only a
-    /// token's current key is upgraded: a replaced one ends with its overlap anyway.
+    /// Made before the check, since the check takes the secret; used only if it matches. A
+    /// revoked key is not upgraded: it only ever learns that it was revoked.
     fn upgrade_for(
         &self,
         catalog: &Catalog,
@@ -206,15 +216,45 @@ impl Auth {
         secret: &str,
         hash: &str,
     ) -> Option<KeyUpgrade> {
+        let (holder, public_key) = if let Some(token) = catalog.tokens.get(public_key) {
+            (KeyHolder::Token, token.public_key.clone())
+        } else {
+            let overlap = catalog.previous_keys.get(public_key)?;
+            let current = PublicKey::parse(&overlap.current).ok()?;
+            (
+                KeyHolder::ReplacedKey { current },
+                PublicKey::parse(public_key).ok()?,
+            )
+        };
+        self.upgrade_of(holder, &public_key, secret, hash)
+    }
+
+    /// The SHA-256 hash `secret` gets in place of `hash` if it matches, when keys are hashed with
+    /// SHA-256 and `hash` is argon2id; `None` otherwise.
+    pub fn upgrade_of(
+        &self,
+        holder: KeyHolder,
+        public_key: &PublicKey,
+        secret: &str,
+        hash: &str,
+    ) -> Option<KeyUpgrade> {
         if !self.rehash_to_sha256 || !is_slow_hash(hash) {
             return None;
         }
-        let token = catalog.tokens.get(public_key)?;
         Some(KeyUpgrade {
-            public_key: token.public_key.clone(),
+            holder,
+            public_key: public_key.clone(),
             old_hash: hash.to_string(),
             new_hash: hash_secret(secret, KeyHash::Sha256).ok()?,
         })
+    }
+
+    /// Queues `upgrade` (made by [`Self::upgrade_of`]) once its secret has matched.
+    pub fn queue_upgrade(&self, upgrade: KeyUpgrade) {
+        let mut upgrades = self.upgrades.lock().unwrap_or_else(|p| p.into_inner());
+        if upgrades.len() < MAX_PENDING_UPGRADES {
+            upgrades.insert(upgrade.public_key.clone(), upgrade);
+        }
     }
 
     async fn verify_once(

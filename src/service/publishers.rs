@@ -4,7 +4,7 @@
 //! so a publisher token cannot read metadata or archives, and each upload reads the record
 //! afresh, so a revocation takes effect on the next upload without any cache to purge.
 
-use super::auth::{AuthError, parse_basic};
+use super::auth::{AuthError, KeyHolder, parse_basic};
 use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
 use super::summaries::{PublisherSummary, patterns_text};
@@ -153,6 +153,12 @@ pub async fn authenticate_upload(
             Err(error) => Err(UploadAuthError::Auth(error)),
         };
     };
+    let upgrade = app.auth.upgrade_of(
+        KeyHolder::Publisher,
+        &token.public_key,
+        &secret,
+        &token.secret_hash,
+    );
     // Checked before the revocation, so only the right secret learns the token was revoked.
     app.auth
         .verify_credential(header, &public_key, secret, token.secret_hash.clone())
@@ -160,6 +166,9 @@ pub async fn authenticate_upload(
         .map_err(UploadAuthError::Auth)?;
     if token.revoked_at.is_some() {
         return Err(UploadAuthError::Auth(AuthError::Revoked));
+    }
+    if let Some(upgrade) = upgrade {
+        app.auth.queue_upgrade(upgrade);
     }
     Ok(token)
 }

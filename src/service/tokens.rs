@@ -7,6 +7,7 @@ mod tests;
 
 pub use lifetime::{NewExpiry, RotatedToken, allow, extend, rotate};
 
+use super::auth::{KeyHolder, KeyUpgrade};
 use super::changes::ChangeEvent;
 use super::secrets::{hash_secret, random_hex};
 use super::summaries::TokenSummary;
@@ -248,7 +249,7 @@ pub fn current(w: &Writer, key: &PublicKey) -> Result<Token> {
 }
 
 /// Writes the SHA-256 hashes of keys that logged in against an argon2id hash since the last
-/// call, so the next restart checks them in microseconds. A token whose hash changed meanwhile
+/// call, so the next restart checks them in microseconds. A record whose hash changed meanwhile
 /// (rotated, say) keeps what it has. Returns how many were replaced.
 pub fn store_upgraded_key_hashes(app: &App) -> Result<usize> {
     let upgrades = app.auth.take_upgrades();
@@ -258,16 +259,60 @@ pub fn store_upgraded_key_hashes(app: &App) -> Result<usize> {
     let replaced = app.store().write(|w| {
         let mut replaced: usize = 0;
         for upgrade in &upgrades {
-            let Some(mut token) = w.token(&upgrade.public_key)? else {
-                continue;
-            };
-            if token.secret_hash == upgrade.old_hash {
-                token.secret_hash.clone_from(&upgrade.new_hash);
-                w.put_token(&token)?;
+            if store_upgraded_key_hash(w, upgrade)? {
                 replaced += 1;
             }
         }
         Ok::<_, crate::store::StoreError>(replaced)
     })?;
     Ok(replaced)
+}
+
+fn store_upgraded_key_hash(
+    w: &Writer,
+    upgrade: &KeyUpgrade,
+) -> std::result::Result<bool, crate::store::StoreError> {
+    let unchanged = |hash: &mut String| {
+        let same = *hash == upgrade.old_hash;
+        if same {
+            hash.clone_from(&upgrade.new_hash);
+        }
+        same
+    };
+    match &upgrade.holder {
+        KeyHolder::Token => {
+            let Some(mut token) = w.token(&upgrade.public_key)? else {
+                return Ok(false);
+            };
+            let replaced = unchanged(&mut token.secret_hash);
+            if replaced {
+                w.put_token(&token)?;
+            }
+            Ok(replaced)
+        }
+        KeyHolder::ReplacedKey { current } => {
+            let Some(mut token) = w.token(current)? else {
+                return Ok(false);
+            };
+            let Some(previous) = token.previous.as_mut() else {
+                return Ok(false);
+            };
+            let replaced =
+                previous.public_key == upgrade.public_key && unchanged(&mut previous.secret_hash);
+            if replaced {
+                w.put_token(&token)?;
+            }
+            Ok(replaced)
+        }
+        KeyHolder::Publisher => {
+            let Some(mut publisher) = w.publisher(&upgrade.public_key)? else {
+                return Ok(false);
+            };
+            let replaced = unchanged(&mut publisher.secret_hash);
+            if replaced {
+                w.put_publisher(&publisher)?;
+            }
+            Ok(replaced)
+        }
+    }
 }

@@ -581,7 +581,11 @@ fn composer_paths_are_matched_segment_by_segment_and_other_methods_on_them_get_4
         assert_eq!(response.json()["warning"], "not found", "{path}");
     }
     for method in ["POST", "PUT", "DELETE"] {
-        for path in ["/packages.json", "/p2/acme/foo.json", "/dist/acme/foo/1.0.0.zip"] {
+        for path in [
+            "/packages.json",
+            "/p2/acme/foo.json",
+            "/dist/acme/foo/1.0.0.zip",
+        ] {
             let response = request(app.addr(), method, path, &[("Authorization", &basic)], b"");
             assert_eq!(response.status, 405, "{method} {path}");
         }

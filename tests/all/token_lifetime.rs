@@ -1,7 +1,7 @@
 //! A token's lifetime end to end: rotation with an overlap, expiry and address allowlists, seen
 //! by the real Composer client and by plain HTTP requests.
 
-use crate::common::http_client::get;
+use crate::common::http_client::{get, request};
 use crate::common::{Appliance, Token, bytes_contain, free_port, zips};
 use crate::composer::{composer_available, text};
 use serde_json::{Value, json};
@@ -384,31 +384,45 @@ fn an_unknown_key_hash_is_refused_before_anything_is_made() {
 }
 
 #[test]
-fn an_argon2id_key_is_rehashed_at_its_first_login_so_later_restarts_check_it_with_sha256() {
+fn argon2id_keys_are_rehashed_at_their_first_login_so_later_restarts_check_them_with_sha256() {
     let mut appliance = Appliance::new();
     let config = argon2id_config(&appliance);
     appliance.project("shop");
-    let token = token_of(&appliance.json(&["token", "create", "--project", "shop"]));
+    let replaced = token_of(&appliance.json(&["token", "create", "--project", "shop"]));
+    let rotated = appliance.json(&["token", "rotate", &replaced.public_key, "--overlap", "7d"]);
+    let current = token_of(&rotated);
+    let publisher = token_of(&appliance.json(&["publisher", "create", "--label", "ci"]));
     std::fs::remove_file(&config).unwrap();
 
     let metrics = format!("127.0.0.1:{}", free_port());
-    let checks = |appliance: &mut Appliance| {
+    let zips = appliance.dir.path().join("zips");
+    let checks = |appliance: &mut Appliance, version: &str| {
         appliance.start(&["--metrics-listen", &metrics]);
-        assert_eq!(appliance.get_as(&token, "/packages.json", &[]).status, 200);
+        for token in [&replaced, &current] {
+            assert_eq!(appliance.get_as(token, "/packages.json", &[]).status, 200);
+        }
+        let zip = zips::library(&zips, "acme/tool", version, json!({}), None);
+        let basic = publisher.basic();
+        let headers = [("Authorization", basic.as_str())];
+        let body = std::fs::read(zip).unwrap();
+        let path = format!("/api/publish?version={version}");
+        let uploaded = request(appliance.addr(), "POST", &path, &headers, &body);
+        assert_eq!(uploaded.status, 200, "{}", uploaded.text());
         let text = get(&metrics, "/metrics", &[]).text();
-        // Stopping flushes what the server still holds, the upgraded hash among it.
+        // Stopping flushes what the server still holds, the upgraded hashes among it.
         appliance.stop();
         text
     };
-    let first = checks(&mut appliance);
+    let first = checks(&mut appliance, "1.0.0");
     assert!(
-        first.contains("packagento_key_checks_total{hash=\"Argon2id\"} 1"),
+        first.contains("packagento_key_checks_total{hash=\"Argon2id\"} 3"),
         "{first}"
     );
-    let second = checks(&mut appliance);
+    let second = checks(&mut appliance, "1.0.1");
     assert!(
-        second.contains("packagento_key_checks_total{hash=\"Sha256\"} 1"),
+        second.contains("packagento_key_checks_total{hash=\"Sha256\"} 3"),
         "{second}"
     );
     assert!(!second.contains("hash=\"Argon2id\""), "{second}");
+    assert!(!stores_hash_kind(&appliance, "$argon2id$"));
 }

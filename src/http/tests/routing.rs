@@ -69,10 +69,17 @@ async fn reads_match_the_paths_warps_path_macro_matches_with_the_same_segments()
 fn only_get_and_head_are_routed_as_reads() {
     use warp::http::Method;
     for method in [Method::GET, Method::HEAD] {
-        assert_eq!(Read::of_request(&method, "/packages.json"), Some(Read::Root));
+        assert_eq!(
+            Read::of_request(&method, "/packages.json"),
+            Some(Read::Root)
+        );
     }
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
-        assert_eq!(Read::of_request(&method, "/packages.json"), None, "{method}");
+        assert_eq!(
+            Read::of_request(&method, "/packages.json"),
+            None,
+            "{method}"
+        );
     }
 }
 

@@ -287,3 +287,79 @@ async fn argon2id_keys_stay_argon2id_when_that_is_the_setting() {
     assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 0);
     assert!(stored_hash(&app, &token.public_key).starts_with("$argon2id$"));
 }
+
+#[tokio::test]
+async fn a_replaced_argon2id_key_in_its_overlap_gets_a_sha256_hash_in_its_tokens_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let (old, rotated) = {
+        let app = App::open(cheap_argon2id(&dir)).unwrap();
+        create_project(&app, "shop", None).unwrap();
+        let old = create(&app, "shop", None).unwrap();
+        let rotated = rotate(&app, &old.public_key, Some("7d")).unwrap();
+        (old, rotated)
+    };
+    let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+    let header = basic(&old.public_key, &old.private_key);
+    let caller = app.auth.authenticate(&app.catalog(), Some(&header)).await;
+    assert_eq!(
+        caller.unwrap().public_key.as_str(),
+        rotated.token.public_key
+    );
+
+    assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 1);
+    let current = PublicKey::parse(&rotated.token.public_key).unwrap();
+    let row = app.store().read(|r| r.token(&current)).unwrap().unwrap();
+    let previous = row.previous.as_ref().unwrap();
+    assert!(previous.secret_hash.starts_with("$sha256$"));
+    assert!(crate::service::secrets::verify_secret(
+        &old.private_key,
+        &previous.secret_hash
+    ));
+    assert!(
+        row.secret_hash.starts_with("$argon2id$"),
+        "not yet logged in"
+    );
+    drop(app);
+    let reopened = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+    let catalog = reopened.catalog();
+    let again = reopened.auth.authenticate(&catalog, Some(&header)).await;
+    assert_eq!(again.unwrap().public_key.as_str(), rotated.token.public_key);
+}
+
+#[tokio::test]
+async fn a_publishers_argon2id_key_gets_a_sha256_hash_at_its_upload_unless_it_was_revoked() {
+    use crate::service::publishers::{authenticate_upload, create as create_publisher, revoke};
+    let dir = tempfile::tempdir().unwrap();
+    let (kept, revoked) = {
+        let app = App::open(cheap_argon2id(&dir)).unwrap();
+        let kept = create_publisher(&app, Some("ci".into()), &[]).unwrap();
+        let revoked = create_publisher(&app, Some("old ci".into()), &[]).unwrap();
+        revoke(&app, &revoked.public_key).unwrap();
+        (kept, revoked)
+    };
+    let app = App::open(Settings::for_tests(dir.path().to_path_buf())).unwrap();
+    let kept_header = basic(&kept.public_key, &kept.private_key);
+    assert!(authenticate_upload(&app, Some(&kept_header)).await.is_ok());
+    let revoked_header = basic(&revoked.public_key, &revoked.private_key);
+    assert!(
+        authenticate_upload(&app, Some(&revoked_header))
+            .await
+            .is_err()
+    );
+    let wrong = basic(&kept.public_key, &"0".repeat(64));
+    assert!(authenticate_upload(&app, Some(&wrong)).await.is_err());
+
+    assert_eq!(store_upgraded_key_hashes(&app).unwrap(), 1);
+    let publisher_hash = |key: &str| {
+        let row = app.store().read(|r| r.publisher(key)).unwrap().unwrap();
+        row.secret_hash
+    };
+    let upgraded = publisher_hash(&kept.public_key);
+    assert!(upgraded.starts_with("$sha256$"), "{upgraded}");
+    assert!(crate::service::secrets::verify_secret(
+        &kept.private_key,
+        &upgraded
+    ));
+    assert!(publisher_hash(&revoked.public_key).starts_with("$argon2id$"));
+    assert!(authenticate_upload(&app, Some(&kept_header)).await.is_ok());
+}
