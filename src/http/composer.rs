@@ -2,8 +2,8 @@
 //! reject, they answer, so every status is decided in `error.rs`.
 
 use super::error::ApiError;
+use super::peer::{Identity, Peer};
 use super::responses::{dist_response, metadata_response};
-use super::server::{Identity, Peer};
 use crate::domain::records::{DownloadEvent, DownloadKind};
 use crate::domain::time;
 use crate::service::App;

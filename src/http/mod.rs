@@ -10,6 +10,7 @@ mod dist_store;
 mod error;
 mod health;
 mod paced;
+mod peer;
 pub mod publish;
 mod responses;
 mod route;

@@ -6,6 +6,7 @@
 use super::composer::{Read, RequestContext};
 use super::connections::{Connections, Ending, Member, Policy, Slot};
 use super::paced::{Paced, Tracked, Watched};
+use super::peer::{Identity, Peer};
 use super::route;
 use super::tls::TlsAcceptor;
 use crate::domain::proxies::{Client, Forwarding};
@@ -18,7 +19,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -47,24 +48,6 @@ const FULL_RECHECK: Duration = Duration::from_millis(250);
 pub enum PublicListener {
     Plain(TcpListener),
     Tls(TcpListener, TlsAcceptor),
-}
-
-/// Put on every request: who is asking, after trusted-proxy headers were weighed, and its address
-/// as text (made once per connection when no proxy speaks for the client).
-#[derive(Clone, Debug)]
-pub struct Peer {
-    pub client: Client,
-    pub address: Arc<str>,
-}
-
-/// Filled by the handler once a token authenticates, read by the access line.
-#[derive(Clone, Debug, Default)]
-pub struct Identity(Arc<OnceLock<String>>);
-
-impl Identity {
-    pub fn set(&self, public_key: &str) {
-        let _ = self.0.set(public_key.to_string());
-    }
 }
 
 /// Serves `routes` on `listener` until `shutdown`; then stops accepting and gives open
@@ -299,7 +282,7 @@ impl Connection {
             status,
             bytes,
             duration_ms: elapsed.as_secs_f64() * 1000.0,
-            token: identity.0.get().map(String::as_str).unwrap_or("-"),
+            token: identity.get().unwrap_or("-"),
             client: &client,
         });
         Ok(response.map(|body| Tracked::new(body, in_flight)))

@@ -272,7 +272,7 @@ fn store_upgraded_key_hash(
     w: &Writer,
     upgrade: &KeyUpgrade,
 ) -> std::result::Result<bool, crate::store::StoreError> {
-    let unchanged = |hash: &mut String| {
+    let replace_if_unchanged = |hash: &mut String| {
         let same = *hash == upgrade.old_hash;
         if same {
             hash.clone_from(&upgrade.new_hash);
@@ -280,39 +280,41 @@ fn store_upgraded_key_hash(
         same
     };
     match &upgrade.holder {
-        KeyHolder::Token => {
-            let Some(mut token) = w.token(&upgrade.public_key)? else {
-                return Ok(false);
-            };
-            let replaced = unchanged(&mut token.secret_hash);
-            if replaced {
-                w.put_token(&token)?;
-            }
-            Ok(replaced)
-        }
-        KeyHolder::ReplacedKey { current } => {
-            let Some(mut token) = w.token(current)? else {
-                return Ok(false);
-            };
-            let Some(previous) = token.previous.as_mut() else {
-                return Ok(false);
-            };
-            let replaced =
-                previous.public_key == upgrade.public_key && unchanged(&mut previous.secret_hash);
-            if replaced {
-                w.put_token(&token)?;
-            }
-            Ok(replaced)
-        }
-        KeyHolder::Publisher => {
-            let Some(mut publisher) = w.publisher(&upgrade.public_key)? else {
-                return Ok(false);
-            };
-            let replaced = unchanged(&mut publisher.secret_hash);
-            if replaced {
-                w.put_publisher(&publisher)?;
-            }
-            Ok(replaced)
-        }
+        KeyHolder::Token => rewrite(
+            w.token(&upgrade.public_key)?,
+            |token| replace_if_unchanged(&mut token.secret_hash),
+            |token| w.put_token(token),
+        ),
+        KeyHolder::ReplacedKey { current } => rewrite(
+            w.token(current)?,
+            |token| {
+                token.previous.as_mut().is_some_and(|previous| {
+                    previous.public_key == upgrade.public_key
+                        && replace_if_unchanged(&mut previous.secret_hash)
+                })
+            },
+            |token| w.put_token(token),
+        ),
+        KeyHolder::Publisher => rewrite(
+            w.publisher(&upgrade.public_key)?,
+            |publisher| replace_if_unchanged(&mut publisher.secret_hash),
+            |publisher| w.put_publisher(publisher),
+        ),
     }
+}
+
+/// Stores `record` again if `change` changed it; whether it did.
+fn rewrite<R>(
+    record: Option<R>,
+    change: impl FnOnce(&mut R) -> bool,
+    put: impl FnOnce(&R) -> std::result::Result<(), crate::store::StoreError>,
+) -> std::result::Result<bool, crate::store::StoreError> {
+    let Some(mut record) = record else {
+        return Ok(false);
+    };
+    let changed = change(&mut record);
+    if changed {
+        put(&record)?;
+    }
+    Ok(changed)
 }
