@@ -1,7 +1,7 @@
 //! HTTPS served directly: HTTP/2 and HTTP/1.1, certificates swapped on disk without a restart,
 //! and the real Composer client with `secure-http` left on.
 
-use crate::common::tls::{TestCa, handshake, https_get};
+use crate::common::tls::{TestCa, h2_get, handshake, https_get};
 use crate::common::zips::library;
 use crate::common::{Appliance, Token};
 use serde_json::json;
@@ -85,6 +85,28 @@ fn dist_urls_use_https_when_the_request_came_over_tls() {
         .as_str()
         .unwrap();
     assert_eq!(url, format!("https://{https}/dist/acme/tool/1.0.0.zip"));
+}
+
+#[test]
+fn over_http2_the_authority_names_the_host_and_every_read_is_answered() {
+    let (app, https, ca) = serving_tls();
+    let token = stocked(&app);
+    let basic = token.basic();
+    let auth = [("authorization", basic.as_str())];
+    let metadata = h2_get(&https, &ca, "/p2/acme/tool.json", &auth);
+    assert_eq!(metadata.status, 200, "{}", metadata.text());
+    let url = metadata.json()["packages"]["acme/tool"][0]["dist"]["url"].clone();
+    assert_eq!(
+        url,
+        json!(format!("https://{https}/dist/acme/tool/1.0.0.zip"))
+    );
+    let root = h2_get(&https, &ca, "/packages.json", &auth);
+    assert_eq!(root.status, 200);
+    let archive = h2_get(&https, &ca, "/dist/acme/tool/1.0.0.zip", &auth);
+    assert_eq!(archive.status, 200);
+    assert!(archive.body.starts_with(b"PK"));
+    let anonymous = h2_get(&https, &ca, "/p2/acme/tool.json", &[]);
+    assert_eq!(anonymous.status, 401);
 }
 
 fn stocked(app: &Appliance) -> Token {

@@ -115,3 +115,53 @@ pub fn https_get(
     let _ = stream.read_to_end(&mut raw);
     super::http_client::parse(&raw)
 }
+
+/// One `GET` over HTTP/2, as Composer's curl sends it: the host travels as the `:authority`
+/// pseudo-header, and there is no `Host` header.
+pub fn h2_get(
+    addr: &str,
+    ca: &TestCa,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> super::http_client::Response {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let connector = tokio_rustls::TlsConnector::from(ca.client_config(&[b"h2"]));
+        let name = ServerName::try_from("localhost").unwrap();
+        let tls = connector.connect(name, tcp).await.unwrap();
+        let io = hyper_util::rt::TokioIo::new(tls);
+        let executor = hyper_util::rt::TokioExecutor::new();
+        let (mut sender, connection) = hyper::client::conn::http2::handshake(executor, io)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let mut request = hyper::Request::get(format!("https://{addr}{path}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let empty = http_body_util::Empty::<bytes::Bytes>::new();
+        let response = sender
+            .send_request(request.body(empty).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.version(), hyper::Version::HTTP_2);
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap_or("").to_string()))
+            .collect();
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap();
+        super::http_client::Response {
+            status,
+            headers,
+            body: body.to_bytes().to_vec(),
+        }
+    })
+}
