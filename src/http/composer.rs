@@ -1,5 +1,6 @@
-//! The Composer-facing routes. Each route: path → method → extractors → handler; handlers never
-//! reject, they answer, so every status is decided in `error.rs`.
+//! The Composer-facing routes: the reads (named by `Read`, which the public listeners route
+//! without warp) and the notify batch. Each route: path → method → extractors → handler;
+//! handlers never reject, they answer, so every status is decided in `error.rs`.
 
 use super::error::ApiError;
 use super::peer::{Identity, Peer};
@@ -30,8 +31,9 @@ pub fn routes(
 
 /// A Composer read, named by its path. The public listeners route these paths themselves
 /// ([`Read::of_request`]), ahead of warp: they are nearly every request a repository answers, and
-/// warp's chain of filters, with its copy of the headers, cost more than the answer itself.
-/// The warp route below matches the same paths with the same rule, for `warp::test`.
+/// warp's chain of filters, with its copy of the headers, was a fifth of a 304's server CPU
+/// (benchmarks.md, "Reads routed without warp"). The warp route below matches the same paths
+/// with the same rule, for `warp::test`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Read<'p> {
     Root,
