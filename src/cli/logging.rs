@@ -49,7 +49,8 @@ pub fn filter(level: &str) -> Result<EnvFilter, CliError> {
 pub fn init(level: &str, format: LogFormat) -> Result<LogHandle, CliError> {
     // Colours only for a person at a terminal: journald and log files get plain text.
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    install(level, format, std::io::stderr(), colour)
+    let writeback = batched::Writeback::of(std::os::fd::AsFd::as_fd(&std::io::stderr()));
+    install(level, format, std::io::stderr(), writeback, colour)
 }
 
 /// For the terminal UI, which owns the terminal: the same lines, appended to a file.
@@ -61,7 +62,8 @@ pub fn init_to_file(level: &str, format: LogFormat, path: &Path) -> Result<LogHa
         .append(true)
         .open(path)
         .map_err(|e| CliError::msg(format!("cannot open log {}: {e}", path.display())))?;
-    install(level, format, file, false)
+    let writeback = batched::Writeback::of(std::os::fd::AsFd::as_fd(&file));
+    install(level, format, file, writeback, false)
 }
 
 /// Keeps the background writer alive; taken (and so drained) by [`flush`] before the process ends.
@@ -75,9 +77,10 @@ fn install(
     level: &str,
     format: LogFormat,
     destination: impl std::io::Write + Send + 'static,
+    writeback: Option<batched::Writeback>,
     colour: bool,
 ) -> Result<LogHandle, CliError> {
-    let (writer, guard) = batched::spawn(destination)
+    let (writer, guard) = batched::spawn(destination, writeback)
         .map_err(|e| CliError::msg(format!("cannot start the log writer: {e}")))?;
     let access = Arc::new(access::DirectAccess(writer.clone()));
     let writer = BoxMakeWriter::new(writer);

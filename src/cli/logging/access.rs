@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn direct_access_lines_follow_the_log_level() {
         let captured = Captured::default();
-        let (writer, guard) = super::super::batched::spawn(captured.clone()).unwrap();
+        let (writer, guard) = super::super::batched::spawn(captured.clone(), None).unwrap();
         let direct = DirectAccess(writer);
         let quiet = fmt::Subscriber::builder()
             .with_max_level(Level::WARN)
