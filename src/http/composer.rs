@@ -12,10 +12,8 @@ use crate::service::auth::Caller;
 use crate::service::catalog::{Catalog, View};
 use bytes::Buf;
 use futures_util::{Stream, StreamExt};
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use warp::Filter;
 use warp::filters::path::FullPath;
@@ -89,6 +87,8 @@ impl<'p> Read<'p> {
     }
 }
 
+/// The path is matched first so that other paths fall through before the method is checked (a
+/// wrong method on a read's path is 405, elsewhere 404), and again to borrow the segments.
 fn reads(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Rejection> + Clone {
     warp::path::full()
         .and_then(|path: FullPath| async move {
@@ -113,7 +113,6 @@ fn reads(app: Arc<App>) -> impl Filter<Extract = (Response,), Error = warp::Reje
 /// What every Composer request carries that the handlers need.
 pub struct RequestContext {
     pub headers: HeaderMap,
-    pub remote: Option<SocketAddr>,
     /// The client behind trusted proxies, when served by `server.rs` (absent in `warp::test`).
     pub peer: Option<Peer>,
     /// Where the authenticated token is noted for the access line.
@@ -126,15 +125,13 @@ pub struct RequestContext {
 
 pub(super) fn context() -> impl Filter<Extract = (RequestContext,), Error = Infallible> + Clone {
     warp::header::headers_cloned()
-        .and(warp::addr::remote())
         .and(warp::method())
         .and(warp::ext::optional::<Peer>())
         .and(warp::ext::optional::<Identity>())
         .and(authority())
         .map(
-            |headers, remote, method, peer, identity, authority| RequestContext {
+            |headers, method, peer, identity, authority| RequestContext {
                 headers,
-                remote,
                 peer,
                 identity,
                 authority,
@@ -155,7 +152,6 @@ impl RequestContext {
         let authority = authority_of(uri, &headers);
         RequestContext {
             headers,
-            remote: None,
             peer: Some(peer),
             identity: Some(identity),
             authority,
@@ -256,10 +252,10 @@ pub(super) async fn authenticate(
     let at_micros = time::now_micros();
     let at = at_micros.div_euclid(1_000_000);
     app.analytics
-        .note_token_use(caller.public_key.as_str(), at, &ip, agent);
+        .note_token_use(caller.public_key.as_str(), at, ip, agent);
     app.analytics
         .usage
-        .note(&caller.public_key, at_micros, &ip, agent);
+        .note(&caller.public_key, at_micros, ip, agent);
     Ok(caller)
 }
 
@@ -457,30 +453,19 @@ fn event(
         version,
         project: caller.project.clone(),
         public_key: caller.public_key.clone(),
-        ip: client_ip(ctx).into_owned(),
+        ip: client_ip(ctx).to_string(),
         user_agent: user_agent(ctx),
     }
 }
 
-/// The client behind trusted proxies when known, else the connection's peer.
+/// The client behind trusted proxies; unknown only in `warp::test`, which has no connection.
 fn client_addr(ctx: &RequestContext) -> Option<std::net::IpAddr> {
-    match (&ctx.peer, ctx.remote) {
-        (Some(peer), _) => Some(peer.client.ip),
-        (None, Some(addr)) => Some(addr.ip()),
-        (None, None) => None,
-    }
+    ctx.peer.as_ref().map(|peer| peer.client.ip)
 }
 
-/// The client's address as text; served by `server.rs`, already made once per connection.
-fn client_ip(ctx: &RequestContext) -> Cow<'_, str> {
-    match &ctx.peer {
-        Some(peer) => Cow::Borrowed(&*peer.address),
-        None => Cow::Owned(
-            client_addr(ctx)
-                .map(|ip| ip.to_string())
-                .unwrap_or_default(),
-        ),
-    }
+/// The client's address as text, made once per connection by `server.rs`.
+fn client_ip(ctx: &RequestContext) -> &str {
+    ctx.peer.as_ref().map_or("", |peer| &peer.address)
 }
 
 fn user_agent(ctx: &RequestContext) -> String {
